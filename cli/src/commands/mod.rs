@@ -1,0 +1,20 @@
+//! One module per command.
+
+pub mod example;
+pub mod schema;
+pub mod validate;
+
+use std::io::Read;
+
+/// Reads a file, or standard input for `-`. The error names the file, never its contents.
+pub fn read_input(file: &str) -> Result<String, String> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("cannot read standard input: {}", e.kind()))?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {}", e.kind()))
+    }
+}

@@ -1,0 +1,55 @@
+//! The victim's consent: a legal referral is consent-based, so it must be given and recorded.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::redacted_debug;
+use crate::values::InstantValue;
+
+/// How consent was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentMethod {
+    /// Spoken.
+    Verbal,
+    /// Signed.
+    Signed,
+    /// Recorded on body-worn video.
+    BodyWornVideo,
+}
+
+/// A contact method the victim agreed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactMethod {
+    /// Phone call.
+    Phone,
+    /// Text message.
+    TextMessage,
+    /// Voicemail.
+    Voicemail,
+    /// Email.
+    Email,
+}
+
+/// The consent group.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Consent given. Mandatory and must be true.
+    pub given: Option<bool>,
+    /// Method. Mandatory.
+    pub method: Option<ConsentMethod>,
+    /// When it was obtained. Mandatory.
+    pub obtained_at: Option<InstantValue>,
+    /// Who obtained it. Mandatory.
+    pub obtained_by: Option<String>,
+    /// Body-worn video reference.
+    pub body_worn_video_reference: Option<String>,
+    /// Contact methods agreed to.
+    #[serde(default)]
+    pub agreed_contact_methods: Vec<ContactMethod>,
+    /// Version of the consent script read out. Mandatory.
+    pub script_version: Option<String>,
+}
+redacted_debug!(Consent);

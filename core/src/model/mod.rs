@@ -1,0 +1,39 @@
+//! The referral as typed data, one module per group of the form (see docs/referral.md).
+//!
+//! Every field a draft can leave empty is an `Option` (or an empty list), because a draft is
+//! saved as the officer types; which fields are mandatory is the validator's business, not the
+//! deserialiser's. JSON is snake_case and unknown fields are refused, so a typo in an
+//! integration never silently drops data. No type here derives `Debug` with contents: the whole
+//! referral is special-category personal data, so `Debug` prints only the type name.
+
+mod consent;
+mod household;
+mod incident;
+mod perpetrator;
+mod referral;
+mod referrer;
+mod risk;
+mod safe_contact;
+mod victim;
+
+pub use consent::{Consent, ConsentMethod, ContactMethod};
+pub use household::{Child, ChildRelationship};
+pub use incident::Incident;
+pub use perpetrator::{Perpetrator, Relationship};
+pub use referral::{Referral, SCHEMA_VERSION};
+pub use referrer::{OrganisationType, Referrer};
+pub use risk::{Answer, InstrumentRef, Risk, RiskAnswer, RiskLevel};
+pub use safe_contact::{AlternativeContact, SafeContact, SafeTimeWindow, Weekday};
+pub use victim::{Address, Victim};
+
+/// `Debug` that names the type and nothing else, for types holding personal data.
+macro_rules! redacted_debug {
+    ($($ty:ident),+) => {$(
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($ty), " { <redacted> }"))
+            }
+        }
+    )+};
+}
+pub(crate) use redacted_debug;

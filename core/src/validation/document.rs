@@ -1,0 +1,137 @@
+//! Reading a referral document (JSON) before any rule runs.
+//!
+//! Three outcomes matter to callers (the CLI maps them to exit codes): not JSON at all (say
+//! where), JSON of a schema version this build does not know, and JSON whose shape is wrong at
+//! some path (a field of the wrong type, an unknown field, an unknown option). The shape error is
+//! reported as a [`Problem`] with a path and a code; serde's own message is never passed on
+//! because it quotes the offending value, which may be personal data.
+
+use super::problem::Problem;
+use crate::model::{Referral, SCHEMA_VERSION};
+
+/// Why a document could not be read as a referral.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    /// The text is not JSON.
+    #[error("not valid JSON at line {line}, column {column}")]
+    NotJson {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// `schema_version` is missing, or one this build does not know.
+    #[error("unknown schema version {found:?} (this build reads version {SCHEMA_VERSION})")]
+    UnknownSchemaVersion {
+        /// What the document said, if it said a number.
+        found: Option<u64>,
+    },
+    /// JSON of the wrong shape for a referral.
+    #[error("{0}")]
+    Shape(Problem),
+}
+
+/// Parses referral JSON: checks it is JSON, checks the schema version, then reads the shape.
+pub fn parse_referral(json: &str) -> Result<Referral, DocumentError> {
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| DocumentError::NotJson {
+            line: e.line(),
+            column: e.column(),
+        })?;
+    let version = value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64);
+    if !value.is_object() || version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(DocumentError::UnknownSchemaVersion { found: version });
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner().to_string();
+        let (code, message) = if inner.starts_with("unknown field") {
+            (
+                "document.unknown_field",
+                "This field is not part of the referral.",
+            )
+        } else if inner.starts_with("unknown variant") {
+            (
+                "document.unknown_option",
+                "This is not one of the allowed options.",
+            )
+        } else if inner.starts_with("invalid type") {
+            (
+                "document.wrong_type",
+                "This field has the wrong type (for example text where yes/no is expected).",
+            )
+        } else if inner.starts_with("missing field") {
+            (
+                "document.missing_field",
+                "A field that must be present in the document is missing.",
+            )
+        } else {
+            ("document.invalid_value", "This value cannot be read.")
+        };
+        DocumentError::Shape(Problem::new(&path, code, message))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_json_says_where() {
+        assert_eq!(
+            parse_referral("{\n  \"a\": }"),
+            Err(DocumentError::NotJson { line: 2, column: 8 })
+        );
+    }
+
+    #[test]
+    fn unknown_schema_versions_are_refused() {
+        assert!(matches!(
+            parse_referral(r#"{"schema_version": 99}"#),
+            Err(DocumentError::UnknownSchemaVersion { found: Some(99) })
+        ));
+        assert!(matches!(
+            parse_referral(r#"[]"#),
+            Err(DocumentError::UnknownSchemaVersion { found: None })
+        ));
+    }
+
+    #[test]
+    fn shape_errors_give_a_path_and_never_quote_the_value() {
+        let err = parse_referral(
+            r#"{"schema_version":1,"victim":{"interpreter_required":"SECRET-NAME"}}"#,
+        )
+        .unwrap_err();
+        let DocumentError::Shape(p) = err else {
+            panic!("expected a shape error")
+        };
+        assert_eq!(p.path, "victim.interpreter_required");
+        assert_eq!(p.code, "document.wrong_type");
+        assert!(!format!("{p}").contains("SECRET"));
+
+        let err = parse_referral(
+            r#"{"schema_version":1,"perpetrator":{"relationship_to_victim":"SECRET"}}"#,
+        )
+        .unwrap_err();
+        let DocumentError::Shape(p) = err else {
+            panic!("expected a shape error")
+        };
+        assert_eq!(p.code, "document.unknown_option");
+        assert!(!p.message.contains("SECRET"));
+
+        let err =
+            parse_referral(r#"{"schema_version":1,"victim":{"SECRET_FIELD":1}}"#).unwrap_err();
+        let DocumentError::Shape(p) = err else {
+            panic!("expected a shape error")
+        };
+        assert_eq!(p.code, "document.unknown_field");
+        assert!(!p.path.contains("SECRET") || p.path.starts_with("victim"));
+    }
+
+    #[test]
+    fn an_empty_version_1_document_is_an_empty_draft() {
+        assert!(parse_referral(r#"{"schema_version":1}"#).is_ok());
+    }
+}
