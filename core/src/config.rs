@@ -1,0 +1,29 @@
+//! How a device knows where to send referrals and whom to seal them for.
+//!
+//! A deployment gives each device a small service description (a JSON file, `service.json`):
+//! the intake endpoint, the id and X25519 public key of the service's current sealing key, and
+//! optional SHA-256 pins of the service's TLS public key (SPKI). It holds no secrets and no
+//! personal data, so it may sit in clear next to the store. The reference server writes one when
+//! it starts (`weprotect serve`), and `weprotect configure --service FILE` installs it on a device.
+
+use serde::{Deserialize, Serialize};
+
+/// The receiving service as a device sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// Base URL of the intake API, e.g. `https://intake.example.org` (no trailing `/v1`).
+    pub endpoint: String,
+    /// Id of the service's sealing key; sent inside every envelope so the service can rotate keys.
+    pub key_id: String,
+    /// The service's X25519 public key, 64 hex characters.
+    pub public_key: String,
+    /// Optional SHA-256 pins of the service's TLS SubjectPublicKeyInfo, hex. Empty: web PKI only.
+    #[serde(default)]
+    pub spki_pins: Vec<String>,
+}
+
+impl ServiceConfig {
+    /// The file name of the service description inside a device's data directory.
+    pub const FILE_NAME: &'static str = "service.json";
+}
