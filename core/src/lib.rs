@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod crypto;
 pub mod example;
 pub mod instrument;
 pub mod model;

@@ -43,3 +43,6 @@ pub fn validate_for_submission(
     all.extend(report.missing);
     Err(all)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,355 @@
+//! Behaviour of the rules, each proven by breaking the valid example in one way.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use super::*;
+use crate::example::example_referral;
+use crate::model::*;
+use crate::values::*;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
+}
+
+fn problems(r: &Referral) -> Vec<(String, String)> {
+    match validate_for_submission(r, now()) {
+        Ok(()) => Vec::new(),
+        Err(ps) => ps.into_iter().map(|p| (p.path, p.code)).collect(),
+    }
+}
+
+fn has(r: &Referral, path: &str, code: &str) -> bool {
+    let found = problems(r);
+    found.iter().any(|(p, c)| p == path && c == code)
+}
+
+#[test]
+fn the_example_has_no_problems() {
+    assert_eq!(
+        problems(&example_referral()),
+        Vec::<(String, String)>::new()
+    );
+}
+
+#[test]
+fn an_empty_draft_lists_every_mandatory_field_as_missing_and_nothing_as_wrong() {
+    let report = validate_draft(&Referral::default(), now());
+    assert!(report.problems.is_empty());
+    let paths: Vec<&str> = report.missing.iter().map(|p| p.path.as_str()).collect();
+    for path in [
+        "referrer.organisation_type",
+        "referrer.organisation_id",
+        "referrer.officer_name",
+        "referrer.collar_number",
+        "referrer.contact_phone",
+        "referrer.email",
+        "incident.incident_number",
+        "incident.crime_recorded",
+        "incident.occurred_at",
+        "incident.reason",
+        "victim.forename",
+        "victim.surname",
+        "victim.date_of_birth",
+        "victim.address",
+        "victim.preferred_language",
+        "victim.interpreter_required",
+        "safe_contact.phone",
+        "safe_contact.safe_to_call",
+        "safe_contact.voicemail_safe",
+        "safe_contact.text_message_safe",
+        "safe_contact.safe_times",
+        "perpetrator.name",
+        "perpetrator.relationship_to_victim",
+        "risk.instrument",
+        "risk.officer_level",
+        "consent.given",
+        "consent.method",
+        "consent.obtained_at",
+        "consent.obtained_by",
+        "consent.script_version",
+    ] {
+        assert!(paths.contains(&path), "{path} not reported missing");
+    }
+}
+
+#[test]
+fn a_draft_reports_wrong_values_separately_from_missing_ones() {
+    let mut r = Referral::default();
+    r.safe_contact.phone = Some(PhoneNumber::parse("12"));
+    let report = validate_draft(&r, now());
+    assert_eq!(report.problems.len(), 1);
+    assert_eq!(report.problems[0].code, "phone.invalid");
+    assert!(
+        !report
+            .missing
+            .iter()
+            .any(|p| p.path == "safe_contact.phone")
+    );
+}
+
+#[test]
+fn strict_validation_returns_every_problem_at_once() {
+    let mut r = example_referral();
+    r.safe_contact.phone = Some(PhoneNumber::parse("020 7946 0123"));
+    r.victim.address.as_mut().unwrap().postcode = Some(Postcode::parse("NOT A CODE"));
+    r.consent.given = Some(false);
+    r.children[0].date_of_birth = Some(DateValue::parse("2030-01-01"));
+    let found = problems(&r);
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(has(&r, "safe_contact.phone", "phone.not_mobile"));
+    assert!(has(&r, "victim.address.postcode", "postcode.invalid"));
+    assert!(has(&r, "consent.given", "consent.not_given"));
+    assert!(has(&r, "children[0].date_of_birth", "date.in_future"));
+}
+
+#[test]
+fn text_message_safe_needs_a_mobile_but_calls_only_do_not() {
+    let mut r = example_referral();
+    r.safe_contact.phone = Some(PhoneNumber::parse("07012 345678"));
+    assert!(has(&r, "safe_contact.phone", "phone.not_mobile"));
+    r.safe_contact.text_message_safe = Some(false);
+    assert!(problems(&r).is_empty());
+}
+
+#[test]
+fn a_victim_under_16_is_refused_towards_child_safeguarding() {
+    let mut r = example_referral();
+    r.victim.date_of_birth = Some(DateValue::parse("2010-11-29"));
+    assert!(has(&r, "victim.date_of_birth", "victim.under_16"));
+    r.victim.date_of_birth = Some(DateValue::parse("2010-11-28"));
+    assert!(!has(&r, "victim.date_of_birth", "victim.under_16"));
+}
+
+#[test]
+fn dates_of_birth_in_the_future_are_refused() {
+    let mut r = example_referral();
+    r.victim.date_of_birth = Some(DateValue::parse("2026-11-29"));
+    assert!(has(&r, "victim.date_of_birth", "date.in_future"));
+}
+
+#[test]
+fn incident_times_allow_small_clock_skew_but_not_the_future_or_before_birth() {
+    let mut r = example_referral();
+    r.incident.occurred_at = Some(InstantValue::parse("2026-11-28T12:04:00+00:00"));
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
+    r.incident.occurred_at = Some(InstantValue::parse("2026-11-28T12:06:00+00:00"));
+    assert!(has(&r, "incident.occurred_at", "incident.in_future"));
+    // An offset is honoured: 13:04 at +01:00 is 12:04 UTC.
+    r.incident.occurred_at = Some(InstantValue::parse("2026-11-28T13:04:00+01:00"));
+    assert!(!has(&r, "incident.occurred_at", "incident.in_future"));
+    r.incident.occurred_at = Some(InstantValue::parse("1989-01-01T10:00:00+00:00"));
+    assert!(has(
+        &r,
+        "incident.occurred_at",
+        "incident.before_victim_birth"
+    ));
+    r.incident.occurred_at = Some(InstantValue::parse("2026-11-20T21:40:00"));
+    assert!(has(&r, "incident.occurred_at", "instant.invalid"));
+}
+
+#[test]
+fn a_crime_reference_is_needed_exactly_when_a_crime_was_recorded() {
+    let mut r = example_referral();
+    r.incident.crime_reference = None;
+    assert!(has(&r, "incident.crime_reference", "field.required"));
+    r.incident.crime_recorded = Some(false);
+    assert!(problems(&r).is_empty());
+    r.incident.crime_reference = Some("CRIS-1".into());
+    assert!(has(
+        &r,
+        "incident.crime_reference",
+        "crime_reference.not_recorded"
+    ));
+}
+
+#[test]
+fn an_address_or_no_fixed_abode_is_required_but_not_both() {
+    let mut r = example_referral();
+    r.victim.address = None;
+    assert!(has(
+        &r,
+        "victim.address",
+        "address.required_or_no_fixed_abode"
+    ));
+    r.victim.no_fixed_abode = Some(true);
+    assert!(problems(&r).is_empty());
+    r.victim.address = example_referral().victim.address;
+    assert!(has(
+        &r,
+        "victim.address",
+        "address.conflicts_with_no_fixed_abode"
+    ));
+}
+
+#[test]
+fn consent_must_be_given_with_method_time_officer_and_script() {
+    let mut r = example_referral();
+    r.consent = Consent {
+        given: Some(true),
+        ..Consent::default()
+    };
+    for path in [
+        "consent.method",
+        "consent.obtained_at",
+        "consent.obtained_by",
+        "consent.script_version",
+    ] {
+        assert!(has(&r, path, "field.required"), "{path}");
+    }
+    r.consent = example_referral().consent;
+    r.consent.obtained_at = Some(InstantValue::parse("2026-11-29T12:00:00+00:00"));
+    assert!(has(&r, "consent.obtained_at", "instant.in_future"));
+}
+
+#[test]
+fn safe_time_windows_need_at_least_one_with_from_before_to() {
+    let mut r = example_referral();
+    r.safe_contact.safe_times.clear();
+    assert!(has(&r, "safe_contact.safe_times", "safe_times.none"));
+    r.safe_contact.safe_times.push(SafeTimeWindow {
+        day: Weekday::Monday,
+        from: TimeOfDay::parse("14:00"),
+        to: TimeOfDay::parse("14:00"),
+    });
+    assert!(has(
+        &r,
+        "safe_contact.safe_times[0].to",
+        "safe_time.not_after_from"
+    ));
+    r.safe_contact.safe_times[0].from = TimeOfDay::parse("9am");
+    assert!(has(&r, "safe_contact.safe_times[0].from", "time.invalid"));
+}
+
+#[test]
+fn every_question_of_the_instrument_must_be_answered_once() {
+    let mut r = example_referral();
+    let removed = r.risk.answers.remove(4);
+    assert!(has(
+        &r,
+        &format!("risk.answers.{}", removed.question_id),
+        "risk.unanswered"
+    ));
+    r.risk.answers.push(r.risk.answers[0].clone());
+    assert!(has(
+        &r,
+        "risk.answers[26].question_id",
+        "risk.duplicate_answer"
+    ));
+    r.risk.answers[26].question_id = "q99_made_up".into();
+    assert!(has(
+        &r,
+        "risk.answers[26].question_id",
+        "risk.unknown_question"
+    ));
+}
+
+#[test]
+fn an_unknown_instrument_version_is_refused() {
+    let mut r = example_referral();
+    r.risk.instrument = Some(InstrumentRef {
+        id: "dash".into(),
+        version: "1999".into(),
+    });
+    assert!(has(&r, "risk.instrument", "risk.unknown_instrument"));
+}
+
+fn with_yes_answers(count: usize, level: RiskLevel, rationale: Option<&str>) -> Referral {
+    let mut r = example_referral();
+    for (i, a) in r.risk.answers.iter_mut().enumerate() {
+        a.answer = if i < count { Answer::Yes } else { Answer::No };
+    }
+    r.risk.officer_level = Some(level);
+    r.risk.rationale = rationale.map(str::to_string);
+    r
+}
+
+#[test]
+fn a_level_below_the_suggested_one_needs_a_rationale() {
+    let r = with_yes_answers(14, RiskLevel::Medium, None);
+    assert!(has(&r, "risk.rationale", "risk.level_below_suggested"));
+    let r = with_yes_answers(14, RiskLevel::Medium, Some("Victim has moved to a refuge"));
+    assert!(problems(&r).is_empty());
+    let r = with_yes_answers(10, RiskLevel::Standard, Some("   "));
+    assert!(has(&r, "risk.rationale", "risk.level_below_suggested"));
+}
+
+#[test]
+fn a_level_at_or_above_the_suggested_one_is_allowed_without_rationale() {
+    assert!(problems(&with_yes_answers(14, RiskLevel::High, None)).is_empty());
+    assert!(problems(&with_yes_answers(3, RiskLevel::High, None)).is_empty());
+    assert!(problems(&with_yes_answers(10, RiskLevel::Medium, None)).is_empty());
+}
+
+#[test]
+fn police_referrers_need_a_known_force_but_others_any_slug() {
+    let mut r = example_referral();
+    r.referrer.organisation_id = Some(OrganisationId::parse("atlantis"));
+    assert!(has(
+        &r,
+        "referrer.organisation_id",
+        "organisation_id.unknown_force"
+    ));
+    r.referrer.organisation_type = Some(OrganisationType::Charity);
+    assert!(problems(&r).is_empty());
+    r.referrer.organisation_id = Some(OrganisationId::parse("Not A Slug"));
+    assert!(has(
+        &r,
+        "referrer.organisation_id",
+        "organisation_id.invalid"
+    ));
+}
+
+#[test]
+fn whitespace_only_text_counts_as_missing_and_overlong_text_is_refused() {
+    let mut r = example_referral();
+    r.victim.forename = Some("   ".into());
+    assert!(has(&r, "victim.forename", "field.required"));
+    r.victim.forename = Some("x".repeat(checker::MAX_SHORT_TEXT + 1));
+    assert!(has(&r, "victim.forename", "text.too_long"));
+}
+
+#[test]
+fn emails_and_collar_numbers_are_checked_for_shape() {
+    let mut r = example_referral();
+    r.referrer.email = Some("not an email".into());
+    r.referrer.collar_number = Some(CollarNumber::parse("AB-12"));
+    assert!(has(&r, "referrer.email", "email.invalid"));
+    assert!(has(&r, "referrer.collar_number", "collar_number.invalid"));
+}
+
+#[test]
+fn a_child_entry_needs_all_of_its_fields() {
+    let mut r = example_referral();
+    r.children.push(Child::default());
+    for field in [
+        "name",
+        "date_of_birth",
+        "relationship_to_victim",
+        "relationship_to_perpetrator",
+        "lives_at_address",
+        "present_or_witnessed",
+    ] {
+        assert!(
+            has(&r, &format!("children[1].{field}"), "field.required"),
+            "{field}"
+        );
+    }
+}
+
+#[test]
+fn problems_never_contain_the_typed_value() {
+    let canary = "CANARY7Q";
+    let mut r = example_referral();
+    r.safe_contact.phone = Some(PhoneNumber::parse(&format!("{canary}0123")));
+    r.victim.address.as_mut().unwrap().postcode = Some(Postcode::parse(canary));
+    r.victim.date_of_birth = Some(DateValue::parse(canary));
+    r.referrer.email = Some(canary.into());
+    r.incident.occurred_at = Some(InstantValue::parse(canary));
+    let Err(found) = validate_for_submission(&r, now()) else {
+        panic!("expected problems")
+    };
+    assert!(found.len() >= 5);
+    for p in &found {
+        assert!(!format!("{} {} {}", p.path, p.code, p.message).contains(canary));
+    }
+}
