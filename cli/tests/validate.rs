@@ -1,0 +1,109 @@
+//! The `weprotect example` / `weprotect validate` contract, driven through the real binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn weprotect(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weprotect"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("weprotect starts");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn example() -> String {
+    String::from_utf8(weprotect(&["example"], "").stdout).unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn the_example_validates_from_standard_input() {
+    let out = weprotect(&["validate", "-"], &example());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = weprotect(&["validate", "-", "--json"], &example());
+    assert_eq!(text(&out.stdout).trim(), "[]");
+}
+
+#[test]
+fn an_invalid_referral_exits_1_and_lists_every_problem() {
+    let mut doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    doc["safe_contact"]["phone"] = "CANARYPHONE".into();
+    doc["consent"]["given"] = false.into();
+    doc["victim"]["forename"] = serde_json::Value::Null;
+    let out = weprotect(&["validate", "-"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("safe_contact.phone") && stdout.contains("phone.invalid"));
+    assert!(stdout.contains("consent.given") && stdout.contains("consent.not_given"));
+    assert!(stdout.contains("victim.forename") && stdout.contains("field.required"));
+    assert!(!stdout.contains("CANARY"));
+
+    let out = weprotect(&["validate", "-", "--json"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(problems.len(), 3);
+    for p in &problems {
+        assert!(p["path"].is_string() && p["code"].is_string() && p["message"].is_string());
+    }
+}
+
+#[test]
+fn a_shape_error_exits_1_with_its_path() {
+    let mut doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    doc["victim"]["interpreter_required"] = "CANARY".into();
+    let out = weprotect(&["validate", "-", "--json"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(problems[0]["path"], "victim.interpreter_required");
+    assert_eq!(problems[0]["code"], "document.wrong_type");
+    assert!(!text(&out.stdout).contains("CANARY"));
+}
+
+#[test]
+fn not_json_exits_2_and_says_where() {
+    let out = weprotect(&["validate", "-"], "{\n \"schema_version\": 1,\n oops\n}");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 3"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn an_unknown_schema_version_exits_2() {
+    let out = weprotect(&["validate", "-"], r#"{"schema_version": 7}"#);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("schema version"));
+}
+
+#[test]
+fn an_unreadable_file_exits_2_without_a_stack_trace() {
+    let out = weprotect(&["validate", "/nonexistent/referral.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot read /nonexistent/referral.json"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn a_file_argument_works_like_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("referral.json");
+    std::fs::write(&path, example()).unwrap();
+    let out = weprotect(&["validate", path.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0));
+}
