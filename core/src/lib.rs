@@ -8,14 +8,18 @@
 
 pub mod config;
 pub mod crypto;
+pub mod error;
 pub mod example;
 pub mod instrument;
 pub mod model;
 pub mod schema;
+pub mod store;
 pub mod validation;
 pub mod values;
 
+pub use error::WeprotectError;
 pub use model::{Referral, SCHEMA_VERSION};
+pub use store::{Store, StoreError, StoreSettings};
 pub use validation::{
     DocumentError, DraftReport, Problem, parse_referral, validate_draft, validate_for_submission,
 };

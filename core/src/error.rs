@@ -1,0 +1,128 @@
+//! The small public error the FFI exposes, and the one place store errors are mapped to it.
+//!
+//! Apps branch on what they can do something about: ask for the right key, offer a wipe, show
+//! validation problems, retry later. So the public error is a handful of variants, each with a
+//! stable [`WeprotectError::code`]; the rich causes (SQLite codes, I/O kinds) stay inside the
+//! core. Neither carries personal data: problems have paths and codes, never typed values.
+
+use crate::store::StoreError;
+use crate::validation::{DocumentError, Problem};
+
+/// An error as apps see it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WeprotectError {
+    /// The data key is not the one the store was written with. Nothing was changed.
+    #[error("wrong data key")]
+    WrongKey,
+    /// The store's file is not a WEPROTECT store. Nothing was changed.
+    #[error("not a WEPROTECT store")]
+    NotAWeprotectStore,
+    /// The store is damaged. Nothing was deleted; the host may offer a wipe.
+    #[error("the store is corrupt")]
+    CorruptStore,
+    /// The store was written by a newer app version.
+    #[error("the store was written by a newer version")]
+    TooNew,
+    /// No draft or outbox entry with that id.
+    #[error("not found")]
+    NotFound,
+    /// The referral is not ready to send, or cannot be read as a referral; every problem is
+    /// listed.
+    #[error("invalid referral ({} problem(s))", problems.len())]
+    Invalid {
+        /// The problems (paths and codes, no values).
+        problems: Vec<Problem>,
+    },
+    /// The referral document is not JSON or has an unknown schema version.
+    #[error("unreadable referral document: {reason}")]
+    InvalidDocument {
+        /// Why, without quoting the document.
+        reason: String,
+    },
+    /// Not allowed in the entry's current state (for example reopening a delivered referral).
+    #[error("not allowed in the current state")]
+    InvalidState,
+    /// An argument has the wrong shape.
+    #[error("invalid argument")]
+    InvalidArgument,
+    /// The service configuration (key id or public key) is unusable.
+    #[error("unusable service configuration")]
+    ServiceConfig,
+    /// The store was wiped.
+    #[error("the store has been wiped")]
+    Closed,
+    /// Storage failed (disk full, I/O error, busy); retrying may help.
+    #[error("storage error")]
+    Storage,
+}
+
+impl WeprotectError {
+    /// A stable machine-readable code, e.g. `wrong_key`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            WeprotectError::WrongKey => "wrong_key",
+            WeprotectError::NotAWeprotectStore => "not_a_weprotect_store",
+            WeprotectError::CorruptStore => "corrupt_store",
+            WeprotectError::TooNew => "too_new",
+            WeprotectError::NotFound => "not_found",
+            WeprotectError::Invalid { .. } => "invalid",
+            WeprotectError::InvalidDocument { .. } => "invalid_document",
+            WeprotectError::InvalidState => "invalid_state",
+            WeprotectError::InvalidArgument => "invalid_argument",
+            WeprotectError::ServiceConfig => "service_config",
+            WeprotectError::Closed => "closed",
+            WeprotectError::Storage => "storage",
+        }
+    }
+}
+
+impl From<StoreError> for WeprotectError {
+    fn from(e: StoreError) -> WeprotectError {
+        match e {
+            StoreError::WrongKey => WeprotectError::WrongKey,
+            StoreError::NotAWeprotectStore => WeprotectError::NotAWeprotectStore,
+            StoreError::CorruptStore(_) => WeprotectError::CorruptStore,
+            StoreError::TooNew { .. } => WeprotectError::TooNew,
+            StoreError::NotFound(_) => WeprotectError::NotFound,
+            StoreError::Invalid(problems) => WeprotectError::Invalid { problems },
+            StoreError::Document(DocumentError::Shape(problem)) => WeprotectError::Invalid {
+                problems: vec![problem],
+            },
+            StoreError::Document(e) => WeprotectError::InvalidDocument {
+                reason: e.to_string(),
+            },
+            StoreError::InvalidState(_) => WeprotectError::InvalidState,
+            StoreError::InvalidArgument(_) => WeprotectError::InvalidArgument,
+            StoreError::ServiceConfig(_) => WeprotectError::ServiceConfig,
+            StoreError::Closed => WeprotectError::Closed,
+            StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Io(_) => {
+                WeprotectError::Storage
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_map_to_stable_codes() {
+        assert_eq!(
+            WeprotectError::from(StoreError::WrongKey).code(),
+            "wrong_key"
+        );
+        assert_eq!(
+            WeprotectError::from(StoreError::CorruptStore("x")).code(),
+            "corrupt_store"
+        );
+        assert_eq!(
+            WeprotectError::from(StoreError::NotFound("draft")).code(),
+            "not_found"
+        );
+        let io = std::io::Error::other("disk");
+        assert_eq!(WeprotectError::from(StoreError::Io(io)).code(), "storage");
+        let invalid = WeprotectError::from(StoreError::Invalid(vec![]));
+        assert!(matches!(invalid, WeprotectError::Invalid { .. }));
+    }
+}

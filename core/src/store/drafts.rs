@@ -1,0 +1,418 @@
+//! Drafts: what the officer has typed so far, autosaved, encrypted, and purged when idle.
+//!
+//! A draft is saved as often as the form likes (autosave overwrites the same row). Its body is
+//! the referral JSON; its summary (a short title plus counts of missing fields and problems)
+//! is encrypted separately so a list of drafts decrypts a few bytes per row, not whole forms.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::Store;
+use super::cipher::{self, DRAFT_BODY, DRAFT_SUMMARY};
+use super::error::{Result, StoreError};
+use crate::crypto::DataKey;
+use crate::model::Referral;
+use crate::validation::{DocumentError, parse_referral, validate_draft};
+
+/// One draft as a list shows it. `title` is personal data (victim initials and the incident
+/// number), decrypted for display: `Debug` leaves it out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftSummary {
+    /// The draft id (uuid v4).
+    pub id: String,
+    /// When the draft was first saved.
+    pub created_at: DateTime<Utc>,
+    /// When the draft was last saved.
+    pub updated_at: DateTime<Utc>,
+    /// A short title for the list: victim initials and incident number, as far as typed.
+    pub title: String,
+    /// Mandatory fields still missing when it was saved.
+    pub missing_fields: u32,
+    /// Problems in what was filled in when it was saved.
+    pub problems: u32,
+}
+
+impl std::fmt::Debug for DraftSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DraftSummary")
+            .field("id", &self.id)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("missing_fields", &self.missing_fields)
+            .field("problems", &self.problems)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The encrypted summary's plaintext.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Summary {
+    pub title: String,
+    pub missing: u32,
+    pub problems: u32,
+}
+
+impl Summary {
+    pub(crate) fn of(referral: &Referral, now: DateTime<Utc>) -> Summary {
+        let report = validate_draft(referral, now);
+        Summary {
+            title: title_of(referral),
+            missing: super::count_u32(report.missing.len()),
+            problems: super::count_u32(report.problems.len()),
+        }
+    }
+
+    pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Summary> {
+        serde_json::from_slice(bytes).map_err(|_| StoreError::CorruptStore("unreadable summary"))
+    }
+}
+
+/// "J.T. CAD-2026-000123": enough for the officer to tell drafts apart.
+fn title_of(referral: &Referral) -> String {
+    let initial = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|s| s.trim().chars().next())
+            .map(|c| format!("{}.", c.to_uppercase()))
+            .unwrap_or_default()
+    };
+    let initials = format!(
+        "{}{}",
+        initial(&referral.victim.forename),
+        initial(&referral.victim.surname)
+    );
+    let incident = referral
+        .incident
+        .incident_number
+        .as_deref()
+        .unwrap_or_default()
+        .trim();
+    let title = format!("{initials} {incident}").trim().to_string();
+    if title.is_empty() {
+        "Untitled draft".to_string()
+    } else {
+        title
+    }
+}
+
+/// Serialises a referral for storage; the buffer is wiped when dropped.
+pub(crate) fn referral_bytes(referral: &Referral) -> Result<Zeroizing<Vec<u8>>> {
+    serde_json::to_vec(referral)
+        .map(Zeroizing::new)
+        .map_err(|_| StoreError::InvalidArgument("the referral cannot be serialised"))
+}
+
+/// Reads a stored referral back.
+pub(crate) fn referral_from_bytes(bytes: &[u8]) -> Result<Referral> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| StoreError::CorruptStore("stored referral is not text"))?;
+    parse_referral(text).map_err(|_| StoreError::CorruptStore("stored referral does not parse"))
+}
+
+impl Store {
+    /// Saves a draft. With `id: None` a new draft is created and its id returned; with an id,
+    /// that draft is overwritten (autosave) and the same id returned.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] if `id` names no draft (it may have been purged or submitted).
+    pub fn save_draft(
+        &self,
+        id: Option<String>,
+        referral: Referral,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let body = referral_bytes(&referral)?;
+        let summary = Summary::of(&referral, now).to_bytes();
+        let version = referral.schema_version;
+        self.with(|inner| {
+            let is_new = id.is_none();
+            let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+            let sealed_body = cipher::seal(&inner.key, DRAFT_BODY, &id, version, &body);
+            let sealed_summary = cipher::seal(&inner.key, DRAFT_SUMMARY, &id, version, &summary);
+            let t = cipher::to_millis(now);
+            if is_new {
+                inner.conn.execute(
+                    "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
+                     VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+                    params![id, version, t, sealed_body, sealed_summary],
+                )?;
+            } else {
+                let n = inner.conn.execute(
+                    "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
+                     summary = ?5 WHERE id = ?1",
+                    params![id, version, t, sealed_body, sealed_summary],
+                )?;
+                if n == 0 {
+                    // Purged, submitted or never existed: never resurrect it under that id.
+                    return Err(StoreError::NotFound("draft"));
+                }
+            }
+            Ok(id)
+        })
+    }
+
+    /// Saves a draft given as referral JSON (the form's own representation).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Document`] if the JSON is not a referral document; otherwise as
+    /// [`Store::save_draft`].
+    pub fn save_draft_json(
+        &self,
+        id: Option<String>,
+        json: String,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        let json = Zeroizing::new(json);
+        let referral = parse_referral(&json).map_err(StoreError::Document)?;
+        self.save_draft(id, referral, now)
+    }
+
+    /// Every draft's summary, most recently saved first. Decrypts only the summaries.
+    pub fn list_drafts(&self) -> Result<Vec<DraftSummary>> {
+        self.with(|inner| {
+            let mut stmt = inner.conn.prepare(
+                "SELECT id, schema_version, created_at, updated_at, summary FROM drafts
+                 ORDER BY updated_at DESC, id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, Vec<u8>>(4)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, version, created, updated, sealed) = row?;
+                let version = cipher::version_from_sql(version)?;
+                let plain = Zeroizing::new(cipher::open(
+                    &inner.key,
+                    DRAFT_SUMMARY,
+                    &id,
+                    version,
+                    &sealed,
+                )?);
+                let summary = Summary::from_bytes(&plain)?;
+                out.push(DraftSummary {
+                    id,
+                    created_at: cipher::from_millis(created)?,
+                    updated_at: cipher::from_millis(updated)?,
+                    title: summary.title,
+                    missing_fields: summary.missing,
+                    problems: summary.problems,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The draft's referral.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] if there is no such draft.
+    pub fn load_draft(&self, id: String) -> Result<Referral> {
+        self.with(|inner| load_draft_in(&inner.conn, &inner.key, &id))
+    }
+
+    /// The draft's referral as JSON (pretty-printed).
+    pub fn load_draft_json(&self, id: String) -> Result<String> {
+        let referral = self.load_draft(id)?;
+        serde_json::to_string_pretty(&referral)
+            .map_err(|_| StoreError::InvalidArgument("the referral cannot be serialised"))
+    }
+
+    /// Deletes a draft (its pages are zeroed: `secure_delete` is on).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] if there is no such draft.
+    pub fn delete_draft(&self, id: String) -> Result<()> {
+        self.with(|inner| {
+            let n = inner
+                .conn
+                .execute("DELETE FROM drafts WHERE id = ?1", [&id])?;
+            if n == 0 {
+                Err(StoreError::NotFound("draft"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+}
+
+/// Loads and decrypts a draft using an open connection (also used inside submit's transaction).
+pub(crate) fn load_draft_in(
+    conn: &rusqlite::Connection,
+    key: &DataKey,
+    id: &str,
+) -> Result<Referral> {
+    let row: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT schema_version, body FROM drafts WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (version, sealed) = row.ok_or(StoreError::NotFound("draft"))?;
+    let version = cipher::version_from_sql(version)?;
+    let plain = Zeroizing::new(cipher::open(key, DRAFT_BODY, id, version, &sealed)?);
+    referral_from_bytes(&plain)
+}
+
+impl From<DocumentError> for StoreError {
+    fn from(e: DocumentError) -> StoreError {
+        StoreError::Document(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn a_saved_draft_lists_with_a_decrypted_title_and_loads_back_equal() {
+        let (_dir, store) = open_store();
+        let referral = crate::example::example_referral();
+        let id = store.save_draft(None, referral.clone(), t0()).unwrap();
+        let list = store.list_drafts().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].id, id);
+        assert_eq!(list[0].title, "J.T. CAD-2026-000123");
+        assert_eq!((list[0].missing_fields, list[0].problems), (0, 0));
+        assert!(store.load_draft(id).unwrap() == referral);
+        assert!(!format!("{:?}", list[0]).contains("J.T."));
+    }
+
+    #[test]
+    fn autosave_overwrites_the_same_draft_and_keeps_its_creation_time() {
+        let (_dir, store) = open_store();
+        let id = store
+            .save_draft_json(None, r#"{"schema_version":1}"#.into(), t0())
+            .unwrap();
+        let mut referral = crate::example::example_referral();
+        referral.victim.forename = Some("Zed".into());
+        let later = t0() + chrono::Duration::minutes(5);
+        let again = store.save_draft(Some(id.clone()), referral, later).unwrap();
+        assert_eq!(again, id);
+        let list = store.list_drafts().unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].created_at, t0());
+        assert_eq!(list[0].updated_at, later);
+        assert!(list[0].title.starts_with("Z.T."));
+        let empty = store
+            .save_draft_json(None, r#"{"schema_version":1}"#.into(), t0())
+            .unwrap();
+        let list = store.list_drafts().unwrap();
+        let e = list.iter().find(|d| d.id == empty).unwrap();
+        assert_eq!(e.title, "Untitled draft");
+        assert!(e.missing_fields > 0);
+    }
+
+    #[test]
+    fn saving_to_an_unknown_id_is_not_found_and_creates_nothing() {
+        let (_dir, store) = open_store();
+        let err = store
+            .save_draft(
+                Some("nope".into()),
+                crate::example::example_referral(),
+                t0(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::NotFound("draft")));
+        assert_eq!(store.counts().unwrap().drafts, 0);
+    }
+
+    #[test]
+    fn a_draft_that_is_not_a_referral_document_is_refused() {
+        let (_dir, store) = open_store();
+        let err = store
+            .save_draft_json(
+                None,
+                r#"{"schema_version":1,"victim":{"x":1}}"#.into(),
+                t0(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Document(DocumentError::Shape(_))));
+        assert_eq!(store.counts().unwrap().drafts, 0);
+    }
+
+    #[test]
+    fn deleting_a_draft_removes_it_and_a_second_delete_is_not_found() {
+        let (_dir, store) = open_store();
+        let id = store
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        store.delete_draft(id.clone()).unwrap();
+        assert!(matches!(
+            store.load_draft(id.clone()),
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            store.delete_draft(id),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn drafts_idle_longer_than_the_maximum_age_are_purged() {
+        let (_dir, store) = open_store();
+        let old = store
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        let recent_time = t0() + chrono::Duration::hours(48);
+        let recent = store
+            .save_draft(None, crate::example::example_referral(), recent_time)
+            .unwrap();
+        let report = store
+            .purge_expired(t0() + chrono::Duration::hours(73))
+            .unwrap();
+        assert_eq!(report.drafts_purged, 1);
+        let ids: Vec<_> = store
+            .list_drafts()
+            .unwrap()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, vec![recent]);
+        assert!(matches!(
+            store.load_draft(old),
+            Err(StoreError::NotFound(_))
+        ));
+    }
+
+    #[test]
+    fn a_ciphertext_moved_to_another_row_does_not_open() {
+        let (_dir, store) = open_store();
+        let a = store
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        let b = store
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        store
+            .with(|inner| {
+                inner.conn.execute(
+                    "UPDATE drafts SET body = (SELECT body FROM drafts WHERE id = ?1) WHERE id = ?2",
+                    [&a, &b],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert!(store.load_draft(a).is_ok());
+        assert!(matches!(
+            store.load_draft(b),
+            Err(StoreError::CorruptStore(_))
+        ));
+    }
+}

@@ -1,0 +1,283 @@
+//! The database schema, its migrations, and how a connection is opened and checked.
+//!
+//! Migrations are a list of steps (rusqlite_migration); step *n* takes a version *n-1*
+//! database to version *n*, and `PRAGMA user_version` records where a database is. A shipped
+//! step is never edited: a change is a new step. All pending steps run in one transaction, so
+//! a crash mid-migration leaves the old version intact. The test
+//! `a_store_migrated_from_every_version_has_the_fresh_schema` checks that every path through
+//! the list ends at exactly the schema of a fresh store.
+//!
+//! Columns marked `[enc]` hold values sealed with the device's data key
+//! (XChaCha20-Poly1305), with associated data binding table, row id, column and the row's
+//! `schema_version` (see `crate::crypto::data_key::aad`). Every other column is clear and holds
+//! only ids, states, times (unix milliseconds, UTC), counts and short codes.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite_migration::{M, Migrations};
+
+use super::error::{Result, StoreError};
+use crate::crypto::DataKey;
+
+/// `PRAGMA application_id` of a WEPROTECT store ("WPRT"): tells our file from any other SQLite
+/// database, so the store never migrates or writes a file it does not own.
+pub(crate) const APPLICATION_ID: i32 = 0x5750_5254;
+
+/// The database file inside the store directory.
+pub const DB_FILE_NAME: &str = "weprotect.db";
+
+/// Files SQLite may create next to the database (write-ahead log, shared memory, rollback
+/// journal). `wipe` removes them all.
+pub(crate) const SIDE_FILE_SUFFIXES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// Name of the key check value in `meta`.
+const KEY_CHECK: &str = "key_check";
+
+/// Version 1: the initial tables. Frozen: never edit, add a step instead.
+const V1: &str = "
+-- Small named values. key_check: DataKey::check_value(), sealed constant (not personal data).
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY NOT NULL,
+    value BLOB NOT NULL
+) STRICT;
+
+-- Drafts being filled in. One row per draft; autosave overwrites body and summary.
+CREATE TABLE drafts (
+    id             TEXT PRIMARY KEY NOT NULL, -- uuid v4
+    schema_version INTEGER NOT NULL,          -- referral schema version of body (bound in AAD)
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL,          -- drafts idle longer than draft_max_age are purged
+    body           BLOB NOT NULL,             -- [enc] the referral JSON
+    summary        BLOB NOT NULL              -- [enc] JSON {title, missing, problems} for lists
+) STRICT;
+CREATE INDEX drafts_by_updated_at ON drafts(updated_at);
+
+-- Submitted referrals. queued -> delivered | rejected. 'sending' is never stored.
+CREATE TABLE outbox (
+    referral_id       TEXT PRIMARY KEY NOT NULL, -- uuid v4: the idempotency key
+    source_draft_id   TEXT NOT NULL UNIQUE,      -- one draft can never make two entries
+    schema_version    INTEGER NOT NULL,          -- referral schema version (bound in AAD)
+    state             TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'rejected')),
+    queued_at         INTEGER NOT NULL,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at   INTEGER,
+    last_error_code   TEXT,
+    sealed            BLOB,  -- HPKE envelope to the service: opaque, sent byte-identical on retry
+    local_copy        BLOB,  -- [enc] the referral JSON, kept until delivered (reopen if rejected)
+    summary           BLOB,  -- [enc] as drafts.summary; gone once delivered
+    service_reference TEXT,  -- receipt: the service's reference number
+    received_at       INTEGER, -- receipt: when the service received it (service clock)
+    delivered_at      INTEGER, -- device clock; receipts older than receipt_max_age are purged
+    rejection_code    TEXT,
+    rejected_at       INTEGER,
+    CHECK ((state = 'queued') = (sealed IS NOT NULL)),
+    CHECK (state <> 'delivered' OR (local_copy IS NULL AND summary IS NULL))
+) STRICT;
+";
+
+/// Version 2: status updates after delivery, and an index for the delivery scheduler.
+const V2: &str = "
+-- Status updates from the service about a delivered referral. Codes only, no personal data.
+CREATE TABLE statuses (
+    referral_id TEXT NOT NULL REFERENCES outbox(referral_id) ON DELETE CASCADE,
+    status      TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (referral_id, status, at)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX outbox_by_state_due ON outbox(state, next_attempt_at, queued_at);
+CREATE INDEX outbox_by_state_delivered ON outbox(state, delivered_at);
+";
+
+/// The newest schema version this build writes.
+pub const LATEST_VERSION: usize = 2;
+
+/// Every migration step, oldest first.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(V1).comment("initial tables"),
+        M::up(V2).comment("status updates and scheduler indexes"),
+    ])
+}
+
+/// What `open` found on disk.
+enum Found {
+    /// No store yet (no file, an empty file, or an empty database).
+    Fresh,
+    /// A WEPROTECT store at this schema version.
+    Existing(i64),
+}
+
+/// Opens (creating if needed) the database at `path`, proves `key` is the store's key, brings
+/// the schema up to date and returns the connection. Nothing is written before the file is
+/// known to be ours and the key known to be right.
+pub(crate) fn open_connection(path: &Path, key: &DataKey) -> Result<Connection> {
+    check_sqlite_header(path)?;
+    let mut conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Connection-level settings; none of them writes to the file.
+    conn.execute_batch(
+        "PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+    )?;
+    let found = identify(&conn)?;
+    if let Found::Existing(version) = found {
+        if version > LATEST_VERSION as i64 {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: LATEST_VERSION,
+            });
+        }
+        verify_key(&conn, key)?;
+    }
+    // From here on the file is ours and the key is right: writes are allowed.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::CorruptStore(
+            "cannot enable write-ahead logging",
+        ));
+    }
+    // FULL: a commit is on disk when it returns, so an enqueued referral survives power loss.
+    conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    if let Found::Fresh = found {
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+    }
+    migrations().to_latest(&mut conn)?;
+    ensure_key_check(&conn, key)?;
+    Ok(conn)
+}
+
+/// Refuses a non-empty file that is not SQLite at all, before SQLite touches it.
+fn check_sqlite_header(path: &Path) -> Result<()> {
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut header = Vec::with_capacity(16);
+    file.by_ref().take(16).read_to_end(&mut header)?;
+    if header.is_empty() || header == b"SQLite format 3\0" {
+        Ok(())
+    } else {
+        Err(StoreError::NotAWeprotectStore)
+    }
+}
+
+fn identify(conn: &Connection) -> Result<Found> {
+    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if app_id == APPLICATION_ID {
+        return Ok(if version == 0 {
+            Found::Fresh
+        } else {
+            Found::Existing(version)
+        });
+    }
+    let objects: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    if app_id == 0 && version == 0 && objects == 0 {
+        Ok(Found::Fresh)
+    } else {
+        Err(StoreError::NotAWeprotectStore)
+    }
+}
+
+fn verify_key(conn: &Connection, key: &DataKey) -> Result<()> {
+    let check: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE name = ?1", [KEY_CHECK], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match check {
+        Some(value) if key.verify_check_value(&value) => Ok(()),
+        Some(_) => Err(StoreError::WrongKey),
+        // A crash between creating the tables and writing the check value leaves a store
+        // with no check value; that is only acceptable while nothing is encrypted in it.
+        None if holds_no_encrypted_values(conn)? => Ok(()),
+        None => Err(StoreError::CorruptStore("key check value missing")),
+    }
+}
+
+fn holds_no_encrypted_values(conn: &Connection) -> Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT (SELECT count(*) FROM drafts) + (SELECT count(*) FROM outbox)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n == 0)
+}
+
+fn ensure_key_check(conn: &Connection, key: &DataKey) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (name, value) VALUES (?1, ?2)",
+        rusqlite::params![KEY_CHECK, key.check_value()],
+    )?;
+    Ok(())
+}
+
+/// Replaces the key check value (inside the rekey transaction).
+pub(crate) fn replace_key_check(conn: &Connection, key: &DataKey) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (name, value) VALUES (?1, ?2)",
+        rusqlite::params![KEY_CHECK, key.check_value()],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema_of(conn: &Connection) -> (Vec<(String, String, Option<String>)>, i64) {
+        let mut stmt = conn
+            .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+            .unwrap();
+        let objects = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .unwrap();
+        let version = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        (objects, version)
+    }
+
+    #[test]
+    fn the_migration_list_is_valid_and_ends_at_the_latest_version() {
+        migrations().validate().unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        assert_eq!(schema_of(&conn).1, LATEST_VERSION as i64);
+    }
+
+    #[test]
+    fn a_store_migrated_from_every_version_has_the_fresh_schema() {
+        let mut fresh = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut fresh).unwrap();
+        let expected = schema_of(&fresh);
+        assert!(expected.0.iter().any(|(_, name, _)| name == "statuses"));
+
+        for start in 1..LATEST_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+            migrations().to_version(&mut conn, start).unwrap();
+            // Rows written by the old version must survive the upgrade.
+            conn.execute(
+                "INSERT INTO drafts VALUES ('d1', 1, 0, 0, x'00', x'00')",
+                [],
+            )
+            .unwrap();
+            migrations().to_latest(&mut conn).unwrap();
+            assert_eq!(schema_of(&conn), expected, "migrated from version {start}");
+            let drafts: i64 = conn
+                .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(drafts, 1);
+        }
+    }
+}
