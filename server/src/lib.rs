@@ -1,1 +1,55 @@
-//! Reference intake server.
+//! The reference intake server: receives sealed referrals from devices exactly once, gives a
+//! receipt, and tells the sending device what happened next.
+//!
+//! It exists so that the device side (core's outbox and sync engine, `weprotect demo`) can be
+//! built and tested end to end against something that behaves like a real receiving service,
+//! including its failures: faults can be injected on purpose (see [`Faults`]). A deploying
+//! service may run it as it is or implement the same API (`docs/intake-api.openapi.yaml`).
+//!
+//! What it promises, and where each promise is kept:
+//!
+//! * **Exactly once** ([`records`](crate::records)): the referral id is the primary key of a
+//!   permanent table, the row is committed (WAL, `synchronous = FULL`) before `201` is sent, and a
+//!   replay of the same bytes returns the same [`Receipt`] for ever.
+//! * **Encrypted at rest** (`keys`): the referral JSON is stored sealed with a data key; the
+//!   envelope is opened with the service key; both keys are kept out of the database.
+//! * **No personal data in logs or errors** (`error`, `routes`): logs name a route template,
+//!   a status and a referral id; errors carry fixed codes; validation problems carry paths and
+//!   codes only.
+//!
+//! Use from tests and the demo:
+//!
+//! ```no_run
+//! # async fn demo() -> weprotect_server::Result<()> {
+//! let dir = std::path::Path::new("/tmp/intake");
+//! let server = weprotect_server::start(weprotect_server::ServerConfig::new(dir)).await?;
+//! let token = weprotect_server::issue_token(dir, "demo device")?;
+//! let service = server.service_config(); // endpoint, key id, public key for the device
+//! # let _ = (token, service);
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod auth;
+mod config;
+mod db;
+mod error;
+mod faults;
+mod files;
+mod keys;
+mod records;
+mod routes;
+mod serve;
+mod status;
+mod tokens;
+
+pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
+pub use db::DB_FILE;
+pub use error::{ApiError, Result, ServerError, WireProblem};
+pub use faults::{Faults, FaultsParseError};
+pub use keys::{DATA_KEY_FILE, SERVICE_KEY_FILE};
+pub use records::{Receipt, read_referral, receipts, referral_count};
+pub use serve::{RunningServer, start};
+pub use status::{ReferralStatus, StatusEntry, UnknownStatus, add_status, status_history};
+pub use tokens::{IssuedToken, TokenInfo, issue_token, list_tokens, revoke_token};

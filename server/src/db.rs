@@ -1,0 +1,151 @@
+//! The intake database: one SQLite file in the data directory.
+//!
+//! Durability is the point of this module. A `201 Created` promises the device that it may
+//! delete its copy, so the row must be on disk before the answer leaves: the database runs in
+//! WAL mode with `synchronous = FULL`, which makes every commit durable across a power cut,
+//! not only across a crash of this process.
+//!
+//! The referral id (the `Idempotency-Key`) is the primary key of `referrals`, so "exactly
+//! once" is enforced by the database itself, not by a cache in front of it. The key is kept
+//! for ever: a device that was offline for a month still gets its original receipt.
+//!
+//! Columns holding personal data are marked `ENCRYPTED`; there is exactly one, the referral
+//! JSON, sealed with the server's data key and bound to its row (see `keys.rs`). Everything
+//! else is identifiers, hashes and times.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::Result;
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "intake.sqlite3";
+
+/// Schema steps; step `n` upgrades from `user_version` n to n + 1.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+-- Device tokens. Only a SHA-256 of the token is stored; the token is shown once, at issue.
+CREATE TABLE tokens (
+    id           TEXT PRIMARY KEY,         -- public handle, e.g. tok_3f9a0c1d2e4b
+    token_sha256 BLOB NOT NULL UNIQUE,
+    label        TEXT NOT NULL,            -- operator's label for the device; not personal data
+    created_at   TEXT NOT NULL,
+    revoked_at   TEXT
+) STRICT;
+
+-- One row per referral ever received, kept for ever: the permanent idempotency record.
+CREATE TABLE referrals (
+    referral_id       TEXT PRIMARY KEY,    -- the Idempotency-Key: a random UUID from the device
+    seq               INTEGER NOT NULL UNIQUE,
+    service_reference TEXT NOT NULL UNIQUE,
+    body_sha256       BLOB NOT NULL,       -- SHA-256 of the envelope bytes, to tell a replay from a reuse
+    received_at       TEXT NOT NULL,
+    key_id            TEXT NOT NULL,       -- service key the envelope was sealed to
+    schema_version    INTEGER NOT NULL,
+    referral_json     BLOB NOT NULL        -- ENCRYPTED: the referral, sealed with the data key
+) STRICT;
+
+-- Which device tokens presented a referral (the first sender, and any token that replayed the
+-- identical envelope later, e.g. after the device signed in again). Only they may read its status.
+CREATE TABLE referral_senders (
+    referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
+    token_id    TEXT NOT NULL REFERENCES tokens(id),
+    PRIMARY KEY (referral_id, token_id)
+) STRICT;
+
+-- What happened to a referral: statuses only, never notes.
+CREATE TABLE status_updates (
+    id          INTEGER PRIMARY KEY,
+    referral_id TEXT NOT NULL REFERENCES referrals(referral_id),
+    status      TEXT NOT NULL,
+    at          TEXT NOT NULL
+) STRICT;
+CREATE INDEX status_updates_by_referral ON status_updates (referral_id, at, id);
+"#];
+
+/// Path of the database file in `dir`.
+pub fn db_path(dir: &Path) -> PathBuf {
+    dir.join(DB_FILE)
+}
+
+/// Opens (creating and migrating if needed) the database in `dir`.
+pub fn open(dir: &Path) -> Result<Connection> {
+    let mut conn = Connection::open(db_path(dir))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let done = usize::try_from(version).unwrap_or(0);
+    for (step, sql) in (0_i64..).zip(MIGRATIONS.iter()).skip(done) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", step + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reads a value from `meta`.
+pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+/// Writes a value to `meta`.
+pub fn meta_set(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        rusqlite::params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Formats an instant the way the database and the API store it: RFC 3339, UTC, milliseconds.
+pub fn format_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Parses an instant written by [`format_time`].
+pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| crate::error::ServerError::Corrupt("timestamp"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_migrates_once_and_uses_wal_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()).unwrap());
+        let conn = open(dir.path()).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2);
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+}

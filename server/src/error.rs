@@ -1,0 +1,183 @@
+//! Errors: one for operators calling the library, one for clients of the HTTP API.
+//!
+//! [`ServerError`] is what `start`, the token functions and the inspection helpers return.
+//! [`ApiError`] is what an HTTP client sees: a status, a stable `code` that client code may
+//! match on, and a fixed English `message`. Neither ever carries personal data: no request
+//! body, no referral value, no token. Validation problems travel as `{path, code}` only,
+//! because core's messages are written for the officer's screen, not for a wire.
+
+use std::path::PathBuf;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use weprotect_core::crypto::CryptoError;
+
+/// Why a library operation of the server failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// A file or socket operation failed; `what` says which, without personal data.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done, e.g. "binding the listener" or a file path.
+        what: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The SQLite database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A key could not be read or used.
+    #[error("key material: {0}")]
+    Crypto(#[from] CryptoError),
+    /// The data key offered does not match the one this database was written with.
+    #[error("the data key does not match the database in {0}")]
+    WrongDataKey(PathBuf),
+    /// A key file exists but cannot be understood.
+    #[error("key file {0} is not in the expected format")]
+    BadKeyFile(PathBuf),
+    /// No referral with this id.
+    #[error("no such referral")]
+    ReferralNotFound,
+    /// No token with this value or id.
+    #[error("no such token")]
+    TokenNotFound,
+    /// A stored value could not be read back (database edited by hand, or corrupt).
+    #[error("corrupt record: {0}")]
+    Corrupt(&'static str),
+    /// A blocking task did not finish (the runtime is shutting down).
+    #[error("background task failed")]
+    Task,
+}
+
+impl ServerError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> ServerError {
+        ServerError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// A result of a library operation of the server.
+pub type Result<T, E = ServerError> = std::result::Result<T, E>;
+
+/// A validation problem as it goes over the wire: where and which rule, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireProblem {
+    /// Field path, e.g. `safe_contact.phone`.
+    pub path: String,
+    /// Rule code, e.g. `phone.invalid`.
+    pub code: String,
+}
+
+/// An error answered to an HTTP client.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code, e.g. `idempotency_key.reused`.
+    pub code: &'static str,
+    /// Fixed human-readable explanation.
+    pub message: &'static str,
+    /// Seconds to put in `Retry-After` (429 and 503).
+    pub retry_after: Option<u64>,
+    /// Validation problems (only for `referral.invalid`).
+    pub problems: Option<Vec<WireProblem>>,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problems: Option<&'a [WireProblem]>,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub const fn new(status: StatusCode, code: &'static str, message: &'static str) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message,
+            retry_after: None,
+            problems: None,
+        }
+    }
+
+    /// 500, for failures that are ours; the cause is logged by the caller, not sent.
+    pub(crate) const fn internal() -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "server.internal",
+            "The service could not process the request; try again later.",
+        )
+    }
+
+    /// 503 with `Retry-After`.
+    pub(crate) const fn unavailable(retry_after: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server.unavailable",
+            "The service is temporarily unavailable; retry after the time given.",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// 429 with `Retry-After`.
+    pub(crate) const fn rate_limited(retry_after: u64) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "server.rate_limited",
+            "Too many requests; retry after the time given.",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// 404 for an unknown route.
+    pub(crate) const fn route_not_found() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "route.not_found",
+            "There is no such resource.",
+        )
+    }
+
+    /// 422 `referral.invalid` with the problems, paths and codes only.
+    pub(crate) fn invalid_referral(problems: Vec<WireProblem>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "referral.invalid",
+            "The referral does not pass validation; see problems.",
+        );
+        e.problems = Some(problems);
+        e
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            code: self.code,
+            message: self.message,
+            problems: self.problems.as_deref(),
+        };
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"weprotect\""),
+            );
+        }
+        response
+    }
+}

@@ -1,0 +1,144 @@
+//! The server's two secrets, and where this reference server keeps them.
+//!
+//! * The **service key** (X25519, HPKE) opens the envelopes devices seal to it. Its public
+//!   half goes into `service.json` for devices.
+//! * The **data key** encrypts each stored referral at rest, bound to its row
+//!   (`aad("referrals", referral_id, "referral_json", schema_version)`), so a copied database
+//!   file, backup or WAL shows no personal data.
+//!
+//! Trade-off, stated plainly: this reference server keeps both keys in files next to the
+//! database (`service_key.json`, `data_key.hex`, mode 0600, written atomically). That protects
+//! against a database file leaking on its own (a backup, a support bundle), but not against
+//! someone who can read the whole data directory as the server's user. A production service
+//! should pass the data key in from a KMS or HSM ([`crate::ServerConfig::data_key`]; then no
+//! key file is written) and keep the service key in an HSM. The database records a check value
+//! of the data key, so starting with the wrong key (or after the key file was lost) fails
+//! loudly instead of writing records no one can read later.
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use weprotect_core::crypto::{DataKey, ServicePrivateKey};
+use zeroize::Zeroizing;
+
+use crate::error::{Result, ServerError};
+use crate::{db, files};
+
+/// File holding the service's private key (JSON: key id and hex key).
+pub const SERVICE_KEY_FILE: &str = "service_key.json";
+/// File holding the data key (hex), unless the key is passed in.
+pub const DATA_KEY_FILE: &str = "data_key.hex";
+const DATA_KEY_CHECK: &str = "data_key_check";
+
+/// The secrets a running server needs.
+pub(crate) struct ServerKeys {
+    pub service: ServicePrivateKey,
+    pub data: Arc<DataKey>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ServiceKeyFile {
+    key_id: String,
+    private_key: String,
+}
+
+/// Loads the keys of the server in `dir`, creating them on first start.
+pub(crate) fn load_or_create(
+    dir: &Path,
+    conn: &Connection,
+    data_key: Option<Arc<DataKey>>,
+) -> Result<ServerKeys> {
+    let service = load_or_create_service_key(dir)?;
+    let check = db::meta_get(conn, DATA_KEY_CHECK)?;
+    let data = match data_key {
+        Some(key) => key,
+        None => Arc::new(load_or_create_data_key(dir, check.is_some())?),
+    };
+    match check {
+        Some(value) if !data.verify_check_value(&value) => {
+            return Err(ServerError::WrongDataKey(dir.to_path_buf()));
+        }
+        Some(_) => {}
+        None => db::meta_set(conn, DATA_KEY_CHECK, &data.check_value())?,
+    }
+    Ok(ServerKeys { service, data })
+}
+
+/// Loads the data key from its file in `dir` (for inspection helpers).
+pub(crate) fn load_data_key(dir: &Path, conn: &Connection) -> Result<DataKey> {
+    let path = dir.join(DATA_KEY_FILE);
+    let text = read_secret(&path)?;
+    let key = DataKey::from_hex(text.trim()).map_err(|_| ServerError::BadKeyFile(path))?;
+    if let Some(check) = db::meta_get(conn, DATA_KEY_CHECK)?
+        && !key.verify_check_value(&check)
+    {
+        return Err(ServerError::WrongDataKey(dir.to_path_buf()));
+    }
+    Ok(key)
+}
+
+fn load_or_create_service_key(dir: &Path) -> Result<ServicePrivateKey> {
+    let path = dir.join(SERVICE_KEY_FILE);
+    if path.exists() {
+        let text = read_secret(&path)?;
+        let ServiceKeyFile {
+            key_id,
+            private_key,
+        } = serde_json::from_str(&text).map_err(|_| ServerError::BadKeyFile(path.clone()))?;
+        let private_key = Zeroizing::new(private_key);
+        return ServicePrivateKey::from_hex(key_id, &private_key)
+            .map_err(|_| ServerError::BadKeyFile(path));
+    }
+    let key_id = format!(
+        "wp-{}-{}",
+        chrono::Utc::now().format("%Y%m%d"),
+        random_hex(4)?
+    );
+    let (private, _public) = ServicePrivateKey::generate(key_id.clone())?;
+    let json = Zeroizing::new(
+        serde_json::to_string_pretty(&ServiceKeyFile {
+            key_id,
+            private_key: private.to_hex().to_string(),
+        })
+        .map_err(|_| ServerError::Corrupt("service key"))?,
+    );
+    write_secret(&path, json.as_bytes())?;
+    Ok(private)
+}
+
+fn load_or_create_data_key(dir: &Path, database_has_data: bool) -> Result<DataKey> {
+    let path = dir.join(DATA_KEY_FILE);
+    if path.exists() {
+        let text = read_secret(&path)?;
+        return DataKey::from_hex(text.trim()).map_err(|_| ServerError::BadKeyFile(path));
+    }
+    if database_has_data {
+        // The database was written with a key we no longer have: never start a second one.
+        return Err(ServerError::WrongDataKey(dir.to_path_buf()));
+    }
+    let key = DataKey::generate();
+    write_secret(&path, key.to_hex().as_bytes())?;
+    Ok(key)
+}
+
+/// Random bytes as hex, for ids and tokens.
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| ServerError::io("reading random bytes", std::io::Error::other(e)))?;
+    Ok(hex::encode(buf))
+}
+
+fn read_secret(path: &Path) -> Result<Zeroizing<String>> {
+    fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|e| ServerError::io(path.display().to_string(), e))
+}
+
+/// Writes a file readable by the owner only, atomically.
+pub(crate) fn write_secret(path: &Path, contents: &[u8]) -> Result<()> {
+    files::write_atomically(path, contents, 0o600)
+}

@@ -1,0 +1,227 @@
+//! The permanent record of received referrals, and the receipt each one earned.
+//!
+//! This is where "exactly once" is decided. A referral id is recorded once, in a single
+//! `BEGIN IMMEDIATE` transaction that also stores the sender and the first status, and the
+//! transaction commits before the HTTP handler answers. Any later request with the same id
+//! is a *replay* when its body hashes to the same SHA-256 (it gets the original receipt back,
+//! however long afterwards) and a *conflict* otherwise. Two racing first submissions are
+//! serialised by SQLite's write lock: the second one finds the first one's row.
+
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use weprotect_core::crypto::data_key::aad;
+
+use crate::db;
+use crate::error::{Result, ServerError};
+use crate::keys;
+use crate::status::ReferralStatus;
+
+/// What the service answers when it holds a referral. The same receipt is returned for every
+/// replay of the same envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    /// The referral id (the `Idempotency-Key`).
+    pub referral_id: String,
+    /// The service's own reference, e.g. `WP-2026-000123`, unique and sequential.
+    pub service_reference: String,
+    /// When the service first received the referral (UTC, millisecond precision).
+    pub received_at: DateTime<Utc>,
+}
+
+/// The outcome of trying to record a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    /// First receipt: a new row was committed.
+    New(Receipt),
+    /// The same id with the same bytes: the original receipt.
+    Replay(Receipt),
+    /// The same id with different bytes.
+    Conflict,
+}
+
+/// A submission that passed every check, ready to be stored.
+pub(crate) struct NewReferral<'a> {
+    pub referral_id: &'a str,
+    pub body_sha256: &'a [u8],
+    pub key_id: &'a str,
+    pub schema_version: u32,
+    /// The referral JSON, already sealed with the data key (see [`row_aad`]).
+    pub sealed_json: &'a [u8],
+    pub token_id: &'a str,
+}
+
+/// The associated data that binds a stored referral to its row.
+pub(crate) fn row_aad(referral_id: &str, schema_version: u32) -> Vec<u8> {
+    aad("referrals", referral_id, "referral_json", schema_version)
+}
+
+/// Looks for an earlier submission with this id. On a replay, `token_id` is added to the
+/// referral's senders (a device that signed in again may then read its status).
+pub(crate) fn find(
+    conn: &mut Connection,
+    referral_id: &str,
+    body_sha256: &[u8],
+    token_id: &str,
+) -> Result<Option<Recorded>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found = existing(&tx, referral_id, body_sha256, token_id)?;
+    tx.commit()?;
+    Ok(found)
+}
+
+/// Records a new referral, unless one with this id exists (then it is a replay or conflict).
+pub(crate) fn record(
+    conn: &mut Connection,
+    new: &NewReferral<'_>,
+    now: DateTime<Utc>,
+) -> Result<Recorded> {
+    let received_at = db::parse_time(&db::format_time(now))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    if let Some(found) = existing(&tx, new.referral_id, new.body_sha256, new.token_id)? {
+        tx.commit()?;
+        return Ok(found);
+    }
+    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals", [], |r| {
+        r.get(0)
+    })?;
+    let receipt = Receipt {
+        referral_id: new.referral_id.to_string(),
+        service_reference: format!("WP-{}-{seq:06}", received_at.year()),
+        received_at,
+    };
+    let at = db::format_time(received_at);
+    tx.execute(
+        "INSERT INTO referrals (referral_id, seq, service_reference, body_sha256, received_at,
+                                key_id, schema_version, referral_json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            new.referral_id,
+            seq,
+            receipt.service_reference,
+            new.body_sha256,
+            at,
+            new.key_id,
+            new.schema_version,
+            new.sealed_json
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
+        params![new.referral_id, new.token_id],
+    )?;
+    tx.execute(
+        "INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)",
+        params![new.referral_id, ReferralStatus::Received.as_str(), at],
+    )?;
+    tx.commit()?;
+    Ok(Recorded::New(receipt))
+}
+
+fn existing(
+    conn: &Connection,
+    referral_id: &str,
+    body_sha256: &[u8],
+    token_id: &str,
+) -> Result<Option<Recorded>> {
+    let row = conn
+        .query_row(
+            "SELECT body_sha256, service_reference, received_at FROM referrals
+             WHERE referral_id = ?1",
+            [referral_id],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((stored_sha, service_reference, received_at)) = row else {
+        return Ok(None);
+    };
+    if stored_sha != body_sha256 {
+        return Ok(Some(Recorded::Conflict));
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
+        params![referral_id, token_id],
+    )?;
+    Ok(Some(Recorded::Replay(Receipt {
+        referral_id: referral_id.to_string(),
+        service_reference,
+        received_at: db::parse_time(&received_at)?,
+    })))
+}
+
+/// Whether the token with id `token_id` sent (or replayed) this referral.
+pub(crate) fn is_sender(conn: &Connection, referral_id: &str, token_id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM referral_senders WHERE referral_id = ?1 AND token_id = ?2",
+            params![referral_id, token_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// How many referrals the server in `dir` holds.
+pub fn referral_count(dir: &Path) -> Result<u64> {
+    let conn = db::open(dir)?;
+    let count: i64 = conn.query_row("SELECT COUNT(*) FROM referrals", [], |r| r.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Every receipt the server in `dir` has given, in order of receipt.
+pub fn receipts(dir: &Path) -> Result<Vec<Receipt>> {
+    let conn = db::open(dir)?;
+    let mut stmt = conn.prepare(
+        "SELECT referral_id, service_reference, received_at FROM referrals ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (referral_id, service_reference, received_at) = row?;
+        out.push(Receipt {
+            referral_id,
+            service_reference,
+            received_at: db::parse_time(&received_at)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The referral JSON as the device sent it, decrypted with the data key file in `dir`
+/// (an advisor's view; fails with an I/O error when the data key is not kept in a file).
+pub fn read_referral(dir: &Path, referral_id: &str) -> Result<String> {
+    let conn = db::open(dir)?;
+    let key = keys::load_data_key(dir, &conn)?;
+    read_with(&conn, &key, referral_id)
+}
+
+pub(crate) fn read_with(
+    conn: &Connection,
+    key: &weprotect_core::crypto::DataKey,
+    referral_id: &str,
+) -> Result<String> {
+    let (sealed, schema_version): (Vec<u8>, u32) = conn
+        .query_row(
+            "SELECT referral_json, schema_version FROM referrals WHERE referral_id = ?1",
+            [referral_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(ServerError::ReferralNotFound)?;
+    let plain = key.open(&row_aad(referral_id, schema_version), &sealed)?;
+    String::from_utf8(plain).map_err(|_| ServerError::Corrupt("referral text"))
+}

@@ -1,0 +1,59 @@
+//! `POST /admin/v1/referrals/{id}/status`: an advisor's action, for the operator.
+//!
+//! The same as [`crate::add_status`], over HTTP, guarded by the admin token. Exists only when
+//! `ServerConfig::admin_token` is set.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::AppState;
+use crate::auth;
+use crate::error::{ApiError, ServerError};
+use crate::status::{self, ReferralStatus};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddStatus {
+    status: ReferralStatus,
+    /// Defaults to now.
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn add_status(
+    State(app): State<AppState>,
+    Path(referral_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<AddStatus>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    auth::admin(&app, &headers)?;
+    let Json(body) = body.map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "status.malformed",
+            "Send JSON {\"status\": <status name>, \"at\": <RFC 3339 time, optional>}.",
+        )
+    })?;
+    let at = body.at.unwrap_or_else(Utc::now);
+    let result = app
+        .with_db(
+            move |conn| match status::add(conn, &referral_id, body.status, at) {
+                Ok(entry) => Ok(Some(entry)),
+                Err(ServerError::ReferralNotFound) => Ok(None),
+                Err(e) => Err(e),
+            },
+        )
+        .await?;
+    match result {
+        Some(entry) => Ok((StatusCode::CREATED, Json(entry)).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "referral.not_found",
+            "No referral with this id.",
+        )),
+    }
+}

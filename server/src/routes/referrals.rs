@@ -1,0 +1,226 @@
+//! `POST /v1/referrals`: receive a sealed referral exactly once.
+//!
+//! The order of checks is deliberate:
+//!
+//! 1. the token (401), the `Idempotency-Key` (400) and the body size (413);
+//! 2. the permanent record: a known id with the same body SHA-256 gets its original receipt
+//!    (200) *before* the envelope is opened, so a replay succeeds even after the service key
+//!    was rotated or the validation rules changed; a known id with other bytes gets 422;
+//! 3. only a new id is opened and validated with core's rules (400/422), then sealed with the
+//!    data key and committed (201). The commit re-checks the id inside its transaction, so two
+//!    racing first submissions yield one row and two identical receipts.
+//!
+//! Nothing from the body reaches a log or an error: errors carry fixed codes, and validation
+//! problems carry paths and codes only.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use weprotect_core::crypto::{self, CryptoError};
+use weprotect_core::{
+    DocumentError, Problem, SCHEMA_VERSION, parse_referral, validate_for_submission,
+};
+use zeroize::Zeroizing;
+
+use super::{App, AppState, LoggedReferralId};
+use crate::auth;
+use crate::error::{ApiError, WireProblem};
+use crate::records::{self, NewReferral, Recorded};
+use crate::serve::ConnectionKill;
+
+/// Header a replayed answer carries (`true`), as Stripe does.
+pub(crate) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, code, message)
+}
+
+const KEY_MISSING: ApiError = bad_request(
+    "idempotency_key.missing",
+    "Send the referral id as the Idempotency-Key header.",
+);
+const KEY_INVALID: ApiError = bad_request(
+    "idempotency_key.invalid",
+    "The Idempotency-Key must be 1 to 128 printable ASCII characters.",
+);
+const KEY_MISMATCH: ApiError = bad_request(
+    "idempotency_key.mismatch",
+    "The Idempotency-Key differs from the referral id in the envelope.",
+);
+const KEY_REUSED: ApiError = ApiError::new(
+    StatusCode::UNPROCESSABLE_ENTITY,
+    "idempotency_key.reused",
+    "A different referral was already received with this Idempotency-Key.",
+);
+const MALFORMED: ApiError = bad_request(
+    "envelope.malformed",
+    "The body is not a sealed referral envelope.",
+);
+const UNKNOWN_KEY: ApiError = bad_request(
+    "envelope.unknown_key",
+    "The envelope is sealed to a key this service does not hold; fetch the current service configuration.",
+);
+const UNDECRYPTABLE: ApiError = bad_request(
+    "envelope.undecryptable",
+    "The envelope cannot be opened: it is corrupt or was sealed to another key.",
+);
+const UNKNOWN_SCHEMA: ApiError = bad_request(
+    "referral.unknown_schema_version",
+    "The referral uses a schema version this service does not read.",
+);
+const NOT_JSON: ApiError = bad_request("referral.not_json", "The sealed referral is not JSON.");
+const TOO_LARGE: ApiError = ApiError::new(
+    StatusCode::PAYLOAD_TOO_LARGE,
+    "body.too_large",
+    "The body is larger than this service accepts.",
+);
+const UNREADABLE: ApiError = bad_request("body.unreadable", "The request body could not be read.");
+
+pub(crate) async fn submit(
+    State(app): State<AppState>,
+    kill: Option<Extension<ConnectionKill>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let token_id = auth::device(&app, &headers).await?;
+    let referral_id = idempotency_key(&headers)?;
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            TOO_LARGE
+        } else {
+            UNREADABLE
+        }
+    })?;
+    let body_sha256 = Sha256::digest(&body).to_vec();
+
+    let found = {
+        let (id, sha, token) = (referral_id.clone(), body_sha256.clone(), token_id.clone());
+        app.with_db(move |conn| records::find(conn, &id, &sha, &token))
+            .await?
+    };
+    let recorded = match found {
+        Some(recorded) => recorded,
+        None => {
+            let checked = {
+                let (app, id) = (app.clone(), referral_id.clone());
+                tokio::task::spawn_blocking(move || open_and_check(&app, &id, &body))
+                    .await
+                    .map_err(|_| ApiError::internal())??
+            };
+            let id = referral_id.clone();
+            app.with_db(move |conn| {
+                let new = NewReferral {
+                    referral_id: &id,
+                    body_sha256: &body_sha256,
+                    key_id: &checked.key_id,
+                    schema_version: checked.schema_version,
+                    sealed_json: &checked.sealed_json,
+                    token_id: &token_id,
+                };
+                records::record(conn, &new, Utc::now())
+            })
+            .await?
+        }
+    };
+
+    let (status, receipt, replayed) = match recorded {
+        Recorded::New(receipt) => (StatusCode::CREATED, receipt, false),
+        Recorded::Replay(receipt) => (StatusCode::OK, receipt, true),
+        Recorded::Conflict => return Err(KEY_REUSED),
+    };
+
+    if let Some(Extension(kill)) = kill
+        && app.faults.roll_drop()
+    {
+        if app.access_log {
+            eprintln!(
+                "weprotect-server: FAULT drop: committed referral={referral_id}, closing the connection without a response"
+            );
+        }
+        kill.fire();
+        // The connection task drops this future together with the connection.
+        std::future::pending::<()>().await;
+    }
+
+    let location = format!("/v1/referrals/{referral_id}/status");
+    let mut response = (status, Json(receipt)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(location) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, location);
+    }
+    if replayed {
+        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    }
+    response
+        .extensions_mut()
+        .insert(LoggedReferralId(referral_id));
+    Ok(response)
+}
+
+/// The `Idempotency-Key`: the referral id, with the envelope's rules for ids.
+fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers.get(IDEMPOTENCY_KEY).ok_or(KEY_MISSING)?;
+    let key = value.to_str().map_err(|_| KEY_INVALID)?.trim();
+    let printable = key.bytes().all(|b| (b'!'..=b'~').contains(&b));
+    if key.is_empty() || key.len() > crypto::envelope::MAX_ID_LEN || !printable {
+        return Err(KEY_INVALID);
+    }
+    Ok(key.to_string())
+}
+
+/// A referral that was opened, passed validation and is sealed for storage.
+struct Checked {
+    key_id: String,
+    schema_version: u32,
+    sealed_json: Vec<u8>,
+}
+
+fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, ApiError> {
+    let header = crypto::peek(body).map_err(|_| MALFORMED)?;
+    if header.referral_id != referral_id {
+        return Err(KEY_MISMATCH);
+    }
+    if header.key_id != app.keys.service.key_id() {
+        return Err(UNKNOWN_KEY);
+    }
+    if header.schema_version != SCHEMA_VERSION {
+        return Err(UNKNOWN_SCHEMA);
+    }
+    let opened = crypto::open(&app.keys.service, body).map_err(|e| match e {
+        CryptoError::MalformedEnvelope => MALFORMED,
+        CryptoError::KeyIdMismatch => UNKNOWN_KEY,
+        _ => UNDECRYPTABLE,
+    })?;
+    let plaintext = Zeroizing::new(opened.plaintext);
+    let text = std::str::from_utf8(&plaintext).map_err(|_| NOT_JSON)?;
+    let referral = parse_referral(text).map_err(|e| match e {
+        DocumentError::NotJson { .. } => NOT_JSON,
+        DocumentError::UnknownSchemaVersion { .. } => UNKNOWN_SCHEMA,
+        DocumentError::Shape(problem) => ApiError::invalid_referral(vec![wire(problem)]),
+    })?;
+    validate_for_submission(&referral, Utc::now())
+        .map_err(|problems| ApiError::invalid_referral(problems.into_iter().map(wire).collect()))?;
+    let sealed_json = app.keys.data.seal(
+        &records::row_aad(referral_id, opened.schema_version),
+        &plaintext,
+    );
+    Ok(Checked {
+        key_id: opened.key_id,
+        schema_version: opened.schema_version,
+        sealed_json,
+    })
+}
+
+/// A problem without its message: the message is for the officer's screen.
+fn wire(problem: Problem) -> WireProblem {
+    WireProblem {
+        path: problem.path,
+        code: problem.code,
+    }
+}

@@ -1,0 +1,42 @@
+//! `GET /v1/referrals/{id}/status`: the status history, for the devices that sent it.
+//!
+//! An unknown referral and another device's referral get the same 404, so the endpoint does
+//! not confirm that a referral id exists.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::{AppState, LoggedReferralId};
+use crate::error::ApiError;
+use crate::{auth, records, status};
+
+const NOT_FOUND: ApiError = ApiError::new(
+    StatusCode::NOT_FOUND,
+    "referral.not_found",
+    "No referral with this id was sent with this token.",
+);
+
+pub(crate) async fn history(
+    State(app): State<AppState>,
+    Path(referral_id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token_id = auth::device(&app, &headers).await?;
+    let id = referral_id.clone();
+    let history = app
+        .with_db(move |conn| {
+            if !records::is_sender(conn, &id, &token_id)? {
+                return Ok(None);
+            }
+            status::history(conn, &id)
+        })
+        .await?
+        .ok_or(NOT_FOUND)?;
+    let mut response = Json(history).into_response();
+    response
+        .extensions_mut()
+        .insert(LoggedReferralId(referral_id));
+    Ok(response)
+}

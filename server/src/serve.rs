@@ -1,0 +1,315 @@
+//! Starting, running, pausing and stopping a server.
+//!
+//! The accept loop is our own rather than `axum::serve`, for two testing needs:
+//!
+//! * **Dropping a connection after the commit.** Each connection gets a [`ConnectionKill`]
+//!   in its requests' extensions. The submit handler fires it once its row is committed; the
+//!   connection task then drops the hyper connection, so the socket closes without a single
+//!   byte of response. A client sees a connection error, never a status line: the lost
+//!   response that idempotency keys exist for.
+//! * **Losing signal.** [`RunningServer::set_reachable`]`(false)` closes the listening socket
+//!   (new connections are refused) and cuts open connections; `(true)` binds the same address
+//!   again. The demo uses this for "signal returns".
+//!
+//! Shutdown is graceful: stop accepting, let in-flight requests finish (up to 5 s), then cut.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use sha2::{Digest, Sha256};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt;
+use weprotect_core::config::ServiceConfig;
+
+use crate::config::ServerConfig;
+use crate::error::{Result, ServerError};
+use crate::faults::{FaultState, Faults};
+use crate::routes::{self, App, AppState};
+use crate::{db, files, keys, records};
+
+/// How long shutdown waits for in-flight requests.
+const GRACE: Duration = Duration::from_secs(5);
+/// How long a client may take to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Lets a handler close its own connection without answering.
+#[derive(Clone)]
+pub(crate) struct ConnectionKill(Arc<Notify>);
+
+impl ConnectionKill {
+    pub(crate) fn fire(&self) {
+        self.0.notify_one();
+    }
+}
+
+enum Command {
+    SetReachable(bool, oneshot::Sender<std::io::Result<()>>),
+}
+
+/// A server running on the current tokio runtime. Dropping it stops the server (without
+/// waiting); [`RunningServer::shutdown`] stops it and waits.
+pub struct RunningServer {
+    addr: SocketAddr,
+    service_config: ServiceConfig,
+    data_dir: PathBuf,
+    app: AppState,
+    commands: mpsc::Sender<Command>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// Starts a server: opens (or creates) the data directory, its database and keys, binds the
+/// listener, writes `service.json`, and serves on the current tokio runtime until
+/// [`RunningServer::shutdown`] or drop.
+pub async fn start(config: ServerConfig) -> Result<RunningServer> {
+    let ServerConfig {
+        data_dir,
+        bind,
+        public_url,
+        faults,
+        max_body_bytes,
+        data_key,
+        admin_token,
+        access_log,
+    } = config;
+    let dir = data_dir.clone();
+    let (conn, keys) = tokio::task::spawn_blocking(move || -> Result<_> {
+        files::create_dir(&dir)?;
+        let conn = db::open(&dir)?;
+        let keys = keys::load_or_create(&dir, &conn, data_key)?;
+        Ok((conn, keys))
+    })
+    .await
+    .map_err(|_| ServerError::Task)??;
+
+    let listener = TcpListener::bind(bind)
+        .await
+        .map_err(|e| ServerError::io(format!("binding {bind}"), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ServerError::io("reading the bound address", e))?;
+    let service_config = ServiceConfig {
+        endpoint: public_url.unwrap_or_else(|| format!("http://{addr}")),
+        key_id: keys.service.key_id().to_string(),
+        public_key: keys.service.public_key().to_hex(),
+        spki_pins: Vec::new(),
+    };
+    write_service_config(&data_dir, &service_config)?;
+
+    if faults.any() {
+        eprintln!(
+            "weprotect-server: WARNING: FAULT INJECTION ON ({faults}): this server fails on purpose; never use it for real referrals"
+        );
+    }
+    let app: AppState = Arc::new(App {
+        db: Mutex::new(conn),
+        keys,
+        faults: FaultState::new(faults),
+        admin_token_sha256: admin_token.map(|t| Sha256::digest(t.as_bytes()).to_vec()),
+        access_log,
+    });
+    if access_log {
+        eprintln!(
+            "weprotect-server: listening on {} (data in {})",
+            service_config.endpoint,
+            data_dir.display()
+        );
+    }
+    let router = routes::router(app.clone(), max_body_bytes);
+    let (commands, command_rx) = mpsc::channel(4);
+    let (stop, stop_rx) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, addr, router, command_rx, stop_rx));
+    Ok(RunningServer {
+        addr,
+        service_config,
+        data_dir,
+        app,
+        commands,
+        stop,
+        task: Some(task),
+    })
+}
+
+impl RunningServer {
+    /// Base URL, e.g. `http://127.0.0.1:49152` (no trailing slash, no `/v1`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The service description devices need (also written to `data_dir/service.json`).
+    pub fn service_config(&self) -> ServiceConfig {
+        self.service_config.clone()
+    }
+
+    /// The data directory, for the directory-based helpers (`issue_token`, `add_status`, ...).
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// `false`: close the listening socket (connections are refused) and cut open connections,
+    /// as if the device had lost signal. `true`: listen on the same address again. Returns once
+    /// the change is in effect; fails if the address cannot be bound again.
+    pub async fn set_reachable(&self, reachable: bool) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(Command::SetReachable(reachable, reply))
+            .await
+            .map_err(|_| ServerError::Task)?;
+        answer
+            .await
+            .map_err(|_| ServerError::Task)?
+            .map_err(|e| ServerError::io(format!("binding {} again", self.addr), e))
+    }
+
+    /// Replaces the injected faults (the dice are re-seeded from `faults.seed`).
+    pub fn set_faults(&self, faults: Faults) {
+        if faults.any() {
+            eprintln!("weprotect-server: WARNING: FAULT INJECTION ON ({faults})");
+        }
+        self.app.faults.set(faults);
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.app.faults.get()
+    }
+
+    /// A stored referral's JSON, decrypted with the running server's data key (works also
+    /// when the key was passed in rather than kept in a file).
+    pub async fn read_referral(&self, referral_id: &str) -> Result<String> {
+        let app = self.app.clone();
+        let id = referral_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let conn = app.db.lock().unwrap_or_else(|e| e.into_inner());
+            records::read_with(&conn, &app.keys.data, &id)
+        })
+        .await
+        .map_err(|_| ServerError::Task)?
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most 5 s), and returns when the
+    /// server is down. The database is closed when the last request is done.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn write_service_config(dir: &Path, config: &ServiceConfig) -> Result<()> {
+    let json =
+        serde_json::to_vec_pretty(config).map_err(|_| ServerError::Corrupt("service.json"))?;
+    files::write_atomically(&dir.join(ServiceConfig::FILE_NAME), &json, 0o644)
+}
+
+async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match listener {
+        Some(listener) => listener.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    addr: SocketAddr,
+    router: axum::Router,
+    mut commands: mpsc::Receiver<Command>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut listener = Some(listener);
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            command = commands.recv() => match command {
+                None => break,
+                Some(Command::SetReachable(false, reply)) => {
+                    listener = None;
+                    connections.abort_all();
+                    let _ = reply.send(Ok(()));
+                }
+                Some(Command::SetReachable(true, reply)) => {
+                    let result = match listener {
+                        Some(_) => Ok(()),
+                        None => TcpListener::bind(addr).await.map(|l| listener = Some(l)),
+                    };
+                    let _ = reply.send(result);
+                }
+            },
+            accepted = accept(&listener) => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, router.clone(), stop.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    eprintln!("weprotect-server: accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    router: axum::Router,
+    mut stop: watch::Receiver<bool>,
+) {
+    let kill = Arc::new(Notify::new());
+    let handle = ConnectionKill(kill.clone());
+    let service = router.map_request(move |mut request: hyper::Request<Incoming>| {
+        request.extensions_mut().insert(handle.clone());
+        request
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    tokio::pin!(connection);
+    let mut stopping = *stop.borrow();
+    if stopping {
+        connection.as_mut().graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            // Dropping the connection closes the socket; nothing more is written.
+            _ = kill.notified() => return,
+            changed = stop.changed(), if !stopping => {
+                let _ = changed;
+                stopping = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
+}
