@@ -1,0 +1,550 @@
+//! End-to-end behaviour of the intake API against a real server on loopback.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
+use weprotect_server::{
+    Receipt, ReferralStatus, ServerConfig, add_status, issue_token, read_referral, receipts,
+    referral_count, revoke_token, start,
+};
+
+#[tokio::test]
+async fn a_first_submission_is_created_with_a_receipt() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let response = h
+        .submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/v1/referrals/{id}/status").as_str()
+    );
+    let receipt: Receipt = response.json().await.unwrap();
+    assert_eq!(receipt.referral_id, id);
+    assert!(receipt.service_reference.starts_with("WP-20"));
+    assert!((Utc::now() - receipt.received_at).num_seconds().abs() < 60);
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+    // What is stored is what the device sealed.
+    assert_eq!(
+        read_referral(h.dir.path(), &id).unwrap(),
+        EXAMPLE_REFERRAL_JSON
+    );
+}
+
+#[tokio::test]
+async fn service_references_are_unique_and_sequential() {
+    let h = harness(|_| {}).await;
+    let mut references = Vec::new();
+    for _ in 0..3 {
+        let id = new_id();
+        let response = h
+            .submit(&id, sealed_example(&h.server.service_config(), &id))
+            .await;
+        let receipt: Receipt = response.json().await.unwrap();
+        references.push(receipt.service_reference);
+    }
+    let year = Utc::now().format("%Y");
+    assert_eq!(
+        references,
+        vec![
+            format!("WP-{year}-000001"),
+            format!("WP-{year}-000002"),
+            format!("WP-{year}-000003")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn replaying_the_same_bytes_returns_the_same_receipt_and_keeps_one_record() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
+    for _ in 0..3 {
+        let again = h.submit(&id, body.clone()).await;
+        assert_eq!(again.status(), StatusCode::OK);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.json::<Receipt>().await.unwrap(), first);
+    }
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn racing_first_submissions_of_one_referral_give_one_record_and_one_receipt() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (client, url, token, id, body) = (
+            client(),
+            h.server.url(),
+            h.token.clone(),
+            id.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let response = submit(&client, &url, Some(&token), Some(&id), body).await;
+            (response.status(), response.json::<Receipt>().await.unwrap())
+        }));
+    }
+    let mut created = 0;
+    let mut receipts_seen = Vec::new();
+    for task in tasks {
+        let (status, receipt) = task.await.unwrap();
+        created += usize::from(status == StatusCode::CREATED);
+        receipts_seen.push(receipt);
+    }
+    assert_eq!(created, 1);
+    assert!(receipts_seen.windows(2).all(|w| w[0] == w[1]));
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn the_same_key_with_different_bytes_is_refused_as_reused() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let service = h.server.service_config();
+    assert_eq!(
+        h.submit(&id, sealed_example(&service, &id)).await.status(),
+        StatusCode::CREATED
+    );
+    // Sealing again gives other bytes, exactly what a device must never do on retry.
+    let body = error_code(
+        h.submit(&id, sealed_example(&service, &id)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["code"], "idempotency_key.reused");
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn missing_unknown_and_revoked_tokens_are_unauthorised() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    let url = h.server.url();
+    let id = new_id();
+    let body = sealed_example(&service, &id);
+
+    let missing = submit(&h.client, &url, None, Some(&id), body.clone()).await;
+    assert!(missing.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        error_code(missing, StatusCode::UNAUTHORIZED).await["code"],
+        "auth.missing_token"
+    );
+    let unknown = submit(&h.client, &url, Some("wpt_0000"), Some(&id), body.clone()).await;
+    assert_eq!(
+        error_code(unknown, StatusCode::UNAUTHORIZED).await["code"],
+        "auth.invalid_token"
+    );
+
+    let device = issue_token(h.dir.path(), "soon revoked").unwrap();
+    revoke_token(h.dir.path(), &device.id).unwrap();
+    let revoked = submit(&h.client, &url, Some(&device.token), Some(&id), body).await;
+    assert_eq!(
+        error_code(revoked, StatusCode::UNAUTHORIZED).await["code"],
+        "auth.invalid_token"
+    );
+    assert_eq!(
+        h.status(&id, &device.token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_too_large() {
+    let h = harness(|c| c.max_body_bytes = 1024).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    assert!(body.len() > 1024);
+    let response = h.submit(&id, body).await;
+    assert_eq!(
+        error_code(response, StatusCode::PAYLOAD_TOO_LARGE).await["code"],
+        "body.too_large"
+    );
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn malformed_submissions_are_bad_requests_with_stable_codes() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    let url = h.server.url();
+    let id = new_id();
+
+    let no_key = submit(
+        &h.client,
+        &url,
+        Some(&h.token),
+        None,
+        sealed_example(&service, &id),
+    )
+    .await;
+    let other_id = new_id();
+    let wrong_key = h.submit(&other_id, sealed_example(&service, &id)).await;
+    let garbage = h.submit(&id, b"not an envelope".to_vec()).await;
+    let not_json = h
+        .submit(
+            &id,
+            seal_json(&service, &id, "Jamie Testperson, 1 Example Street"),
+        )
+        .await;
+    let old_schema = h
+        .submit(&id, seal_json(&service, &id, r#"{"schema_version": 99}"#))
+        .await;
+    let mut stranger = service.clone();
+    stranger.key_id = "someone-else".into();
+    let unknown_service_key = h.submit(&id, sealed_example(&stranger, &id)).await;
+    // Right key id, wrong key: as if the device held a stale public key.
+    let (_, other_public) =
+        weprotect_core::crypto::ServicePrivateKey::generate(service.key_id.clone()).unwrap();
+    let mut stale = service.clone();
+    stale.public_key = other_public.to_hex();
+    let undecryptable = h.submit(&id, sealed_example(&stale, &id)).await;
+
+    for (response, code) in [
+        (no_key, "idempotency_key.missing"),
+        (wrong_key, "idempotency_key.mismatch"),
+        (garbage, "envelope.malformed"),
+        (not_json, "referral.not_json"),
+        (old_schema, "referral.unknown_schema_version"),
+        (unknown_service_key, "envelope.unknown_key"),
+        (undecryptable, "envelope.undecryptable"),
+    ] {
+        let text = response_text(response, StatusCode::BAD_REQUEST).await;
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["code"], code, "{text}");
+        assert!(CANARIES.iter().all(|c| !text.contains(c)), "{text}");
+    }
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
+
+async fn response_text(response: reqwest::Response, status: StatusCode) -> String {
+    assert_eq!(response.status(), status);
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_invalid_referral_is_unprocessable_with_paths_and_codes_but_no_personal_data() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    let mut referral: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    referral["safe_contact"]["phone"] = json!("CANARY-PHONE-12");
+    referral["referrer"]["email"] = json!("CANARY-not-an-email");
+    referral["consent"]["given"] = json!(false);
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_json(&service, &id, &referral.to_string()))
+        .await;
+    let text = response_text(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["code"], "referral.invalid");
+    let problems = body["problems"].as_array().unwrap();
+    let paths: Vec<&str> = problems
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"safe_contact.phone"), "{text}");
+    assert!(paths.contains(&"referrer.email"), "{text}");
+    assert!(paths.contains(&"consent.given"), "{text}");
+    for problem in problems {
+        let keys: Vec<&String> = problem.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["code", "path"], "only path and code travel: {text}");
+    }
+    assert!(!text.contains("CANARY"), "{text}");
+    assert!(CANARIES.iter().all(|c| !text.contains(c)), "{text}");
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+
+    // A shape error (wrong type) is reported the same way.
+    let mut referral: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    referral["victim"]["interpreter_required"] = json!("CANARY");
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_json(&service, &id, &referral.to_string()))
+        .await;
+    let text = response_text(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(text.contains("victim.interpreter_required"), "{text}");
+    assert!(!text.contains("CANARY"), "{text}");
+}
+
+#[tokio::test]
+async fn the_sender_reads_the_status_history_after_an_advisor_acts() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let receipt: Receipt = h
+        .submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let assigned_at = Utc::now();
+    add_status(
+        h.dir.path(),
+        &id,
+        ReferralStatus::AdvisorAssigned,
+        assigned_at,
+    )
+    .unwrap();
+    add_status(
+        h.dir.path(),
+        &id,
+        ReferralStatus::VictimContacted,
+        assigned_at,
+    )
+    .unwrap();
+
+    let response = h.status(&id, &h.token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let history: Value = response.json().await.unwrap();
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["received", "advisor_assigned", "victim_contacted"]
+    );
+    assert_eq!(
+        history[0]["at"].as_str().unwrap(),
+        serde_json::to_value(receipt.received_at).unwrap()
+    );
+    for entry in history.as_array().unwrap() {
+        assert_eq!(entry.as_object().unwrap().len(), 2, "only status and at");
+    }
+}
+
+#[tokio::test]
+async fn another_token_cannot_read_a_referrals_status() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let other = issue_token(h.dir.path(), "other device").unwrap();
+    let theirs = h.status(&id, &other.token).await;
+    let unknown = h.status(&new_id(), &h.token).await;
+    // Not yours and does not exist look the same.
+    assert_eq!(
+        error_code(theirs, StatusCode::NOT_FOUND).await["code"],
+        "referral.not_found"
+    );
+    assert_eq!(
+        error_code(unknown, StatusCode::NOT_FOUND).await["code"],
+        "referral.not_found"
+    );
+}
+
+#[tokio::test]
+async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_token() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
+    revoke_token(h.dir.path(), &h.token).unwrap();
+    let fresh = issue_token(h.dir.path(), "same device, new sign-in").unwrap();
+    let again = submit(
+        &h.client,
+        &h.server.url(),
+        Some(&fresh.token),
+        Some(&id),
+        body,
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Receipt>().await.unwrap(), first);
+    assert_eq!(h.status(&id, &fresh.token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn records_receipts_and_statuses_survive_a_restart() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let service = h.server.service_config();
+    let body = sealed_example(&service, &id);
+    let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
+    add_status(
+        h.dir.path(),
+        &id,
+        ReferralStatus::Closed,
+        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let Harness {
+        dir,
+        server,
+        token,
+        client,
+    } = h;
+    server.shutdown().await;
+
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let again = server.service_config();
+    assert_eq!(
+        (again.key_id, again.public_key),
+        (service.key_id, service.public_key)
+    );
+    let replay = submit(&client, &server.url(), Some(&token), Some(&id), body).await;
+    assert_eq!(replay.status(), StatusCode::OK);
+    assert_eq!(replay.json::<Receipt>().await.unwrap(), first);
+    assert_eq!(receipts(dir.path()).unwrap(), vec![first]);
+    let history: Value = client
+        .get(format!("{}/v1/referrals/{id}/status", server.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history[1]["status"], "closed");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_data_directory_holds_no_personal_data_in_clear() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    for _ in 0..5 {
+        let id = new_id();
+        let response = h.submit(&id, sealed_example(&service, &id)).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let check = |when: &str| {
+        for (name, bytes) in all_files(h.dir.path()) {
+            for canary in CANARIES {
+                assert!(!contains(&bytes, canary), "{canary} in {name} ({when})");
+            }
+        }
+    };
+    check("while running, WAL not checkpointed");
+    let Harness { dir, server, .. } = h;
+    server.shutdown().await;
+    let h_dir = dir;
+    for (name, bytes) in all_files(h_dir.path()) {
+        for canary in CANARIES {
+            assert!(
+                !contains(&bytes, canary),
+                "{canary} in {name} (after shutdown)"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn service_json_describes_the_running_server_and_keys_are_private() {
+    let h = harness(|_| {}).await;
+    let text = std::fs::read_to_string(h.dir.path().join("service.json")).unwrap();
+    let written: weprotect_core::config::ServiceConfig = serde_json::from_str(&text).unwrap();
+    assert_eq!(written, h.server.service_config());
+    assert_eq!(written.endpoint, h.server.url());
+    assert!(written.spki_pins.is_empty());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for file in [
+            weprotect_server::SERVICE_KEY_FILE,
+            weprotect_server::DATA_KEY_FILE,
+        ] {
+            let mode = std::fs::metadata(h.dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn starting_with_the_wrong_data_key_is_refused() {
+    let h = harness(|_| {}).await;
+    let Harness { dir, server, .. } = h;
+    server.shutdown().await;
+    let mut config = ServerConfig::new(dir.path());
+    config.data_key = Some(std::sync::Arc::new(
+        weprotect_core::crypto::DataKey::generate(),
+    ));
+    assert!(matches!(
+        start(config).await,
+        Err(weprotect_server::ServerError::WrongDataKey(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_admin_endpoint_adds_a_status_with_the_admin_token_only() {
+    let h = harness(|c| c.admin_token = Some("admin-secret".into())).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let url = format!("{}/admin/v1/referrals/{id}/status", h.server.url());
+    let refused = h
+        .client
+        .post(&url)
+        .bearer_auth(&h.token)
+        .json(&json!({"status": "advisor_assigned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let added = h
+        .client
+        .post(&url)
+        .bearer_auth("admin-secret")
+        .json(&json!({"status": "advisor_assigned", "at": "2030-01-01T09:00:00Z"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let history: Value = h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(history[1]["status"], "advisor_assigned");
+    assert_eq!(history[1]["at"], "2030-01-01T09:00:00Z");
+
+    // Without an admin token configured, the endpoint does not exist.
+    let plain = harness(|_| {}).await;
+    let response = plain
+        .client
+        .post(format!(
+            "{}/admin/v1/referrals/{id}/status",
+            plain.server.url()
+        ))
+        .bearer_auth("admin-secret")
+        .json(&json!({"status": "closed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json_errors() {
+    let h = harness(|_| {}).await;
+    let url = h.server.url();
+    let missing = h
+        .client
+        .get(format!("{url}/v2/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(missing, StatusCode::NOT_FOUND).await["code"],
+        "route.not_found"
+    );
+    let wrong = h
+        .client
+        .get(format!("{url}/v1/referrals"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(wrong, StatusCode::METHOD_NOT_ALLOWED).await["code"],
+        "route.method_not_allowed"
+    );
+}
