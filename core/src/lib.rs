@@ -14,6 +14,7 @@ pub mod instrument;
 pub mod model;
 pub mod schema;
 pub mod store;
+pub mod sync;
 pub mod validation;
 pub mod values;
 

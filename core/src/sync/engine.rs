@@ -1,0 +1,439 @@
+//! The sync engine: one bounded pass over the outbox.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::SyncError;
+use super::backoff::{next_attempt_at, random_unit};
+use super::host::{SyncEvent, SyncObserver, TokenProvider};
+use super::policy::SyncPolicy;
+use super::response::{Outcome, classify};
+use super::transport::{self, Transport, is_pin_mismatch};
+use crate::config::ServiceConfig;
+use crate::store::{OutboxState, PendingDelivery, StatusUpdate, Store};
+
+/// The largest response body the engine reads (receipts and error codes are small).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// What one pass did, and when the engine wants to run again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncReport {
+    /// Delivered in this pass (receipt stored, personal data purged).
+    pub delivered: u32,
+    /// Refused for good in this pass.
+    pub rejected: u32,
+    /// Attempts that failed in this pass and will be retried.
+    pub retried: u32,
+    /// Entries still queued after the pass.
+    pub waiting: u32,
+    /// The service refused the token and no fresh one was available: ask the officer to sign
+    /// in. Nothing was lost.
+    pub needs_sign_in: bool,
+    /// The service's TLS key matched no pin: nothing was sent.
+    pub pin_mismatch: bool,
+    /// The deadline ended the pass before everything due was tried.
+    pub deadline_reached: bool,
+    /// When the engine next wants to run (`None`: nothing is waiting).
+    pub next_run_at: Option<DateTime<Utc>>,
+}
+
+/// Sends queued referrals to the service. Use it behind an `Arc`; one pass runs at a time.
+pub struct SyncEngine {
+    ctx: Ctx,
+    pass: Mutex<()>,
+}
+
+/// What every delivery task needs, cheap to clone.
+#[derive(Clone)]
+struct Ctx {
+    store: Arc<Store>,
+    client: reqwest::Client,
+    referrals_url: reqwest::Url,
+    base: Arc<Transport>,
+    policy: SyncPolicy,
+    tokens: Arc<dyn TokenProvider>,
+    observer: Option<Arc<dyn SyncObserver>>,
+}
+
+/// The token shared by the tasks of one pass; refreshed at most once per pass.
+struct Auth {
+    token: Option<String>,
+    generation: u64,
+    refreshed: bool,
+    signed_out: bool,
+}
+
+/// How one delivery task ended.
+enum Ended {
+    Delivered,
+    Rejected,
+    Retried { pin_mismatch: bool },
+    NeedsSignIn,
+}
+
+impl SyncEngine {
+    /// Creates an engine for `store`, sending to `service`.
+    pub fn new(
+        store: Arc<Store>,
+        service: ServiceConfig,
+        policy: SyncPolicy,
+        tokens: Arc<dyn TokenProvider>,
+        observer: Option<Arc<dyn SyncObserver>>,
+    ) -> Result<Arc<SyncEngine>, SyncError> {
+        Self::with_extra_roots(store, service, policy, tokens, observer, Vec::new())
+    }
+
+    /// Like [`SyncEngine::new`], also trusting extra root certificates (DER), for services
+    /// behind a private certificate authority.
+    pub fn with_extra_roots(
+        store: Arc<Store>,
+        service: ServiceConfig,
+        policy: SyncPolicy,
+        tokens: Arc<dyn TokenProvider>,
+        observer: Option<Arc<dyn SyncObserver>>,
+        extra_roots_der: Vec<Vec<u8>>,
+    ) -> Result<Arc<SyncEngine>, SyncError> {
+        let transport = transport::build(&service, &policy, &extra_roots_der)?;
+        Ok(Arc::new(SyncEngine {
+            ctx: Ctx {
+                store,
+                client: transport.client.clone(),
+                referrals_url: transport.url("v1/referrals"),
+                base: Arc::new(transport),
+                policy,
+                tokens,
+                observer,
+            },
+            pass: Mutex::new(()),
+        }))
+    }
+
+    /// One bounded pass: sends what is due, oldest first, at most `policy.concurrency` at a
+    /// time, and stops starting new work at `deadline`. Requests still in flight at the
+    /// deadline are abandoned; they stay queued and are re-sent under the same key.
+    pub async fn sync_now(&self, deadline: Duration) -> Result<SyncReport, SyncError> {
+        let _one_pass_at_a_time = self.pass.lock().await;
+        let end = Instant::now() + deadline;
+        let ctx = &self.ctx;
+        let mut report = SyncReport::default();
+        let auth = Arc::new(Mutex::new(Auth {
+            token: ctx.tokens.token(),
+            generation: 0,
+            refreshed: false,
+            signed_out: false,
+        }));
+        if auth.lock().await.token.is_none() {
+            report.needs_sign_in = true;
+        } else {
+            self.deliver_due(&auth, end, &mut report).await?;
+        }
+        let store = ctx.store.clone();
+        let (counts, next) = blocking(move || Ok((store.counts()?, store.next_due_at()?))).await?;
+        report.waiting = counts.queued;
+        report.next_run_at = next;
+        Ok(report)
+    }
+
+    async fn deliver_due(
+        &self,
+        auth: &Arc<Mutex<Auth>>,
+        end: Instant,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let ctx = &self.ctx;
+        // Entries are due relative to the start of the pass: an entry that fails during the
+        // pass is scheduled after it, so it is not tried twice in one pass.
+        let pass_start = Utc::now();
+        let concurrency = ctx.policy.concurrency.max(1);
+        let window = ctx.policy.batch_size.max(1) + concurrency as u32;
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut queue: VecDeque<PendingDelivery> = VecDeque::new();
+        let mut exhausted = false;
+        let mut stop_starting = false;
+        let mut tasks: JoinSet<Result<Ended, SyncError>> = JoinSet::new();
+        let mut first_error = None;
+        loop {
+            while !stop_starting && tasks.len() < concurrency && Instant::now() < end {
+                if queue.is_empty() && !exhausted {
+                    let store = ctx.store.clone();
+                    let batch =
+                        blocking(move || Ok(store.due_for_delivery(pass_start, window)?)).await?;
+                    let before = queue.len();
+                    queue.extend(
+                        batch
+                            .into_iter()
+                            .filter(|p| seen.insert(p.referral_id.clone())),
+                    );
+                    exhausted = queue.len() == before;
+                }
+                let Some(item) = queue.pop_front() else { break };
+                tasks.spawn(deliver(ctx.clone(), item, auth.clone()));
+            }
+            if tasks.is_empty() {
+                report.deadline_reached = !exhausted && !stop_starting && Instant::now() >= end;
+                break;
+            }
+            match tokio::time::timeout_at(end, tasks.join_next()).await {
+                Err(_elapsed) => {
+                    report.deadline_reached = true;
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    break;
+                }
+                Ok(None) => break,
+                Ok(Some(joined)) => {
+                    let ended = joined.unwrap_or(Ok(Ended::Retried {
+                        pin_mismatch: false,
+                    }));
+                    match ended {
+                        Ok(Ended::Delivered) => report.delivered += 1,
+                        Ok(Ended::Rejected) => report.rejected += 1,
+                        Ok(Ended::Retried { pin_mismatch }) => {
+                            report.retried += 1;
+                            if pin_mismatch {
+                                report.pin_mismatch = true;
+                                stop_starting = true;
+                            }
+                        }
+                        Ok(Ended::NeedsSignIn) => {
+                            report.needs_sign_in = true;
+                            stop_starting = true;
+                        }
+                        Err(e) => {
+                            stop_starting = true;
+                            first_error.get_or_insert(e);
+                        }
+                    }
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Fetches status updates for delivered referrals and stores them (codes and times only).
+    /// Returns how many referrals had their history updated.
+    pub async fn refresh_statuses(&self) -> Result<u32, SyncError> {
+        let ctx = &self.ctx;
+        let store = ctx.store.clone();
+        let delivered: Vec<String> = blocking(move || Ok(store.outbox()?))
+            .await?
+            .into_iter()
+            .filter(|e| e.state == OutboxState::Delivered)
+            .filter(|e| e.statuses.last().is_none_or(|s| s.status != "closed"))
+            .map(|e| e.referral_id)
+            .collect();
+        let mut token = ctx.tokens.token().ok_or(SyncError::NeedsSignIn)?;
+        let mut refreshed = false;
+        let mut updated = 0;
+        for id in delivered {
+            let url = ctx.base.url(&format!("v1/referrals/{id}/status"));
+            let response = loop {
+                let Ok(r) = ctx.client.get(url.clone()).bearer_auth(&token).send().await else {
+                    break None;
+                };
+                if r.status().as_u16() == 401 && !refreshed {
+                    refreshed = true;
+                    let tokens = ctx.tokens.clone();
+                    match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
+                        Ok(Some(fresh)) => token = fresh,
+                        _ => return Err(SyncError::NeedsSignIn),
+                    }
+                    continue;
+                }
+                if r.status().as_u16() == 401 {
+                    return Err(SyncError::NeedsSignIn);
+                }
+                break r.status().is_success().then_some(r);
+            };
+            let Some(response) = response else { continue };
+            let Ok(body) = read_limited(response).await else {
+                continue;
+            };
+            let Some(statuses) = parse_statuses(&body) else {
+                continue;
+            };
+            let store = ctx.store.clone();
+            blocking(move || Ok(store.record_statuses(id, statuses)?)).await?;
+            updated += 1;
+        }
+        Ok(updated)
+    }
+}
+
+/// Sends one entry and records the outcome in the store.
+async fn deliver(
+    ctx: Ctx,
+    item: PendingDelivery,
+    auth: Arc<Mutex<Auth>>,
+) -> Result<Ended, SyncError> {
+    let PendingDelivery {
+        referral_id,
+        sealed,
+        attempts,
+    } = item;
+    let mut pin_mismatch = false;
+    let outcome = loop {
+        let (token, generation) = {
+            let a = auth.lock().await;
+            if a.signed_out {
+                return Ok(Ended::NeedsSignIn);
+            }
+            (a.token.clone().unwrap_or_default(), a.generation)
+        };
+        ctx.notify(SyncEvent::Sending {
+            referral_id: referral_id.clone(),
+        });
+        let sent = ctx
+            .client
+            .post(ctx.referrals_url.clone())
+            .bearer_auth(&token)
+            .header("Idempotency-Key", &referral_id)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(sealed.clone())
+            .send()
+            .await;
+        let outcome = match sent {
+            Err(e) => {
+                pin_mismatch = is_pin_mismatch(&e);
+                Outcome::Retry {
+                    code: transport_code(&e, pin_mismatch).into(),
+                    retry_after: None,
+                }
+            }
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                match read_limited(response).await {
+                    Ok(body) => classify(status, retry_after.as_deref(), &body, Utc::now()),
+                    Err(()) => Outcome::Retry {
+                        code: "network.body".into(),
+                        retry_after: None,
+                    },
+                }
+            }
+        };
+        if outcome != Outcome::Unauthorised {
+            break outcome;
+        }
+        let mut a = auth.lock().await;
+        if a.generation > generation {
+            continue; // another task already has a fresh token
+        }
+        if a.refreshed {
+            a.signed_out = true;
+            return Ok(Ended::NeedsSignIn);
+        }
+        a.refreshed = true;
+        let tokens = ctx.tokens.clone();
+        match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
+            Ok(Some(fresh)) => {
+                a.token = Some(fresh);
+                a.generation += 1;
+            }
+            _ => {
+                a.signed_out = true;
+                return Ok(Ended::NeedsSignIn);
+            }
+        }
+    };
+    let now = Utc::now();
+    let store = ctx.store.clone();
+    let id = referral_id.clone();
+    match outcome {
+        Outcome::Delivered(receipt) => {
+            let service_reference = receipt.service_reference.clone();
+            blocking(move || Ok(store.mark_delivered(id, receipt, now)?)).await?;
+            ctx.notify(SyncEvent::Delivered {
+                referral_id,
+                service_reference,
+            });
+            Ok(Ended::Delivered)
+        }
+        Outcome::Rejected(code) => {
+            let c = code.clone();
+            blocking(move || Ok(store.mark_rejected(id, c, now)?)).await?;
+            ctx.notify(SyncEvent::Rejected { referral_id, code });
+            Ok(Ended::Rejected)
+        }
+        Outcome::Retry { code, retry_after } => {
+            let at = next_attempt_at(&ctx.policy, attempts + 1, retry_after, now, random_unit())
+                .max(now + chrono::Duration::milliseconds(1));
+            let c = code.clone();
+            blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await?;
+            ctx.notify(SyncEvent::WillRetry {
+                referral_id,
+                code,
+                next_attempt_at: at,
+            });
+            Ok(Ended::Retried { pin_mismatch })
+        }
+        Outcome::Unauthorised => unreachable!("handled in the loop above"),
+    }
+}
+
+impl Ctx {
+    fn notify(&self, event: SyncEvent) {
+        if let Some(observer) = &self.observer {
+            observer.on_event(event);
+        }
+    }
+}
+
+/// A short code for a transport failure (never the error text, which may hold a URL).
+fn transport_code(e: &reqwest::Error, pin_mismatch: bool) -> &'static str {
+    if pin_mismatch {
+        "tls.pin_mismatch"
+    } else if e.is_timeout() {
+        "network.timeout"
+    } else if e.is_connect() {
+        "network.connect"
+    } else {
+        "network"
+    }
+}
+
+async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|_| ())? {
+        if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Status history as the intake API returns it: `[{status, at}]`, or that list under
+/// `statuses` / `history`.
+fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Shape {
+        List(Vec<StatusUpdate>),
+        Statuses { statuses: Vec<StatusUpdate> },
+        History { history: Vec<StatusUpdate> },
+    }
+    Some(match serde_json::from_slice::<Shape>(body).ok()? {
+        Shape::List(l) | Shape::Statuses { statuses: l } | Shape::History { history: l } => l,
+    })
+}
+
+/// Runs a store call off the async threads (SQLite commits wait for the disk).
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
+) -> Result<T, SyncError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(SyncError::Store(crate::store::StoreError::Closed)))
+}

@@ -1,0 +1,146 @@
+//! Classifying what came back from the intake API into what the outbox should do.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::backoff::parse_retry_after;
+use crate::store::Receipt;
+
+/// What one attempt means for the entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Delivered, with the service's receipt.
+    Delivered(Receipt),
+    /// Refused for good (400, 413, 422) with the service's reason code.
+    Rejected(String),
+    /// Try again later, not before `retry_after` if given.
+    Retry {
+        code: String,
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// The token was refused (401).
+    Unauthorised,
+}
+
+#[derive(Deserialize)]
+struct ReceiptBody {
+    service_reference: String,
+    received_at: DateTime<Utc>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+}
+
+/// A reason code from the service, if it is a plain code (never echo free text).
+fn service_code(body: &[u8]) -> Option<String> {
+    let code = serde_json::from_slice::<ErrorBody>(body).ok()?.code;
+    let plain = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    plain.then_some(code)
+}
+
+/// Classifies a complete response.
+pub(crate) fn classify(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Outcome {
+    match status {
+        200..=299 => match serde_json::from_slice::<ReceiptBody>(body) {
+            Ok(r) if !r.service_reference.is_empty() && r.service_reference.len() <= 64 => {
+                Outcome::Delivered(Receipt {
+                    service_reference: r.service_reference,
+                    received_at: r.received_at,
+                })
+            }
+            // The service may have committed: asking again returns the same receipt.
+            _ => Outcome::Retry {
+                code: "receipt.unreadable".into(),
+                retry_after: None,
+            },
+        },
+        401 => Outcome::Unauthorised,
+        400 | 413 | 422 => {
+            Outcome::Rejected(service_code(body).unwrap_or_else(|| format!("http.{status}")))
+        }
+        _ => Outcome::Retry {
+            code: format!("http.{status}"),
+            retry_after: retry_after.and_then(|v| parse_retry_after(v, now)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn success_with_a_receipt_is_delivered() {
+        let body = br#"{"referral_id":"r1","service_reference":"WP-1","received_at":"2026-11-28T12:00:00Z"}"#;
+        assert!(
+            matches!(classify(201, None, body, now()), Outcome::Delivered(r) if r.service_reference == "WP-1")
+        );
+        assert!(matches!(
+            classify(200, None, body, now()),
+            Outcome::Delivered(_)
+        ));
+    }
+
+    #[test]
+    fn success_without_a_readable_receipt_is_retried_not_lost() {
+        assert!(matches!(
+            classify(201, None, b"oops", now()),
+            Outcome::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn client_errors_that_cannot_improve_are_rejected_with_the_service_code() {
+        let body = br#"{"code":"referral.invalid","message":"x"}"#;
+        assert_eq!(
+            classify(422, None, body, now()),
+            Outcome::Rejected("referral.invalid".into())
+        );
+        assert_eq!(
+            classify(413, None, b"", now()),
+            Outcome::Rejected("http.413".into())
+        );
+        // Free text is never taken as a code.
+        let body = br#"{"code":"Jane Doe 07700"}"#;
+        assert_eq!(
+            classify(400, None, body, now()),
+            Outcome::Rejected("http.400".into())
+        );
+    }
+
+    #[test]
+    fn busy_conflict_and_server_errors_are_retried_honouring_retry_after() {
+        for status in [409, 429, 500, 502, 503, 504] {
+            assert!(matches!(
+                classify(status, None, b"", now()),
+                Outcome::Retry { .. }
+            ));
+        }
+        let Outcome::Retry { retry_after, code } = classify(503, Some("30"), b"", now()) else {
+            panic!("expected a retry")
+        };
+        assert_eq!(code, "http.503");
+        assert_eq!(retry_after, Some(now() + chrono::Duration::seconds(30)));
+    }
+
+    #[test]
+    fn unauthorised_asks_for_a_token() {
+        assert_eq!(classify(401, None, b"", now()), Outcome::Unauthorised);
+    }
+}
