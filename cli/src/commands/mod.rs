@@ -1,8 +1,14 @@
 //! One module per command.
 
+pub mod configure;
+pub mod device;
+pub mod draft;
 pub mod example;
+pub mod outbox;
 pub mod schema;
+pub mod submit;
 pub mod validate;
+pub mod wipe;
 
 use std::io::Read;
 

@@ -34,7 +34,9 @@ fn display_name(file: &str) -> &str {
     if file == "-" { "standard input" } else { file }
 }
 
-fn print_problems(problems: &[Problem], json: bool) {
+/// Prints problems as `validate` does: a summary line and one line per problem, or a JSON
+/// array. Shared with `submit` so refusals look the same everywhere.
+pub fn print_problems(problems: &[Problem], json: bool) {
     if json {
         println!(
             "{}",

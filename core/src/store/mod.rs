@@ -164,10 +164,12 @@ impl Store {
     /// Counts of drafts and outbox entries by state, without decrypting anything.
     pub fn counts(&self) -> Result<StoreCounts> {
         self.with(|inner| {
-            let mut counts = StoreCounts::default();
-            counts.drafts = inner
-                .conn
-                .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?;
+            let mut counts = StoreCounts {
+                drafts: inner
+                    .conn
+                    .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?,
+                ..StoreCounts::default()
+            };
             let mut stmt = inner
                 .conn
                 .prepare("SELECT state, count(*) FROM outbox GROUP BY state")?;

@@ -1,0 +1,93 @@
+//! Opening the device store for the device-side commands, and mapping its errors to the exit
+//! code contract.
+//!
+//! The store lives in the global `--data-dir` (default `./weprotect-data`). The data key comes
+//! from the environment variable `WEPROTECT_DATA_KEY` (64 hex characters): on a phone it comes
+//! from the platform keystore, on a desktop the operator supplies it. It is never written to
+//! disk and never printed.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use weprotect_core::config::ServiceConfig;
+use weprotect_core::crypto::DataKey;
+use weprotect_core::validation::DocumentError;
+use weprotect_core::{Store, StoreError, StoreSettings};
+
+use super::validate::print_problems;
+use crate::Outcome;
+
+/// The environment variable that holds the data key.
+pub const KEY_ENV: &str = "WEPROTECT_DATA_KEY";
+
+/// Reads the data key from the environment.
+pub fn data_key() -> Result<DataKey, Outcome> {
+    let hex = std::env::var(KEY_ENV).map_err(|_| {
+        Outcome::Unusable(format!(
+            "{KEY_ENV} is not set: it must hold the 256-bit data key as 64 hex characters"
+        ))
+    })?;
+    // The variable itself stays in the process environment, so wiping this copy would add
+    // nothing; the parsed key is wiped when dropped.
+    DataKey::from_hex(hex.trim())
+        .map_err(|_| Outcome::Unusable(format!("{KEY_ENV} must be exactly 64 hex characters")))
+}
+
+/// Opens the store in `dir` with the key from the environment.
+pub fn open(dir: &Path) -> Result<Arc<Store>, Outcome> {
+    let key = data_key()?;
+    Store::open(dir.to_path_buf(), key, StoreSettings::default(), Utc::now())
+        .map_err(|e| store_failure(e, false))
+}
+
+/// Reads the service description installed by `weprotect configure`.
+pub fn service(dir: &Path) -> Result<ServiceConfig, Outcome> {
+    let path = service_path(dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Outcome::Unusable(format!(
+                "no service configured in {}: run `weprotect configure --service FILE` first",
+                dir.display()
+            ))
+        } else {
+            Outcome::Unusable(format!("cannot read {}: {}", path.display(), e.kind()))
+        }
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|_| Outcome::Unusable(format!("{} is not a service description", path.display())))
+}
+
+/// Where the service description lives in a data directory.
+pub fn service_path(dir: &Path) -> PathBuf {
+    dir.join(ServiceConfig::FILE_NAME)
+}
+
+/// Maps a store error to the exit code contract: problems with the referral are refusals
+/// (exit 1, printed like `validate`); everything else is unusable input or environment (exit 2).
+pub fn store_failure(e: StoreError, json: bool) -> Outcome {
+    match e {
+        StoreError::Invalid(problems) => {
+            print_problems(&problems, json);
+            Outcome::Refused
+        }
+        StoreError::Document(DocumentError::Shape(problem)) => {
+            print_problems(&[problem], json);
+            Outcome::Refused
+        }
+        StoreError::InvalidState(why) => {
+            eprintln!("weprotect: refused: {why}");
+            Outcome::Refused
+        }
+        StoreError::WrongKey => Outcome::Unusable(format!(
+            "{KEY_ENV} is not the key this store was written with (nothing was changed)"
+        )),
+        StoreError::NotAWeprotectStore => Outcome::Unusable(
+            "the data directory holds a file that is not a WEPROTECT store (left untouched)".into(),
+        ),
+        StoreError::NotFound("draft") => Outcome::Unusable(
+            "no such draft (it may have been submitted, deleted or purged after 72 hours)".into(),
+        ),
+        other => Outcome::Unusable(other.to_string()),
+    }
+}

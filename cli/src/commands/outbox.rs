@@ -1,0 +1,63 @@
+//! `weprotect outbox [--json]`: what is waiting to send, what was delivered, what was refused.
+
+use std::path::Path;
+
+use chrono::SecondsFormat;
+use weprotect_core::store::OutboxState;
+
+use super::device::{open, store_failure};
+use crate::Outcome;
+
+/// Lists the outbox, newest first.
+pub fn run(dir: &Path, json: bool) -> Outcome {
+    let store = match open(dir) {
+        Ok(store) => store,
+        Err(outcome) => return outcome,
+    };
+    let entries = match store.outbox() {
+        Ok(entries) => entries,
+        Err(e) => return store_failure(e, json),
+    };
+    if json {
+        match serde_json::to_string_pretty(&entries) {
+            Ok(text) => println!("{text}"),
+            Err(_) => return Outcome::Unusable("cannot print the outbox".into()),
+        }
+        return Outcome::Ok;
+    }
+    if entries.is_empty() {
+        println!("outbox empty");
+    }
+    for e in entries {
+        let detail = match e.state {
+            OutboxState::Queued => match &e.last_error_code {
+                Some(code) => format!("queued, {} failed attempt(s), last {code}", e.attempts),
+                None => "queued".to_string(),
+            },
+            OutboxState::Delivered => match &e.receipt {
+                Some(r) => format!(
+                    "delivered, reference {} at {}{}",
+                    r.service_reference,
+                    r.received_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    e.statuses
+                        .last()
+                        .map(|s| format!(", status {}", s.status))
+                        .unwrap_or_default()
+                ),
+                None => "delivered".to_string(),
+            },
+            OutboxState::Rejected => format!(
+                "rejected ({})",
+                e.rejection_code.as_deref().unwrap_or("no reason given")
+            ),
+        };
+        println!(
+            "{}  {}  {}  {}",
+            e.referral_id,
+            e.queued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+            detail,
+            e.title.as_deref().unwrap_or("")
+        );
+    }
+    Outcome::Ok
+}
