@@ -50,6 +50,6 @@ pub use error::{ApiError, Result, ServerError, WireProblem};
 pub use faults::{Faults, FaultsParseError};
 pub use keys::{DATA_KEY_FILE, SERVICE_KEY_FILE};
 pub use records::{Receipt, read_referral, receipts, referral_count};
-pub use serve::{RunningServer, start};
+pub use serve::{RunningServer, run, start};
 pub use status::{ReferralStatus, StatusEntry, UnknownStatus, add_status, status_history};
 pub use tokens::{IssuedToken, TokenInfo, issue_token, list_tokens, revoke_token};

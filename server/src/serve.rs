@@ -137,6 +137,20 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     })
 }
 
+/// Runs a server until Ctrl-C (SIGINT), then shuts it down gracefully: `weprotect serve`.
+/// Prints where it listens and where `service.json` is to stderr.
+pub async fn run(config: ServerConfig) -> Result<()> {
+    let server = start(config).await?;
+    eprintln!(
+        "weprotect-server: serving {} (service description: {}); Ctrl-C stops",
+        server.url(),
+        server.data_dir().join(ServiceConfig::FILE_NAME).display()
+    );
+    let stopped = tokio::signal::ctrl_c().await;
+    server.shutdown().await;
+    stopped.map_err(|e| ServerError::io("waiting for Ctrl-C", e))
+}
+
 impl RunningServer {
     /// Base URL, e.g. `http://127.0.0.1:49152` (no trailing slash, no `/v1`).
     pub fn url(&self) -> String {

@@ -156,6 +156,15 @@ async fn delays_and_slow_bodies_still_deliver_the_whole_receipt() {
 #[tokio::test]
 async fn an_unreachable_server_refuses_connections_until_signal_returns() {
     let h = harness(|_| {}).await;
+    // An earlier exchange leaves a kept-alive connection that losing signal must cut.
+    let earlier = new_id();
+    let response = h
+        .submit(
+            &earlier,
+            sealed_example(&h.server.service_config(), &earlier),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
     let id = new_id();
     let body = sealed_example(&h.server.service_config(), &id);
     h.server.set_reachable(false).await.unwrap();
@@ -168,12 +177,21 @@ async fn an_unreachable_server_refuses_connections_until_signal_returns() {
         .send()
         .await
         .expect_err("nobody is listening");
-    assert!(error.is_connect() || error.is_request(), "{error:?}");
-    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+    assert!(error.status().is_none(), "{error:?}");
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+
+    // Still unreachable for a fresh client: the port is closed, not just the old connection.
+    let fresh = client()
+        .get(format!("{}/v1/referrals/{id}/status", h.server.url()))
+        .send()
+        .await
+        .expect_err("nobody is listening");
+    assert!(fresh.is_connect(), "{fresh:?}");
 
     h.server.set_reachable(true).await.unwrap();
     let response = h.submit(&id, body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 2);
 }
 
 #[tokio::test]
