@@ -203,28 +203,23 @@ impl ServerCertVerifier for PinningVerifier {
     }
 }
 
-/// True when a request error was caused by a pin mismatch in the TLS handshake.
+/// True when a request error was caused by a pin mismatch in the TLS handshake. The rustls
+/// error sits inside `io::Error`s, whose `source()` skips the error they wrap, so each one is
+/// opened with `get_ref()`.
 pub(crate) fn is_pin_mismatch(error: &reqwest::Error) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
-        if e.to_string()
-            .contains("certificate public key pin mismatch")
+        if let Some(rustls::Error::InvalidCertificate(CertificateError::Other(other))) =
+            e.downcast_ref::<rustls::Error>()
         {
-            return true;
+            return other.0.downcast_ref::<PinMismatch>().is_some();
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-        {
-            if inner
-                .to_string()
-                .contains("certificate public key pin mismatch")
-            {
-                return true;
-            }
-            current = inner.source();
-            continue;
-        }
-        current = e.source();
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     false
 }

@@ -1,0 +1,80 @@
+//! A TLS-terminating proxy in front of the reference server, with a self-signed certificate,
+//! so that tests can exercise HTTPS and certificate pinning on loopback. It counts the bytes of
+//! application data it receives from clients: a failed handshake must leave that at zero.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+/// A running proxy.
+pub struct TlsProxy {
+    /// `https://localhost:<port>`.
+    pub url: String,
+    /// The proxy's certificate (DER), to trust as a root in tests.
+    pub certificate_der: Vec<u8>,
+    /// Application bytes received from clients after a completed handshake.
+    pub bytes_from_clients: Arc<AtomicU64>,
+}
+
+impl TlsProxy {
+    /// Starts a proxy forwarding to `upstream` (plain TCP).
+    pub async fn start(upstream: SocketAddr) -> TlsProxy {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der.clone()], key)
+        .unwrap();
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let counter = Arc::new(AtomicU64::new(0));
+        let bytes = counter.clone();
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                let bytes = bytes.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(socket).await else {
+                        return;
+                    };
+                    let Ok(mut up) = TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let mut from_client = [0u8; 16 * 1024];
+                    let mut from_server = [0u8; 16 * 1024];
+                    loop {
+                        tokio::select! {
+                            n = tls.read(&mut from_client) => match n {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => {
+                                    bytes.fetch_add(n as u64, Ordering::SeqCst);
+                                    if up.write_all(&from_client[..n]).await.is_err() { return; }
+                                }
+                            },
+                            n = up.read(&mut from_server) => match n {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => if tls.write_all(&from_server[..n]).await.is_err() { return; },
+                            },
+                        }
+                    }
+                });
+            }
+        });
+        TlsProxy {
+            url: format!("https://localhost:{port}"),
+            certificate_der: cert_der.to_vec(),
+            bytes_from_clients: counter,
+        }
+    }
+}
