@@ -7,6 +7,7 @@ use std::sync::Arc;
 use weprotect_core::crypto::DataKey;
 
 use crate::faults::Faults;
+use crate::log::LogTarget;
 
 /// Default limit on a request body: 256 KiB, far above a referral with many children.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
@@ -30,14 +31,14 @@ pub struct ServerConfig {
     pub data_key: Option<Arc<DataKey>>,
     /// Bearer token for the admin endpoint. `None` (the default) disables the endpoint.
     pub admin_token: Option<String>,
-    /// Print one line per request to stderr (method, route template, status, duration,
-    /// referral id). Off by default so tests and the demo stay quiet; `weprotect serve` turns it on.
-    pub access_log: bool,
+    /// Where to log one line per request (method, route template, status, duration, referral
+    /// id). Off by default so tests and the demo stay quiet; `weprotect serve` uses `Stderr`.
+    pub log: LogTarget,
 }
 
 impl ServerConfig {
     /// Defaults: loopback on a free port, no faults, 256 KiB bodies, key files in `data_dir`,
-    /// no admin endpoint, no access log.
+    /// no admin endpoint, no request log.
     pub fn new(data_dir: impl Into<PathBuf>) -> ServerConfig {
         ServerConfig {
             data_dir: data_dir.into(),
@@ -47,7 +48,7 @@ impl ServerConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             data_key: None,
             admin_token: None,
-            access_log: false,
+            log: LogTarget::Off,
         }
     }
 }
@@ -62,7 +63,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("data_key", &self.data_key.as_ref().map(|_| "(passed in)"))
             .field("admin_token", &self.admin_token.as_ref().map(|_| "(set)"))
-            .field("access_log", &self.access_log)
+            .field("log", &self.log)
             .finish()
     }
 }

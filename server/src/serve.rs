@@ -77,7 +77,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         max_body_bytes,
         data_key,
         admin_token,
-        access_log,
+        log,
     } = config;
     let dir = data_dir.clone();
     let (conn, keys) = tokio::task::spawn_blocking(move || -> Result<_> {
@@ -104,24 +104,22 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     write_service_config(&data_dir, &service_config)?;
 
     if faults.any() {
-        eprintln!(
-            "weprotect-server: WARNING: FAULT INJECTION ON ({faults}): this server fails on purpose; never use it for real referrals"
-        );
+        log.warn(format!(
+            "WARNING: FAULT INJECTION ON ({faults}): this server fails on purpose; never use it for real referrals"
+        ));
     }
     let app: AppState = Arc::new(App {
         db: Mutex::new(conn),
         keys,
         faults: FaultState::new(faults),
         admin_token_sha256: admin_token.map(|t| Sha256::digest(t.as_bytes()).to_vec()),
-        access_log,
+        log: log.clone(),
     });
-    if access_log {
-        eprintln!(
-            "weprotect-server: listening on {} (data in {})",
-            service_config.endpoint,
-            data_dir.display()
-        );
-    }
+    log.request(format!(
+        "listening on {} (data in {})",
+        service_config.endpoint,
+        data_dir.display()
+    ));
     let router = routes::router(app.clone(), max_body_bytes);
     let (commands, command_rx) = mpsc::channel(4);
     let (stop, stop_rx) = watch::channel(false);
@@ -190,7 +188,9 @@ impl RunningServer {
     /// Replaces the injected faults (the dice are re-seeded from `faults.seed`).
     pub fn set_faults(&self, faults: Faults) {
         if faults.any() {
-            eprintln!("weprotect-server: WARNING: FAULT INJECTION ON ({faults})");
+            self.app
+                .log
+                .warn(format!("WARNING: FAULT INJECTION ON ({faults})"));
         }
         self.app.faults.set(faults);
     }

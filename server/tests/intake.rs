@@ -548,3 +548,41 @@ async fn unknown_routes_and_methods_answer_json_errors() {
         "route.method_not_allowed"
     );
 }
+
+#[tokio::test]
+async fn the_log_names_routes_and_statuses_but_never_personal_data_or_tokens() {
+    let lines = weprotect_server::LogLines::new();
+    let target = weprotect_server::LogTarget::Memory(lines.clone());
+    let h = harness(|c| c.log = target).await;
+    let service = h.server.service_config();
+    let id = new_id();
+    let body = sealed_example(&service, &id);
+    h.submit(&id, body.clone()).await;
+    h.submit(&id, body).await;
+    let mut referral: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    referral["safe_contact"]["phone"] = json!("CANARY-PHONE-12");
+    let bad = new_id();
+    h.submit(&bad, seal_json(&service, &bad, &referral.to_string()))
+        .await;
+    h.submit(&bad, b"Jamie Testperson CANARY".to_vec()).await;
+    h.status(&id, &h.token).await;
+    h.status(&id, "wpt_CANARY").await;
+    h.client
+        .get(format!("{}/v1/Jamie-Testperson-CANARY", h.server.url()))
+        .send()
+        .await
+        .unwrap();
+
+    let lines = lines.lines();
+    let all = lines.join("\n");
+    assert!(all.contains("POST /v1/referrals 201"), "{all}");
+    assert!(all.contains("POST /v1/referrals 200"), "{all}");
+    assert!(all.contains("POST /v1/referrals 422"), "{all}");
+    assert!(all.contains("POST /v1/referrals 400"), "{all}");
+    assert!(all.contains("GET /v1/referrals/{id}/status 200"), "{all}");
+    assert!(all.contains("GET /v1/referrals/{id}/status 401"), "{all}");
+    assert!(all.contains(&format!("referral={id}")), "{all}");
+    assert!(!all.contains("CANARY"), "{all}");
+    assert!(!all.contains(&h.token), "{all}");
+    assert!(CANARIES.iter().all(|c| !all.contains(c)), "{all}");
+}

@@ -24,6 +24,7 @@ use rusqlite::Connection;
 use crate::error::ApiError;
 use crate::faults::{self, FaultState};
 use crate::keys::ServerKeys;
+use crate::log::LogTarget;
 
 /// Largest admin request body (a status update is a few dozen bytes).
 const MAX_ADMIN_BODY: usize = 16 * 1024;
@@ -34,7 +35,7 @@ pub(crate) struct App {
     pub keys: ServerKeys,
     pub faults: FaultState,
     pub admin_token_sha256: Option<Vec<u8>>,
-    pub access_log: bool,
+    pub log: LogTarget,
 }
 
 /// What handlers receive.
@@ -61,7 +62,7 @@ impl App {
         match result {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
-                eprintln!("weprotect-server: database error: {e}");
+                self.log.warn(format!("database error: {e}"));
                 Err(ApiError::internal())
             }
             Err(_) => Err(ApiError::internal()),
@@ -95,7 +96,7 @@ pub(crate) fn router(app: AppState, max_body_bytes: usize) -> Router {
 /// One line per request: method, route template, status, duration, referral id. Never a body,
 /// a header value or a raw path (a mistyped path could hold anything).
 async fn access_log(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    if !app.access_log {
+    if !app.log.requests_on() {
         return next.run(req).await;
     }
     let method = req.method().clone();
@@ -110,10 +111,10 @@ async fn access_log(State(app): State<AppState>, req: Request, next: Next) -> Re
         .get::<LoggedReferralId>()
         .map(|r| format!(" referral={}", r.0))
         .unwrap_or_default();
-    eprintln!(
-        "weprotect-server: {method} {route} {} {}ms{referral}",
+    app.log.request(format!(
+        "{method} {route} {} {}ms{referral}",
         response.status().as_u16(),
         started.elapsed().as_millis()
-    );
+    ));
     response
 }

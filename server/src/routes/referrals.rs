@@ -138,11 +138,9 @@ pub(crate) async fn submit(
     if let Some(Extension(kill)) = kill
         && app.faults.roll_drop()
     {
-        if app.access_log {
-            eprintln!(
-                "weprotect-server: FAULT drop: committed referral={referral_id}, closing the connection without a response"
-            );
-        }
+        app.log.request(format!(
+            "FAULT drop: committed referral={referral_id}, closing the connection without a response"
+        ));
         kill.fire();
         // The connection task drops this future together with the connection.
         std::future::pending::<()>().await;
