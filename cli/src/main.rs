@@ -77,6 +77,50 @@ enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// One bounded delivery pass to the configured service, then fetch status updates. The
+    /// bearer token comes from WEPROTECT_TOKEN. Exit 1 when the token was refused or the
+    /// certificate matched no pin (nothing was lost).
+    Sync {
+        /// Stop starting new deliveries after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        deadline: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the reference intake server until Ctrl-C. It writes service.json (for
+    /// `weprotect configure`) into its directory.
+    Serve {
+        /// The server's data directory.
+        #[arg(long, value_name = "DIR", default_value = "weprotect-service-data")]
+        server_dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        bind: std::net::SocketAddr,
+        /// Fault injection for testing, e.g. `503=0.2,drop=0.1,delay_ms=50` (off by default).
+        #[arg(long)]
+        faults: Option<String>,
+    },
+    /// Operator tasks of the reference server: device tokens and advisors' status updates.
+    Admin {
+        /// The server's data directory.
+        #[arg(
+            long,
+            value_name = "DIR",
+            default_value = "weprotect-service-data",
+            global = true
+        )]
+        server_dir: PathBuf,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// The whole story on this machine: a service on loopback, a device, a referral queued
+    /// without signal, delivered when signal returns, its receipt and a status update.
+    Demo {
+        /// Keep the device and service data under DIR for inspection.
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+    },
     /// Install the receiving service's description (endpoint, key id, public key) on this device.
     Configure {
         /// The service description JSON (as the intake server writes it), or `-`.
@@ -113,6 +157,30 @@ enum DraftAction {
     },
 }
 
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Issue a device token (printed once) with a label.
+    TokenIssue {
+        /// A label for the operator, e.g. the device or officer.
+        label: String,
+    },
+    /// Revoke a token, by id (tok_...) or by value.
+    TokenRevoke {
+        /// Token id or token.
+        token: String,
+    },
+    /// List tokens (never their values).
+    TokenList,
+    /// Record an advisor's action on a referral: advisor_assigned, victim_contacted,
+    /// could_not_contact, legal_aid_applied, order_applied, order_granted, closed.
+    Status {
+        /// The referral id.
+        referral_id: String,
+        /// The status.
+        status: String,
+    },
+}
+
 /// How a command ended; mapped to the exit code contract above.
 pub enum Outcome {
     /// Exit 0.
@@ -140,6 +208,24 @@ fn main() -> ExitCode {
         Command::Outbox { json } => commands::outbox::run(&dir, json),
         Command::Wipe { yes } => commands::wipe::run(&dir, yes),
         Command::Configure { service } => commands::configure::run(&dir, &service),
+        Command::Sync { deadline, json } => commands::sync::run(&dir, deadline, json),
+        Command::Serve {
+            server_dir,
+            bind,
+            faults,
+        } => commands::serve::serve(&server_dir, bind, faults.as_deref()),
+        Command::Admin { server_dir, action } => match action {
+            AdminAction::TokenIssue { label } => commands::serve::token_issue(&server_dir, &label),
+            AdminAction::TokenRevoke { token } => {
+                commands::serve::token_revoke(&server_dir, &token)
+            }
+            AdminAction::TokenList => commands::serve::token_list(&server_dir),
+            AdminAction::Status {
+                referral_id,
+                status,
+            } => commands::serve::status_add(&server_dir, &referral_id, &status),
+        },
+        Command::Demo { keep } => commands::demo::run(keep.as_deref()),
     };
     match outcome {
         Outcome::Ok => ExitCode::SUCCESS,

@@ -1,12 +1,15 @@
 //! One module per command.
 
 pub mod configure;
+pub mod demo;
 pub mod device;
 pub mod draft;
 pub mod example;
 pub mod outbox;
 pub mod schema;
+pub mod serve;
 pub mod submit;
+pub mod sync;
 pub mod validate;
 pub mod wipe;
 
