@@ -8,7 +8,7 @@
 //!
 //! What it promises, and where each promise is kept:
 //!
-//! * **Exactly once** ([`records`](crate::records)): the referral id is the primary key of a
+//! * **Exactly once** (`records`): the referral id is the primary key of a
 //!   permanent table, the row is committed (WAL, `synchronous = FULL`) before `201` is sent, and a
 //!   replay of the same bytes returns the same [`Receipt`] for ever.
 //! * **Encrypted at rest** (`keys`): the referral JSON is stored sealed with a data key; the
