@@ -13,7 +13,7 @@ use super::Store;
 use super::cipher::{self, DRAFT_BODY, DRAFT_SUMMARY};
 use super::error::{Result, StoreError};
 use crate::crypto::DataKey;
-use crate::model::Referral;
+use crate::model::{Referral, SCHEMA_VERSION};
 use crate::validation::{DocumentError, parse_referral, validate_draft};
 
 /// One draft as a list shows it. `title` is personal data (victim initials and the incident
@@ -127,6 +127,11 @@ impl Store {
         referral: Referral,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        if referral.schema_version != SCHEMA_VERSION {
+            return Err(StoreError::InvalidArgument(
+                "the referral's schema version is not the one this build writes",
+            ));
+        }
         let body = referral_bytes(&referral)?;
         let summary = Summary::of(&referral, now).to_bytes();
         let version = referral.schema_version;
@@ -345,6 +350,17 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, StoreError::Document(DocumentError::Shape(_))));
         assert_eq!(store.counts().unwrap().drafts, 0);
+    }
+
+    #[test]
+    fn a_referral_of_another_schema_version_is_refused() {
+        let (_dir, store) = open_store();
+        let mut referral = crate::example::example_referral();
+        referral.schema_version = 99;
+        assert!(matches!(
+            store.save_draft(None, referral, t0()),
+            Err(StoreError::InvalidArgument(_))
+        ));
     }
 
     #[test]
