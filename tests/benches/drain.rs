@@ -20,7 +20,6 @@ use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
 use weprotect_server::{RunningServer, ServerConfig};
 use weprotect_tests::rig::{open_device, queue_referrals};
 
-const SPEED_N: usize = 1_000;
 const CHILD_ENV: &str = "WEPROTECT_DRAIN_CHILD";
 
 struct Service {
@@ -171,6 +170,10 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    // `cargo test --all-targets` runs bench targets without `--bench`, in a debug build: then
+    // only a small smoke run proves the benchmark still works.
+    let full = std::env::args().any(|a| a == "--bench");
+    let speed_n: usize = if full { 1_000 } else { 20 };
 
     // The plain loop's client uses the same TLS provider as the engine (ring).
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -178,23 +181,23 @@ async fn main() {
     // 1. Speed.
     let (for_engine, for_loop) = twin_services().await;
     let device_dir = tempfile::tempdir().unwrap();
-    let store = device_with(SPEED_N, &for_engine, device_dir.path());
+    let store = device_with(speed_n, &for_engine, device_dir.path());
     let bodies: Vec<(String, Vec<u8>)> = store
-        .due_for_delivery(Utc::now(), SPEED_N as u32)
+        .due_for_delivery(Utc::now(), speed_n as u32)
         .unwrap()
         .into_iter()
         .map(|p| (p.referral_id, p.sealed))
         .collect();
-    assert_eq!(bodies.len(), SPEED_N);
+    assert_eq!(bodies.len(), speed_n);
     let looped = plain_loop(bodies, &for_loop).await;
     let (drained, delivered) = drain(store, &for_engine).await;
-    assert_eq!(delivered as usize, SPEED_N);
+    assert_eq!(delivered as usize, speed_n);
     println!(
-        "drain {SPEED_N}: engine {:.2} s ({:.0}/s), plain sequential loop {:.2} s ({:.0}/s)",
+        "drain {speed_n}: engine {:.2} s ({:.0}/s), plain sequential loop {:.2} s ({:.0}/s)",
         drained.as_secs_f64(),
-        SPEED_N as f64 / drained.as_secs_f64(),
+        speed_n as f64 / drained.as_secs_f64(),
         looped.as_secs_f64(),
-        SPEED_N as f64 / looped.as_secs_f64()
+        speed_n as f64 / looped.as_secs_f64()
     );
     println!(
         "ratio engine/plain_loop = {:.2} (target < 1.0)",
@@ -205,7 +208,7 @@ async fn main() {
     let n: usize = std::env::var("DRAIN_BENCH_MEMORY_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if full { 10_000 } else { 50 });
     let target = service().await;
     let device_dir = tempfile::tempdir().unwrap();
     let filling = Instant::now();
