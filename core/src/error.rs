@@ -6,6 +6,7 @@
 //! core. Neither carries personal data: problems have paths and codes, never typed values.
 
 use crate::store::StoreError;
+use crate::sync::SyncError;
 use crate::validation::{DocumentError, Problem};
 
 /// An error as apps see it.
@@ -51,6 +52,10 @@ pub enum WeprotectError {
     /// The store was wiped.
     #[error("the store has been wiped")]
     Closed,
+    /// The service refused the token and the host has no fresh one: the officer must sign in.
+    /// Nothing was lost.
+    #[error("sign-in needed")]
+    NeedsSignIn,
     /// Storage failed (disk full, I/O error, busy); retrying may help.
     #[error("storage error")]
     Storage,
@@ -71,6 +76,7 @@ impl WeprotectError {
             WeprotectError::InvalidArgument => "invalid_argument",
             WeprotectError::ServiceConfig => "service_config",
             WeprotectError::Closed => "closed",
+            WeprotectError::NeedsSignIn => "needs_sign_in",
             WeprotectError::Storage => "storage",
         }
     }
@@ -102,6 +108,19 @@ impl From<StoreError> for WeprotectError {
     }
 }
 
+impl From<SyncError> for WeprotectError {
+    fn from(e: SyncError) -> WeprotectError {
+        match e {
+            SyncError::InvalidEndpoint
+            | SyncError::InsecureEndpoint
+            | SyncError::InvalidPin
+            | SyncError::InvalidRootCertificate => WeprotectError::ServiceConfig,
+            SyncError::NeedsSignIn => WeprotectError::NeedsSignIn,
+            SyncError::Store(e) => e.into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +141,14 @@ mod tests {
         );
         let io = std::io::Error::other("disk");
         assert_eq!(WeprotectError::from(StoreError::Io(io)).code(), "storage");
+        assert_eq!(
+            WeprotectError::from(SyncError::InsecureEndpoint).code(),
+            "service_config"
+        );
+        assert_eq!(
+            WeprotectError::from(SyncError::Store(StoreError::WrongKey)).code(),
+            "wrong_key"
+        );
         let invalid = WeprotectError::from(StoreError::Invalid(vec![]));
         assert!(matches!(invalid, WeprotectError::Invalid { .. }));
     }
