@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy, SyncReport};
+use weprotect_core::sync::{StaticToken, SyncEngine, SyncError, SyncPolicy, SyncReport};
 
 use super::device;
 use crate::Outcome;
@@ -43,13 +43,17 @@ pub fn run(dir: &Path, deadline_secs: u64, json: bool) -> Outcome {
         Err(e) => return Outcome::Unusable(format!("cannot start the runtime: {}", e.kind())),
     };
     let result = runtime.block_on(async {
-        let report = engine.sync_now(Duration::from_secs(deadline_secs)).await?;
-        let refreshed = if report.needs_sign_in || report.pin_mismatch {
-            0
-        } else {
-            engine.refresh_statuses().await.unwrap_or(0)
-        };
-        Ok::<_, weprotect_core::sync::SyncError>((report, refreshed))
+        let mut report = engine.sync_now(Duration::from_secs(deadline_secs)).await?;
+        let mut refreshed = 0;
+        if !report.needs_sign_in && !report.pin_mismatch {
+            match engine.refresh_statuses().await {
+                Ok(n) => refreshed = n,
+                Err(SyncError::NeedsSignIn) => report.needs_sign_in = true,
+                // Status updates are a courtesy: a failure here leaves them for the next sync.
+                Err(_) => {}
+            }
+        }
+        Ok::<_, SyncError>((report, refreshed))
     });
     let (report, refreshed) = match result {
         Ok(r) => r,
