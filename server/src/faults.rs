@@ -12,6 +12,11 @@
 //! * `slow_ms=N`: response bodies trickle out in 16-byte chunks, `N` ms apart.
 //! * `seed=N`: a fixed seed for the dice, so a sequential test sees the same faults each run.
 //!
+//! Values are bounded when read: delays up to [`MAX_FAULT_DELAY_MS`] ms, `retry_after` up to
+//! [`MAX_RETRY_AFTER_SECS`] s, shares finite and in `0..=1`. A value out of range is refused
+//! with an error naming the key, never clamped silently. [`Faults`]' fields are public, so the
+//! request path clamps and saturates as well: no spec can make a request task panic.
+//!
 //! Only `/v1/...` requests are affected; the admin endpoint never is.
 
 use std::convert::Infallible;
@@ -31,6 +36,11 @@ use crate::routes::AppState;
 
 /// Size of one chunk of a slow body.
 const SLOW_CHUNK: usize = 16;
+
+/// Largest `delay_ms`, `jitter_ms` and `slow_ms` accepted: one minute.
+pub const MAX_FAULT_DELAY_MS: u64 = 60_000;
+/// Largest `retry_after` accepted: one day, in seconds.
+pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
 
 /// Which faults to inject. `Faults::default()` injects none.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,8 +136,9 @@ impl fmt::Display for Faults {
 pub struct FaultsParseError(String);
 
 /// Reads `503=0.2,drop=0.2,delay_ms=50` and the like; `none`, `off` or an empty string mean
-/// no faults. Keys: `503`, `429`, `drop` (shares 0..=1), `retry_after` (s), `delay_ms`,
-/// `jitter_ms`, `slow_ms` (ms), `seed`.
+/// no faults. Keys: `503`, `429`, `drop` (shares 0..=1), `retry_after` (s, at most
+/// [`MAX_RETRY_AFTER_SECS`]), `delay_ms`, `jitter_ms`, `slow_ms` (ms, each at most
+/// [`MAX_FAULT_DELAY_MS`]), `seed` (any `u64`).
 impl FromStr for Faults {
     type Err = FaultsParseError;
 
@@ -146,9 +157,21 @@ impl FromStr for Faults {
                 value
                     .parse::<f64>()
                     .ok()
-                    .filter(|s| (0.0..=1.0).contains(s))
+                    .filter(|s| s.is_finite() && (0.0..=1.0).contains(s))
                     .ok_or_else(|| FaultsParseError(format!("{key} wants a share from 0 to 1")))
             };
+            let bounded = |max: u64, unit: &str| -> Result<u64, FaultsParseError> {
+                value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n <= max)
+                    .ok_or_else(|| {
+                        FaultsParseError(format!(
+                            "{key} wants a whole number of {unit} from 0 to {max}"
+                        ))
+                    })
+            };
+            let delay = || bounded(MAX_FAULT_DELAY_MS, "ms");
             let number = || -> Result<u64, FaultsParseError> {
                 value
                     .parse::<u64>()
@@ -158,10 +181,10 @@ impl FromStr for Faults {
                 "503" => faults.unavailable_share = share()?,
                 "429" => faults.rate_limited_share = share()?,
                 "drop" => faults.drop_after_commit_share = share()?,
-                "retry_after" => faults.retry_after_secs = number()?,
-                "delay_ms" => faults.delay_ms = number()?,
-                "jitter_ms" => faults.delay_jitter_ms = number()?,
-                "slow_ms" => faults.slow_body_ms = number()?,
+                "retry_after" => faults.retry_after_secs = bounded(MAX_RETRY_AFTER_SECS, "s")?,
+                "delay_ms" => faults.delay_ms = delay()?,
+                "jitter_ms" => faults.delay_jitter_ms = delay()?,
+                "slow_ms" => faults.slow_body_ms = delay()?,
                 "seed" => faults.seed = Some(number()?),
                 _ => {
                     return Err(FaultsParseError(format!(
@@ -214,22 +237,28 @@ impl FaultState {
     fn plan(&self) -> Plan {
         let mut guard = self.lock();
         let (faults, rng) = &mut *guard;
-        let mut delay = faults.delay_ms;
+        // The fields are public (`set_faults`), so clamp here too; saturate, never overflow.
+        let mut delay = faults.delay_ms.min(MAX_FAULT_DELAY_MS);
         if faults.delay_jitter_ms > 0 {
-            delay += rng.next_u64() % (faults.delay_jitter_ms + 1);
+            let jitter = faults.delay_jitter_ms.min(MAX_FAULT_DELAY_MS);
+            delay = delay.saturating_add(rng.next_u64() % jitter.saturating_add(1));
         }
         let answer = if faults.unavailable_share > 0.0 && rng.next_f64() < faults.unavailable_share
         {
-            Some(ApiError::unavailable(faults.retry_after_secs))
+            Some(ApiError::unavailable(
+                faults.retry_after_secs.min(MAX_RETRY_AFTER_SECS),
+            ))
         } else if faults.rate_limited_share > 0.0 && rng.next_f64() < faults.rate_limited_share {
-            Some(ApiError::rate_limited(faults.retry_after_secs))
+            Some(ApiError::rate_limited(
+                faults.retry_after_secs.min(MAX_RETRY_AFTER_SECS),
+            ))
         } else {
             None
         };
         Plan {
             delay: Duration::from_millis(delay),
             answer,
-            slow_body_ms: faults.slow_body_ms,
+            slow_body_ms: faults.slow_body_ms.min(MAX_FAULT_DELAY_MS),
         }
     }
 
@@ -334,6 +363,49 @@ mod tests {
     fn bad_fault_specifications_are_refused() {
         for bad in ["503=2", "drop=x", "delay_ms=-1", "teapot=1", "503"] {
             assert!(bad.parse::<Faults>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_naming_the_key_and_the_range() {
+        for (bad, key, range) in [
+            ("jitter_ms=18446744073709551615", "jitter_ms", "0 to 60000"),
+            ("delay_ms=60001", "delay_ms", "0 to 60000"),
+            ("slow_ms=18446744073709551615", "slow_ms", "0 to 60000"),
+            ("retry_after=86401", "retry_after", "0 to 86400"),
+            ("503=NaN", "503", "0 to 1"),
+            ("429=inf", "429", "0 to 1"),
+            ("drop=-0.5", "drop", "0 to 1"),
+        ] {
+            let message = bad.parse::<Faults>().unwrap_err().to_string();
+            assert!(message.contains(key), "{bad}: {message}");
+            assert!(message.contains(range), "{bad}: {message}");
+        }
+        let edge: Faults = "delay_ms=60000,jitter_ms=60000,slow_ms=60000,retry_after=86400,seed=18446744073709551615"
+            .parse()
+            .unwrap();
+        assert_eq!(edge.delay_jitter_ms, MAX_FAULT_DELAY_MS);
+        assert_eq!(edge.retry_after_secs, MAX_RETRY_AFTER_SECS);
+        assert_eq!(edge.seed, Some(u64::MAX));
+    }
+
+    #[test]
+    fn huge_values_set_directly_never_panic_a_request() {
+        // `Faults`' fields are public (`RunningServer::set_faults`): the dice saturate and clamp.
+        let state = FaultState::new(Faults {
+            unavailable_share: 1.0,
+            retry_after_secs: u64::MAX,
+            delay_ms: u64::MAX,
+            delay_jitter_ms: u64::MAX,
+            slow_body_ms: u64::MAX,
+            seed: Some(1),
+            ..Faults::default()
+        });
+        for _ in 0..100 {
+            let plan = state.plan();
+            assert!(plan.delay <= Duration::from_millis(2 * MAX_FAULT_DELAY_MS));
+            assert!(plan.slow_body_ms <= MAX_FAULT_DELAY_MS);
+            assert_eq!(plan.answer.unwrap().retry_after, Some(MAX_RETRY_AFTER_SECS));
         }
     }
 
