@@ -275,6 +275,38 @@ async fn an_invalid_referral_is_unprocessable_with_paths_and_codes_but_no_person
 }
 
 #[tokio::test]
+async fn a_device_clock_a_little_fast_is_tolerated_but_a_gross_future_time_is_not() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    let submit_at = |ahead: chrono::TimeDelta| {
+        let mut referral: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+        let at = (Utc::now() + ahead).to_rfc3339();
+        referral["incident"]["occurred_at"] = json!(at);
+        referral["consent"]["obtained_at"] = json!(at);
+        let id = new_id();
+        let body = seal_json(&service, &id, &referral.to_string());
+        (id, body)
+    };
+
+    // A phone 30 minutes fast: past core's 5-minute skew, within the server's tolerance.
+    let (id, body) = submit_at(chrono::TimeDelta::minutes(30));
+    assert_eq!(h.submit(&id, body).await.status(), StatusCode::CREATED);
+
+    // Three hours ahead is not drift: refused, with the paths and codes.
+    let (id, body) = submit_at(chrono::TimeDelta::hours(3));
+    let body = error_code(h.submit(&id, body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["code"], "referral.invalid");
+    let codes: Vec<&str> = body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"incident.in_future"), "{body}");
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
 async fn the_sender_reads_the_status_history_after_an_advisor_acts() {
     let h = harness(|_| {}).await;
     let id = new_id();

@@ -19,7 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use weprotect_core::crypto::{self, CryptoError};
 use weprotect_core::{
@@ -36,6 +36,17 @@ use crate::serve::ConnectionKill;
 /// Header a replayed answer carries (`true`), as Stripe does.
 pub(crate) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
+/// How far into the server's future a received referral's times may be.
+///
+/// The device already validated the referral with its own clock before it was queued, using
+/// core's tight skew ([`weprotect_core::validation::CLOCK_SKEW`], 5 minutes). Checking again here
+/// catches gross errors and tampering, not drift: a phone whose clock is a few minutes fast
+/// fills "now" into `incident.occurred_at` or `consent.obtained_at`, and a `422` for that is
+/// permanent, so the victim's referral would be stranded on the device. The server therefore
+/// validates as if it were this much later. The same shift applies to core's date rules
+/// (ages, "date in the future"), which are at most one day more lenient around midnight.
+pub(crate) const DEVICE_CLOCK_TOLERANCE: TimeDelta = TimeDelta::hours(1);
 
 const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
@@ -202,7 +213,7 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
         DocumentError::UnknownSchemaVersion { .. } => UNKNOWN_SCHEMA,
         DocumentError::Shape(problem) => ApiError::invalid_referral(vec![wire(problem)]),
     })?;
-    validate_for_submission(&referral, Utc::now())
+    validate_for_submission(&referral, Utc::now() + DEVICE_CLOCK_TOLERANCE)
         .map_err(|problems| ApiError::invalid_referral(problems.into_iter().map(wire).collect()))?;
     let sealed_json = app.keys.data.seal(
         &records::row_aad(referral_id, opened.schema_version),
