@@ -147,6 +147,37 @@ impl ApiError {
         )
     }
 
+    /// 400 `request.invalid_path`: a path parameter that cannot be read (e.g. not UTF-8).
+    pub(crate) const fn invalid_path() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "request.invalid_path",
+            "The path of the request cannot be read; check the referral id.",
+        )
+    }
+
+    /// The JSON error for a response some layer produced without one (an extractor's
+    /// plain-text rejection): same status, a code chosen by status only.
+    pub(crate) fn for_status(status: StatusCode) -> ApiError {
+        match status {
+            StatusCode::NOT_FOUND => ApiError::route_not_found(),
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                status,
+                "body.too_large",
+                "The body is larger than this service accepts.",
+            ),
+            s if s.is_server_error() => ApiError {
+                status: s,
+                ..ApiError::internal()
+            },
+            s => ApiError::new(
+                s,
+                "request.invalid",
+                "The request cannot be processed as sent.",
+            ),
+        }
+    }
+
     /// 422 `referral.invalid` with the problems, paths and codes only.
     pub(crate) fn invalid_referral(problems: Vec<WireProblem>) -> ApiError {
         let mut e = ApiError::new(

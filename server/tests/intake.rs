@@ -582,6 +582,67 @@ async fn unknown_routes_and_methods_answer_json_errors() {
 }
 
 #[tokio::test]
+async fn an_unreadable_path_parameter_is_a_json_error_with_a_stable_code() {
+    let h = harness(|c| c.admin_token = Some("admin-secret".into())).await;
+    let url = h.server.url();
+    // `%FF%FE` decodes to bytes that are not UTF-8: axum's own rejection is plain text.
+    let status_url = format!("{url}/v1/referrals/%FF%FE/status");
+    let response = h.status("%FF%FE", &h.token).await;
+    let text = response_text(response, StatusCode::BAD_REQUEST).await;
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["code"], "request.invalid_path", "{text}");
+    assert!(body["message"].is_string(), "{text}");
+    // Without a token the answer stays 401: the path is not read for strangers.
+    let anonymous = h.client.get(&status_url).send().await.unwrap();
+    error_code(anonymous, StatusCode::UNAUTHORIZED).await;
+
+    let admin = h
+        .client
+        .post(format!("{url}/admin/v1/referrals/%FF%FE/status"))
+        .bearer_auth("admin-secret")
+        .json(&json!({"status": "advisor_assigned"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(admin, StatusCode::BAD_REQUEST).await["code"],
+        "request.invalid_path"
+    );
+
+    // The submission route's header and body rejections are JSON too.
+    let id = new_id();
+    let sealed = sealed_example(&h.server.service_config(), &id);
+    let bad_header = h
+        .client
+        .post(format!("{url}/v1/referrals"))
+        .bearer_auth(&h.token)
+        .header(
+            "idempotency-key",
+            reqwest::header::HeaderValue::from_bytes(b"\xff\xfe").unwrap(),
+        )
+        .body(sealed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(bad_header, StatusCode::BAD_REQUEST).await["code"],
+        "idempotency_key.invalid"
+    );
+    let no_body = h
+        .client
+        .post(format!("{url}/v1/referrals"))
+        .bearer_auth(&h.token)
+        .header("idempotency-key", &id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(no_body, StatusCode::BAD_REQUEST).await["code"],
+        "envelope.malformed"
+    );
+}
+
+#[tokio::test]
 async fn the_log_names_routes_and_statuses_but_never_personal_data_or_tokens() {
     let lines = weprotect_server::LogLines::new();
     let target = weprotect_server::LogTarget::Memory(lines.clone());

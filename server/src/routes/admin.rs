@@ -4,7 +4,7 @@
 //! `ServerConfig::admin_token` is set.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -26,11 +26,12 @@ pub(crate) struct AddStatus {
 
 pub(crate) async fn add_status(
     State(app): State<AppState>,
-    Path(referral_id): Path<String>,
+    referral_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Json<AddStatus>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     auth::admin(&app, &headers)?;
+    let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
     let Json(body) = body.map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::Connection;
 
@@ -89,8 +89,31 @@ pub(crate) fn router(app: AppState, max_body_bytes: usize) -> Router {
                 "This resource does not support that method.",
             )
         })
+        .layer(axum::middleware::from_fn(json_errors))
         .layer(from_fn_with_state(app.clone(), access_log))
         .with_state(app)
+}
+
+/// Every error answer is JSON `{code, message}`, as the API promises. Handlers answer
+/// [`ApiError`]s; this catches what a layer or an extractor answers on its own in plain text
+/// (its text may quote the request, so it is replaced, never passed on).
+async fn json_errors(req: Request, next: Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == HeaderValue::from_static("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let mut answer = ApiError::for_status(status).into_response();
+    if let Some(retry_after) = response.headers().get(header::RETRY_AFTER) {
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after.clone());
+    }
+    answer
 }
 
 /// One line per request: method, route template, status, duration, referral id. Never a body,
@@ -117,4 +140,37 @@ async fn access_log(State(app): State<AppState>, req: Request, next: Next) -> Re
         started.elapsed().as_millis()
     ));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_plain_text_error_from_a_layer_becomes_a_json_error_without_its_text() {
+        let router = Router::new()
+            .route(
+                "/plain",
+                get(|| async { (StatusCode::BAD_REQUEST, "Invalid URL: CANARY") }),
+            )
+            .route("/ok", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(json_errors));
+        let request = |uri: &str| Request::builder().uri(uri).body(Body::empty()).unwrap();
+
+        let response = router.clone().oneshot(request("/plain")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+        let body = to_bytes(response.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["code"], "request.invalid");
+        assert!(!body.to_string().contains("CANARY"));
+
+        let response = router.oneshot(request("/ok")).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = to_bytes(response.into_body(), 4096).await.unwrap();
+        assert_eq!(&body[..], b"fine");
+    }
 }

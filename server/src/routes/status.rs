@@ -4,6 +4,7 @@
 //! not confirm that a referral id exists.
 
 use axum::Json;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,10 +21,11 @@ const NOT_FOUND: ApiError = ApiError::new(
 
 pub(crate) async fn history(
     State(app): State<AppState>,
-    Path(referral_id): Path<String>,
+    referral_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token_id = auth::device(&app, &headers).await?;
+    let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
     let id = referral_id.clone();
     let history = app
         .with_db(move |conn| {
