@@ -1,10 +1,12 @@
 //! Device tokens: the bearer credential a device presents with every request.
 //!
-//! An operator issues a token for a device (`weprotect serve token issue`), which is shown once
-//! and then only its SHA-256 is kept, so a copy of the database does not let anyone submit or
-//! read statuses. A token is 256 random bits, so a plain hash is enough (no salt or slow hash:
-//! there is nothing to guess). Revoking keeps the row (referrals point at it) and takes effect
-//! on the next request, because every request looks the token up in the database.
+//! An operator issues a token for a device with `weprotect admin [--server-dir DIR]
+//! token-issue LABEL` (or [`issue_token`]). It is shown once and then only its SHA-256 is
+//! kept, so a copy of the database does not let anyone submit or read statuses. A token is 256
+//! random bits, so a plain hash is enough (no salt or slow hash: there is nothing to guess).
+//! `weprotect admin token-revoke ID_OR_TOKEN` ([`revoke_token`]) keeps the row (referrals point
+//! at it) and takes effect on the next request, because every request looks the token up in
+//! the database. `weprotect admin token-list` ([`list_tokens`]) shows ids, labels and state.
 //!
 //! Labels are for the operator ("force-x device 17"); do not put officers' names in them.
 
