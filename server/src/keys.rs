@@ -2,6 +2,13 @@
 //!
 //! * The **service key** (X25519, HPKE) opens the envelopes devices seal to it. Its public
 //!   half goes into `service.json` for devices.
+//! * **Retired service keys** (`old_service_keys/*.json`, same format as `service_key.json`,
+//!   optional) still open envelopes sealed to them. A device seals a referral when it is
+//!   queued, possibly days before it is sent; after a key rotation those envelopes carry the
+//!   old key id, and without the old private key they could only be refused (`400
+//!   envelope.unknown_key`, final for the device). Rotate by moving `service_key.json` into
+//!   `old_service_keys/` and restarting; keep it there while devices may still hold
+//!   envelopes sealed to it.
 //! * The **data key** encrypts each stored referral at rest, bound to its row
 //!   (`aad("referrals", referral_id, "referral_json", schema_version)`), so a copied database
 //!   file, backup or WAL shows no personal data.
@@ -29,6 +36,9 @@ use crate::{db, files};
 
 /// File holding the service's private key (JSON: key id and hex key).
 pub const SERVICE_KEY_FILE: &str = "service_key.json";
+/// Directory of retired service keys (`*.json`, as [`SERVICE_KEY_FILE`]), still used to open
+/// envelopes sealed to them before a key rotation.
+pub const OLD_SERVICE_KEYS_DIR: &str = "old_service_keys";
 /// File holding the data key (hex), unless the key is passed in.
 pub const DATA_KEY_FILE: &str = "data_key.hex";
 const DATA_KEY_CHECK: &str = "data_key_check";
@@ -36,7 +46,18 @@ const DATA_KEY_CHECK: &str = "data_key_check";
 /// The secrets a running server needs.
 pub(crate) struct ServerKeys {
     pub service: ServicePrivateKey,
+    /// Retired service keys, by key id (never the current one).
+    pub old_service: Vec<ServicePrivateKey>,
     pub data: Arc<DataKey>,
+}
+
+impl ServerKeys {
+    /// The service key with this key id: the current one or a retired one.
+    pub(crate) fn service_key(&self, key_id: &str) -> Option<&ServicePrivateKey> {
+        std::iter::once(&self.service)
+            .chain(&self.old_service)
+            .find(|k| k.key_id() == key_id)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +73,7 @@ pub(crate) fn load_or_create(
     data_key: Option<Arc<DataKey>>,
 ) -> Result<ServerKeys> {
     let service = load_or_create_service_key(dir)?;
+    let old_service = load_old_service_keys(dir, service.key_id())?;
     let check = db::meta_get(conn, DATA_KEY_CHECK)?;
     let data = match data_key {
         Some(key) => key,
@@ -64,7 +86,11 @@ pub(crate) fn load_or_create(
         Some(_) => {}
         None => db::meta_set(conn, DATA_KEY_CHECK, &data.check_value())?,
     }
-    Ok(ServerKeys { service, data })
+    Ok(ServerKeys {
+        service,
+        old_service,
+        data,
+    })
 }
 
 /// Loads the data key from its file in `dir` (for inspection helpers).
@@ -80,17 +106,50 @@ pub(crate) fn load_data_key(dir: &Path, conn: &Connection) -> Result<DataKey> {
     Ok(key)
 }
 
+fn read_service_key(path: &Path) -> Result<ServicePrivateKey> {
+    let text = read_secret(path)?;
+    let ServiceKeyFile {
+        key_id,
+        private_key,
+    } = serde_json::from_str(&text).map_err(|_| ServerError::BadKeyFile(path.to_path_buf()))?;
+    let private_key = Zeroizing::new(private_key);
+    ServicePrivateKey::from_hex(key_id, &private_key)
+        .map_err(|_| ServerError::BadKeyFile(path.to_path_buf()))
+}
+
+/// The retired service keys in `dir/old_service_keys/*.json`, skipping the current key id and
+/// duplicates. A file that cannot be read fails the start: better than refusing envelopes.
+fn load_old_service_keys(dir: &Path, current_key_id: &str) -> Result<Vec<ServicePrivateKey>> {
+    let old_dir = dir.join(OLD_SERVICE_KEYS_DIR);
+    let entries = match fs::read_dir(&old_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(ServerError::io(old_dir.display().to_string(), e)),
+    };
+    let mut paths = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| ServerError::io(old_dir.display().to_string(), e))?
+            .path();
+        if path.extension().is_some_and(|x| x == "json") && path.is_file() {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    let mut keys: Vec<ServicePrivateKey> = Vec::new();
+    for path in paths {
+        let key = read_service_key(&path)?;
+        if key.key_id() != current_key_id && keys.iter().all(|k| k.key_id() != key.key_id()) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
 fn load_or_create_service_key(dir: &Path) -> Result<ServicePrivateKey> {
     let path = dir.join(SERVICE_KEY_FILE);
     if path.exists() {
-        let text = read_secret(&path)?;
-        let ServiceKeyFile {
-            key_id,
-            private_key,
-        } = serde_json::from_str(&text).map_err(|_| ServerError::BadKeyFile(path.clone()))?;
-        let private_key = Zeroizing::new(private_key);
-        return ServicePrivateKey::from_hex(key_id, &private_key)
-            .map_err(|_| ServerError::BadKeyFile(path));
+        return read_service_key(&path);
     }
     let key_id = format!(
         "wp-{}-{}",

@@ -49,7 +49,7 @@ pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
 pub use db::DB_FILE;
 pub use error::{ApiError, Result, ServerError, WireProblem};
 pub use faults::{Faults, FaultsParseError, MAX_FAULT_DELAY_MS, MAX_RETRY_AFTER_SECS};
-pub use keys::{DATA_KEY_FILE, SERVICE_KEY_FILE};
+pub use keys::{DATA_KEY_FILE, OLD_SERVICE_KEYS_DIR, SERVICE_KEY_FILE};
 pub use log::{LogLines, LogTarget};
 pub use records::{Receipt, read_referral, receipts, referral_count};
 pub use serve::{RunningServer, run, start};

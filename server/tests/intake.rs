@@ -442,6 +442,72 @@ async fn records_receipts_and_statuses_survive_a_restart() {
 }
 
 #[tokio::test]
+async fn after_a_key_rotation_envelopes_sealed_to_a_retired_key_are_still_received() {
+    let h = harness(|_| {}).await;
+    let old = h.server.service_config();
+    let Harness {
+        dir,
+        server,
+        token,
+        client,
+    } = h;
+    server.shutdown().await;
+
+    // Rotate: retire the current key, and a fresh one is made on the next start.
+    let retired = dir.path().join(weprotect_server::OLD_SERVICE_KEYS_DIR);
+    std::fs::create_dir(&retired).unwrap();
+    std::fs::rename(
+        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
+        retired.join(format!("{}.json", old.key_id)),
+    )
+    .unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let new = server.service_config();
+    assert_ne!(new.key_id, old.key_id);
+
+    // Queued before the rotation, sent after it.
+    let queued = new_id();
+    let response = submit(
+        &client,
+        &server.url(),
+        Some(&token),
+        Some(&queued),
+        sealed_example(&old, &queued),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let fresh = new_id();
+    let response = submit(
+        &client,
+        &server.url(),
+        Some(&token),
+        Some(&fresh),
+        sealed_example(&new, &fresh),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // A key id the service never held is still refused.
+    let mut stranger = new.clone();
+    stranger.key_id = "someone-else".into();
+    let other = new_id();
+    let response = submit(
+        &client,
+        &server.url(),
+        Some(&token),
+        Some(&other),
+        sealed_example(&stranger, &other),
+    )
+    .await;
+    assert_eq!(
+        error_code(response, StatusCode::BAD_REQUEST).await["code"],
+        "envelope.unknown_key"
+    );
+    assert_eq!(referral_count(dir.path()).unwrap(), 2);
+    server.shutdown().await;
+}
+
+#[tokio::test]
 async fn the_data_directory_holds_no_personal_data_in_clear() {
     let h = harness(|_| {}).await;
     let service = h.server.service_config();

@@ -195,13 +195,12 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
     if header.referral_id != referral_id {
         return Err(KEY_MISMATCH);
     }
-    if header.key_id != app.keys.service.key_id() {
-        return Err(UNKNOWN_KEY);
-    }
+    // The current key, or a retired one kept for envelopes sealed before a rotation.
+    let service_key = app.keys.service_key(&header.key_id).ok_or(UNKNOWN_KEY)?;
     if header.schema_version != SCHEMA_VERSION {
         return Err(UNKNOWN_SCHEMA);
     }
-    let opened = crypto::open(&app.keys.service, body).map_err(|e| match e {
+    let opened = crypto::open(service_key, body).map_err(|e| match e {
         CryptoError::MalformedEnvelope => MALFORMED,
         CryptoError::KeyIdMismatch => UNKNOWN_KEY,
         _ => UNDECRYPTABLE,
