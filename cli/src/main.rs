@@ -3,7 +3,8 @@
 //! Exit codes are a contract: 0 success; 1 the input is understood but refused (for example an
 //! invalid referral, with every problem listed); 2 the input could not be used at all (unreadable
 //! file, not JSON, unknown schema version, bad arguments). No command prints personal data to
-//! standard error, and none ends in a stack trace.
+//! standard error, and none ends in a stack trace: an internal error (a bug) exits 70 with one
+//! line, and a closed output pipe exits 141 quietly.
 
 mod commands;
 
@@ -191,7 +192,26 @@ pub enum Outcome {
     Unusable(String),
 }
 
+/// No stack traces and no panic text (which could quote data) reach the user. A closed output
+/// pipe (`weprotect outbox | head -1`) ends the program quietly, as it would a Unix tool.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        eprintln!("weprotect: internal error (a bug; please report it). Nothing else was printed.");
+        std::process::exit(70);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_panics();
     let cli = Cli::parse();
     let dir = cli.data_dir;
     let outcome = match cli.command {

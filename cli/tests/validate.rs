@@ -107,3 +107,44 @@ fn a_file_argument_works_like_standard_input() {
     let out = weprotect(&["validate", path.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly_without_a_stack_trace() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_weprotect"))
+        .arg("schema")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 141)),
+        "{:?}",
+        out.status
+    );
+}
+
+#[test]
+fn an_absurd_sync_deadline_is_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_weprotect"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["sync", "--deadline", "18446744073709551615"])
+        .env("WEPROTECT_DATA_KEY", "ab".repeat(32))
+        .output()
+        .unwrap();
+    // No service is configured: a clear exit 2, not a panic.
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no service configured"));
+}

@@ -168,6 +168,17 @@ async fn a_refused_referral_is_rejected_for_good_while_the_others_deliver() {
 struct Tokens {
     current: String,
     fresh: Option<String>,
+    refreshes: std::sync::atomic::AtomicUsize,
+}
+
+impl Tokens {
+    fn new(current: &str, fresh: Option<String>) -> Arc<Tokens> {
+        Arc::new(Tokens {
+            current: current.into(),
+            fresh,
+            refreshes: Default::default(),
+        })
+    }
 }
 
 impl TokenProvider for Tokens {
@@ -175,6 +186,7 @@ impl TokenProvider for Tokens {
         Some(self.current.clone())
     }
     fn refresh_token(&self) -> Option<String> {
+        self.refreshes.fetch_add(1, Ordering::SeqCst);
         self.fresh.clone()
     }
 }
@@ -183,19 +195,19 @@ impl TokenProvider for Tokens {
 async fn a_refused_token_means_needs_sign_in_and_nothing_is_lost() {
     let rig = Rig::start(Faults::none()).await;
     rig.queue(3);
+    let tokens = Tokens::new("wpt_expired", None);
     let engine = SyncEngine::new(
         rig.store.clone(),
         rig.service.clone(),
         fast_policy(),
-        Arc::new(Tokens {
-            current: "wpt_expired".into(),
-            fresh: None,
-        }),
+        tokens.clone(),
         None,
     )
     .unwrap();
     let report = engine.sync_now(PASS).await.unwrap();
     assert!(report.needs_sign_in);
+    // Three referrals in flight got 401; the host was asked for a fresh token once.
+    assert_eq!(tokens.refreshes.load(Ordering::SeqCst), 1);
     assert_eq!((report.delivered, report.waiting), (0, 3));
     assert_eq!(rig.server_count(), 0);
     for entry in rig.store.outbox().unwrap() {
@@ -206,20 +218,19 @@ async fn a_refused_token_means_needs_sign_in_and_nothing_is_lost() {
         );
     }
     // With a fresh token from the host the same queue delivers.
+    let tokens = Tokens::new("wpt_expired", Some(rig.token.clone()));
     let engine = SyncEngine::new(
         rig.store.clone(),
         rig.service.clone(),
         fast_policy(),
-        Arc::new(Tokens {
-            current: "wpt_expired".into(),
-            fresh: Some(rig.token.clone()),
-        }),
+        tokens.clone(),
         None,
     )
     .unwrap();
     let report = engine.sync_now(PASS).await.unwrap();
     assert!(!report.needs_sign_in);
     assert_eq!(report.delivered, 3);
+    assert_eq!(tokens.refreshes.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,7 +310,13 @@ async fn status_updates_reach_the_device_without_personal_data() {
         Utc::now(),
     )
     .unwrap();
-    assert_eq!(engine.refresh_statuses().await.unwrap(), 1);
+    assert_eq!(
+        engine
+            .refresh_statuses(Duration::from_secs(10))
+            .await
+            .unwrap(),
+        1
+    );
     let statuses: Vec<String> = rig.store.outbox().unwrap()[0]
         .statuses
         .iter()

@@ -38,6 +38,13 @@ pub fn run(keep: Option<&Path>) -> Outcome {
     };
     let temp;
     let root: PathBuf = match keep {
+        // A kept demo's device is locked with that run's key: start each demo afresh.
+        Some(dir) if std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) => {
+            return Outcome::Unusable(format!(
+                "{} is not empty: give --keep a new or empty directory",
+                dir.display()
+            ));
+        }
         Some(dir) => dir.to_path_buf(),
         None => match tempfile::tempdir() {
             Ok(t) => {
@@ -192,7 +199,7 @@ async fn story(root: &Path, keep: bool) -> Result<(), String> {
 
     step(9, "The device fetches status updates");
     engine
-        .refresh_statuses()
+        .refresh_statuses(Duration::from_secs(30))
         .await
         .map_err(|e| format!("statuses: {e}"))?;
     for s in only_entry(&store)?.statuses {

@@ -46,7 +46,10 @@ pub fn run(dir: &Path, deadline_secs: u64, json: bool) -> Outcome {
         let mut report = engine.sync_now(Duration::from_secs(deadline_secs)).await?;
         let mut refreshed = 0;
         if !report.needs_sign_in && !report.pin_mismatch {
-            match engine.refresh_statuses().await {
+            match engine
+                .refresh_statuses(Duration::from_secs(deadline_secs))
+                .await
+            {
                 Ok(n) => refreshed = n,
                 Err(SyncError::NeedsSignIn) => report.needs_sign_in = true,
                 // Status updates are a courtesy: a failure here leaves them for the next sync.

@@ -75,16 +75,20 @@ pub(crate) fn version_from_sql(v: i64) -> Result<u32> {
     u32::try_from(v).map_err(|_| StoreError::CorruptStore("schema version out of range"))
 }
 
+/// True when `code` is a short code (1 to 64 of `A-Z a-z 0-9 _ . - :`), not free text.
+pub(crate) fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'))
+}
+
 /// Checks that a code from the service or the sync engine (error, rejection or status code) is
 /// a short code and not free text: these are stored in clear, so they must not be able to
 /// carry personal data.
 pub(crate) fn check_code(code: &str) -> Result<()> {
-    let ok = !code.is_empty()
-        && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b':'));
-    if ok {
+    if is_code(code) {
         Ok(())
     } else {
         Err(StoreError::InvalidArgument(

@@ -41,6 +41,7 @@
 //! `drafts`, `outbox` (submit and the sync engine's calls), `rekey`, `wipe`, `error`.
 
 mod cipher;
+pub(crate) use cipher::is_code;
 mod drafts;
 mod error;
 mod outbox;

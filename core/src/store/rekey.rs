@@ -2,7 +2,11 @@
 //!
 //! The host rotates the key (or moves it to new keystore hardware) with [`Store::rekey`]. Either
 //! every value and the key check value are under the new key, or (on any failure or crash)
-//! every value is still under the old one: there is never a store readable by neither key.
+//! every value is still under the old one: the store is always readable by exactly one of the
+//! two keys. The host must therefore hold both until it knows which: save the new key in the
+//! keystore as *pending* before calling `rekey`, make it current when `rekey` returns `Ok`, and
+//! if an open ever fails with `wrong_key`, try the pending key. Saving the new key only after
+//! `rekey` returns would lose the store to a crash between the commit and that save.
 
 use rusqlite::params;
 use zeroize::Zeroizing;
@@ -39,8 +43,8 @@ const COLUMNS: [(Column, &str, &str); 4] = [
 
 impl Store {
     /// Re-encrypts every encrypted value and the key check value under `new_key`, in one
-    /// transaction, then uses `new_key` from now on. The host must store the new key in its
-    /// keystore only after this returns `Ok`.
+    /// transaction, then uses `new_key` from now on. Save `new_key` as pending in the keystore
+    /// before calling this, and make it current once it returns `Ok` (see the module doc).
     pub fn rekey(&self, new_key: DataKey) -> Result<()> {
         let mut guard = self.lock();
         let inner = guard.as_mut().ok_or(super::StoreError::Closed)?;

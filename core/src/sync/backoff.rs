@@ -37,9 +37,10 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc
         let seconds = i64::try_from(seconds.min(10 * 365 * 24 * 3600)).ok()?;
         return Some(now + ChronoDuration::seconds(seconds));
     }
-    DateTime::parse_from_rfc2822(value)
+    // HTTP dates come in three formats (RFC 9110 5.6.7); httpdate reads all of them.
+    httpdate::parse_http_date(value)
         .ok()
-        .map(|at| at.with_timezone(&Utc))
+        .map(DateTime::<Utc>::from)
 }
 
 /// The next attempt time: the jittered backoff, but never before the server's Retry-After
@@ -51,14 +52,17 @@ pub fn next_attempt_at(
     now: DateTime<Utc>,
     unit: f64,
 ) -> DateTime<Utc> {
-    let backoff = now + to_chrono(full_jitter(policy, attempts, unit));
+    let backoff = later(now, full_jitter(policy, attempts, unit));
     match retry_after {
-        Some(at) => {
-            let latest = now + to_chrono(policy.max_retry_after);
-            backoff.max(at.min(latest))
-        }
+        Some(at) => backoff.max(at.min(later(now, policy.max_retry_after))),
         None => backoff,
     }
+}
+
+/// `now + d`, saturating instead of overflowing for absurd policy values.
+fn later(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    now.checked_add_signed(to_chrono(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn to_chrono(d: Duration) -> ChronoDuration {
@@ -106,8 +110,31 @@ mod tests {
             parse_retry_after("Sat, 28 Nov 2026 12:05:00 GMT", now()),
             Some(now() + ChronoDuration::minutes(5))
         );
+        assert_eq!(
+            parse_retry_after("Saturday, 28-Nov-26 12:05:00 GMT", now()),
+            Some(now() + ChronoDuration::minutes(5))
+        );
+        assert_eq!(
+            parse_retry_after("Sat Nov 28 12:05:00 2026", now()),
+            Some(now() + ChronoDuration::minutes(5))
+        );
         assert_eq!(parse_retry_after("soon", now()), None);
         assert_eq!(parse_retry_after("-5", now()), None);
+    }
+
+    #[test]
+    fn absurd_policy_values_saturate_instead_of_panicking() {
+        let p = SyncPolicy {
+            base_delay: Duration::MAX,
+            max_delay: Duration::MAX,
+            max_retry_after: Duration::MAX,
+            ..SyncPolicy::default()
+        };
+        let far = parse_retry_after("99999999999999", now());
+        assert_eq!(
+            next_attempt_at(&p, 40, far, now(), 0.999),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::policy::SyncPolicy;
 use super::response::{Outcome, classify};
 use super::transport::{self, Transport, is_pin_mismatch};
 use crate::config::ServiceConfig;
-use crate::store::{OutboxState, PendingDelivery, StatusUpdate, Store};
+use crate::store::{OutboxState, PendingDelivery, StatusUpdate, Store, StoreError, is_code};
 
 /// The largest response body the engine reads (receipts and error codes are small).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -120,7 +120,10 @@ impl SyncEngine {
     /// deadline are abandoned; they stay queued and are re-sent under the same key.
     pub async fn sync_now(&self, deadline: Duration) -> Result<SyncReport, SyncError> {
         let _one_pass_at_a_time = self.pass.lock().await;
-        let end = Instant::now() + deadline;
+        // A deadline too far to represent means "no deadline" (a day is more than any pass needs).
+        let end = Instant::now()
+            .checked_add(deadline)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(24 * 3600));
         let ctx = &self.ctx;
         let mut report = SyncReport::default();
         let auth = Arc::new(Mutex::new(Auth {
@@ -206,6 +209,14 @@ impl SyncEngine {
                             report.needs_sign_in = true;
                             stop_starting = true;
                         }
+                        // The entry changed under us (another process delivered or reopened it):
+                        // that entry is done for this pass; the others carry on.
+                        Err(SyncError::Store(
+                            StoreError::InvalidState(_)
+                            | StoreError::InvalidArgument(_)
+                            | StoreError::NotFound(_),
+                        )) => report.retried += 1,
+                        // The store itself fails (disk full, I/O): stop and tell the host.
                         Err(e) => {
                             stop_starting = true;
                             first_error.get_or_insert(e);
@@ -217,10 +228,15 @@ impl SyncEngine {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Fetches status updates for delivered referrals and stores them (codes and times only).
-    /// Returns how many referrals had their history updated.
-    pub async fn refresh_statuses(&self) -> Result<u32, SyncError> {
+    /// Fetches status updates for delivered referrals that are not closed, oldest first, and
+    /// stores them (codes and times only). Stops at `deadline` or at the first network failure
+    /// (offline: the rest waits for the next call). Returns how many referrals had their
+    /// history updated.
+    pub async fn refresh_statuses(&self, deadline: Duration) -> Result<u32, SyncError> {
         let ctx = &self.ctx;
+        let end = Instant::now()
+            .checked_add(deadline)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(24 * 3600));
         let store = ctx.store.clone();
         let delivered: Vec<String> = blocking(move || Ok(store.outbox()?))
             .await?
@@ -235,22 +251,32 @@ impl SyncEngine {
         for id in delivered {
             let url = ctx.base.url(&format!("v1/referrals/{id}/status"));
             let response = loop {
-                let Ok(r) = ctx.client.get(url.clone()).bearer_auth(&token).send().await else {
-                    break None;
-                };
-                if r.status().as_u16() == 401 && !refreshed {
-                    refreshed = true;
-                    let tokens = ctx.tokens.clone();
-                    match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
-                        Ok(Some(fresh)) => token = fresh,
-                        _ => return Err(SyncError::NeedsSignIn),
-                    }
-                    continue;
+                let remaining = end.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    return Ok(updated);
                 }
-                if r.status().as_u16() == 401 {
+                let sent = ctx
+                    .client
+                    .get(url.clone())
+                    .bearer_auth(&token)
+                    .timeout(remaining.min(ctx.policy.request_timeout))
+                    .send()
+                    .await;
+                let Ok(r) = sent else {
+                    return Ok(updated); // offline or the service is down: try next time
+                };
+                if r.status().as_u16() != 401 {
+                    break r.status().is_success().then_some(r);
+                }
+                if refreshed {
                     return Err(SyncError::NeedsSignIn);
                 }
-                break r.status().is_success().then_some(r);
+                refreshed = true;
+                let tokens = ctx.tokens.clone();
+                match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
+                    Ok(Some(fresh)) => token = fresh,
+                    _ => return Err(SyncError::NeedsSignIn),
+                }
             };
             let Some(response) = response else { continue };
             let Ok(body) = read_limited(response).await else {
@@ -259,9 +285,21 @@ impl SyncEngine {
             let Some(statuses) = parse_statuses(&body) else {
                 continue;
             };
+            // Only codes are kept in clear; an entry the service garbled is left out.
+            let statuses: Vec<StatusUpdate> = statuses
+                .into_iter()
+                .filter(|s| is_code(&s.status))
+                .collect();
             let store = ctx.store.clone();
-            blocking(move || Ok(store.record_statuses(id, statuses)?)).await?;
-            updated += 1;
+            match blocking(move || Ok(store.record_statuses(id, statuses)?)).await {
+                Ok(()) => updated += 1,
+                Err(SyncError::Store(
+                    StoreError::InvalidArgument(_)
+                    | StoreError::InvalidState(_)
+                    | StoreError::NotFound(_),
+                )) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(updated)
     }

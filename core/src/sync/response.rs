@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::backoff::parse_retry_after;
-use crate::store::Receipt;
+use crate::store::{Receipt, is_code};
 
 /// What one attempt means for the entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,12 +36,29 @@ struct ErrorBody {
 /// A reason code from the service, if it is a plain code (never echo free text).
 fn service_code(body: &[u8]) -> Option<String> {
     let code = serde_json::from_slice::<ErrorBody>(body).ok()?.code;
-    let plain = !code.is_empty()
-        && code.len() <= 64
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    plain.then_some(code)
+    is_code(&code).then_some(code)
+}
+
+/// The service's reference as the device can keep it in clear: a code. A service that uses
+/// other characters (`WP/2026/1`) still acknowledged the referral, so its reference is kept with
+/// those characters replaced by `-` rather than leaving the referral queued for ever.
+fn reference_as_code(reference: &str) -> String {
+    let kept: String = reference
+        .chars()
+        .take(64)
+        .map(|c| {
+            if is_code(c.encode_utf8(&mut [0; 4])) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if kept.trim_matches('-').is_empty() {
+        "unreadable".to_string()
+    } else {
+        kept
+    }
 }
 
 /// Classifies a complete response.
@@ -53,12 +70,10 @@ pub(crate) fn classify(
 ) -> Outcome {
     match status {
         200..=299 => match serde_json::from_slice::<ReceiptBody>(body) {
-            Ok(r) if !r.service_reference.is_empty() && r.service_reference.len() <= 64 => {
-                Outcome::Delivered(Receipt {
-                    service_reference: r.service_reference,
-                    received_at: r.received_at,
-                })
-            }
+            Ok(r) => Outcome::Delivered(Receipt {
+                service_reference: reference_as_code(&r.service_reference),
+                received_at: r.received_at,
+            }),
             // The service may have committed: asking again returns the same receipt.
             _ => Outcome::Retry {
                 code: "receipt.unreadable".into(),
@@ -95,6 +110,22 @@ mod tests {
             classify(200, None, body, now()),
             Outcome::Delivered(_)
         ));
+    }
+
+    #[test]
+    fn a_reference_with_other_characters_is_kept_as_a_code_not_left_queued() {
+        let body =
+            br#"{"service_reference":"WP/2026/000123","received_at":"2026-11-28T12:00:00Z"}"#;
+        let Outcome::Delivered(r) = classify(201, None, body, now()) else {
+            panic!("expected delivery")
+        };
+        assert_eq!(r.service_reference, "WP-2026-000123");
+        let body = br#"{"service_reference":"//","received_at":"2026-11-28T12:00:00Z"}"#;
+        let Outcome::Delivered(r) = classify(201, None, body, now()) else {
+            panic!("expected delivery")
+        };
+        assert_eq!(r.service_reference, "unreadable");
+        assert!(is_code(&r.service_reference));
     }
 
     #[test]

@@ -45,8 +45,16 @@ pub fn parse_referral(json: &str) -> Result<Referral, DocumentError> {
         return Err(DocumentError::UnknownSchemaVersion { found: version });
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
         let inner = e.inner().to_string();
+        let segments: Vec<&serde_path_to_error::Segment> = e.path().iter().collect();
+        // For an unknown field the last segment is the key as typed, which may be anything
+        // (even a name): report the object that holds it instead.
+        let known = if inner.starts_with("unknown field") {
+            &segments[..segments.len().saturating_sub(1)]
+        } else {
+            &segments[..]
+        };
+        let path = path_text(known);
         let (code, message) = if inner.starts_with("unknown field") {
             (
                 "document.unknown_field",
@@ -72,6 +80,34 @@ pub fn parse_referral(json: &str) -> Result<Referral, DocumentError> {
         };
         DocumentError::Shape(Problem::new(&path, code, message))
     })
+}
+
+/// A path as `a.b[2].c`; only field names of the model and indexes reach here.
+fn path_text(segments: &[&serde_path_to_error::Segment]) -> String {
+    use serde_path_to_error::Segment;
+    let mut text = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Seq { index } => text.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push_str(key);
+            }
+            Segment::Unknown => {
+                if !text.is_empty() {
+                    text.push('.');
+                }
+                text.push('?');
+            }
+        }
+    }
+    if text.is_empty() {
+        "referral".to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

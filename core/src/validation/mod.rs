@@ -16,7 +16,11 @@ use chrono::{DateTime, Utc};
 
 pub use document::{DocumentError, parse_referral};
 pub use problem::{DraftReport, Problem};
-pub use rules::{CLOCK_SKEW, MINIMUM_VICTIM_AGE};
+pub use rules::{CLOCK_SKEW, MAX_CHILDREN, MAX_RISK_ANSWERS, MAX_SAFE_TIMES, MINIMUM_VICTIM_AGE};
+
+/// The largest referral (as JSON) that may be sent: well under the intake API's 256 KiB body
+/// limit once sealed, so a referral that passes validation can never be refused for its size.
+pub const MAX_REFERRAL_BYTES: usize = 128 * 1024;
 
 use crate::model::Referral;
 
@@ -36,12 +40,19 @@ pub fn validate_for_submission(
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
     let report = validate_draft(referral, now);
-    if report.is_complete() {
-        return Ok(());
-    }
     let mut all = report.problems;
     all.extend(report.missing);
-    Err(all)
+    // Every field and list has its own limit; this catches the sum of them.
+    if all.is_empty()
+        && serde_json::to_vec(referral).map_or(true, |json| json.len() > MAX_REFERRAL_BYTES)
+    {
+        all.push(Problem::new(
+            "referral",
+            "referral.too_large",
+            "The referral is too large to send: shorten the longest free-text fields.",
+        ));
+    }
+    if all.is_empty() { Ok(()) } else { Err(all) }
 }
 
 #[cfg(test)]

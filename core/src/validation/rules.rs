@@ -11,8 +11,37 @@ pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 /// The Domestic Abuse Act 2021 covers people aged 16 or over.
 pub const MINIMUM_VICTIM_AGE: u32 = 16;
 
+/// Most children one referral lists.
+pub const MAX_CHILDREN: usize = 20;
+/// Most safe contact windows.
+pub const MAX_SAFE_TIMES: usize = 28;
+/// Most risk answers (no instrument has this many questions).
+pub const MAX_RISK_ANSWERS: usize = 200;
+
 pub(crate) fn check(r: &Referral, now: DateTime<Utc>, c: &mut Checker) {
     let today = now.date_naive();
+    for (path, len, max) in [
+        ("children", r.children.len(), MAX_CHILDREN),
+        (
+            "safe_contact.safe_times",
+            r.safe_contact.safe_times.len(),
+            MAX_SAFE_TIMES,
+        ),
+        ("risk.answers", r.risk.answers.len(), MAX_RISK_ANSWERS),
+        (
+            "consent.agreed_contact_methods",
+            r.consent.agreed_contact_methods.len(),
+            8,
+        ),
+    ] {
+        if len > max {
+            c.problem(
+                path,
+                "list.too_long",
+                "This list has more entries than a referral may hold.",
+            );
+        }
+    }
     referrer(&r.referrer, c);
     let victim_dob = victim(&r.victim, today, c);
     incident(&r.incident, now, victim_dob, c);

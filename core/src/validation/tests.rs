@@ -353,3 +353,31 @@ fn problems_never_contain_the_typed_value() {
         assert!(!format!("{} {} {}", p.path, p.code, p.message).contains(canary));
     }
 }
+
+#[test]
+fn overlong_lists_are_refused() {
+    let mut r = example_referral();
+    r.children = vec![example_referral().children[0].clone(); MAX_CHILDREN + 1];
+    assert!(has(&r, "children", "list.too_long"));
+    r.children.truncate(MAX_CHILDREN);
+    assert!(problems(&r).is_empty());
+}
+
+#[test]
+fn a_referral_too_large_to_send_is_refused_although_every_field_is_within_its_limit() {
+    let mut r = example_referral();
+    // Limits count characters; a euro sign is three bytes.
+    let long = "€".repeat(checker::MAX_LONG_TEXT);
+    for a in &mut r.risk.answers {
+        a.comment = Some(long.clone());
+    }
+    let Err(found) = validate_for_submission(&r, now()) else {
+        panic!("a referral over the size limit was accepted")
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].path.as_str(), found[0].code.as_str()),
+        ("referral", "referral.too_large")
+    );
+    assert!(serde_json::to_vec(&r).unwrap().len() > MAX_REFERRAL_BYTES);
+}
