@@ -157,11 +157,27 @@ fn existing(
     })))
 }
 
-/// Whether the token with id `token_id` sent (or replayed) this referral.
-pub(crate) fn is_sender(conn: &Connection, referral_id: &str, token_id: &str) -> Result<bool> {
+/// Whether the token with id `token_id` may read this referral's status: it sent (or
+/// replayed) the referral, or it carries the same non-empty label as a token that did.
+///
+/// Tokens expire and officers sign in again; the label names the device (or officer) behind
+/// the tokens, so a new token for the same label keeps seeing the statuses of referrals sent
+/// under earlier ones. A revoked sender token still counts as the label's: revocation stops
+/// that token, not the device's view of what it sent. The caller is already authenticated, so
+/// `token_id` is an active token.
+pub(crate) fn may_read_status(
+    conn: &Connection,
+    referral_id: &str,
+    token_id: &str,
+) -> Result<bool> {
     Ok(conn
         .query_row(
-            "SELECT 1 FROM referral_senders WHERE referral_id = ?1 AND token_id = ?2",
+            "SELECT 1 FROM referral_senders s
+               JOIN tokens sender ON sender.id = s.token_id
+               JOIN tokens caller ON caller.id = ?2
+             WHERE s.referral_id = ?1
+               AND (s.token_id = ?2 OR (caller.label <> '' AND sender.label = caller.label))
+             LIMIT 1",
             params![referral_id, token_id],
             |_| Ok(()),
         )

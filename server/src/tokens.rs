@@ -8,7 +8,11 @@
 //! at it) and takes effect on the next request, because every request looks the token up in
 //! the database. `weprotect admin token-list` ([`list_tokens`]) shows ids, labels and state.
 //!
-//! Labels are for the operator ("force-x device 17"); do not put officers' names in them.
+//! The label names the device (or officer) the token is for, e.g. "force-x device 17", and it
+//! matters: every active token with the same label may read the statuses of referrals sent
+//! under any token of that label. Give each device its own label and reuse it when the device
+//! signs in again; never give two devices the same label. Do not put officers' names in
+//! labels.
 
 use std::path::Path;
 

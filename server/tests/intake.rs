@@ -396,6 +396,33 @@ async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_
 }
 
 #[tokio::test]
+async fn a_new_token_with_the_senders_label_reads_the_status_without_resending() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let sent = h
+        .submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    // The officer signs in again: the old token is revoked, a new one has the same label.
+    revoke_token(h.dir.path(), &h.token).unwrap();
+    let fresh = issue_token(h.dir.path(), "test device").unwrap();
+    let response = h.status(&id, &fresh.token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let history: Value = response.json().await.unwrap();
+    assert_eq!(history[0]["status"], "received");
+
+    // Another label, or a label that only starts the same, is a stranger: 404.
+    for label in ["other device", "test device 2", ""] {
+        let other = issue_token(h.dir.path(), label).unwrap();
+        assert_eq!(
+            error_code(h.status(&id, &other.token).await, StatusCode::NOT_FOUND).await["code"],
+            "referral.not_found",
+            "{label:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn records_receipts_and_statuses_survive_a_restart() {
     let h = harness(|_| {}).await;
     let id = new_id();

@@ -1,7 +1,10 @@
-//! `GET /v1/referrals/{id}/status`: the status history, for the devices that sent it.
+//! `GET /v1/referrals/{id}/status`: the status history, for the device that sent it.
 //!
-//! An unknown referral and another device's referral get the same 404, so the endpoint does
-//! not confirm that a referral id exists.
+//! "The device" is the token's label: any active token with the same label as a token that
+//! sent (or replayed) the referral may read it, so signing in again (a new token) does not
+//! lose the statuses of earlier referrals (see `records::may_read_status`). An unknown referral
+//! and another label's referral get the same 404, so the endpoint does not confirm that a
+//! referral id exists.
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
@@ -16,7 +19,7 @@ use crate::{auth, records, status};
 const NOT_FOUND: ApiError = ApiError::new(
     StatusCode::NOT_FOUND,
     "referral.not_found",
-    "No referral with this id was sent with this token.",
+    "No referral with this id was sent by this device (token label).",
 );
 
 pub(crate) async fn history(
@@ -29,7 +32,7 @@ pub(crate) async fn history(
     let id = referral_id.clone();
     let history = app
         .with_db(move |conn| {
-            if !records::is_sender(conn, &id, &token_id)? {
+            if !records::may_read_status(conn, &id, &token_id)? {
                 return Ok(None);
             }
             status::history(conn, &id)
