@@ -54,7 +54,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 pub use drafts::DraftSummary;
 pub use error::{Result, StoreError};
@@ -194,7 +194,9 @@ impl Store {
         let draft_cutoff = cutoff(now, self.settings.draft_max_age);
         let receipt_cutoff = cutoff(now, self.settings.receipt_max_age);
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let drafts_purged =
                 tx.execute("DELETE FROM drafts WHERE updated_at < ?1", [draft_cutoff])?;
             let receipts_purged = tx.execute(

@@ -9,7 +9,7 @@
 //! never blocks the others.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -155,7 +155,9 @@ impl Store {
         let public_key = ServicePublicKey::new(service.key_id, &service.public_key)
             .map_err(StoreError::ServiceConfig)?;
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Read inside the transaction so nothing can change the draft in between.
             let referral = load_draft_in(&tx, &inner.key, &draft_id)?;
             validate_for_submission(&referral, now).map_err(StoreError::Invalid)?;
@@ -296,7 +298,9 @@ impl Store {
     ) -> Result<()> {
         check_code(&error_code)?;
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             require_state(&tx, &referral_id, &[OutboxState::Queued])?;
             tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
@@ -323,7 +327,9 @@ impl Store {
     ) -> Result<()> {
         check_code(&receipt.service_reference)?;
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let state = require_state(
                 &tx,
                 &referral_id,
@@ -363,7 +369,9 @@ impl Store {
     ) -> Result<()> {
         check_code(&reason_code)?;
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let state = require_state(
                 &tx,
                 &referral_id,
@@ -390,7 +398,9 @@ impl Store {
     /// [`StoreError::InvalidState`] unless the entry is rejected.
     pub fn reopen_rejected(&self, referral_id: String, now: DateTime<Utc>) -> Result<String> {
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             require_state(&tx, &referral_id, &[OutboxState::Rejected])?;
             let referral = local_copy_in_tx(&tx, &inner.key, &referral_id)?;
             let draft_id = uuid::Uuid::new_v4().to_string();
@@ -428,7 +438,9 @@ impl Store {
     /// [`StoreError::InvalidState`] unless the entry is rejected.
     pub fn discard_rejected(&self, referral_id: String) -> Result<()> {
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             require_state(&tx, &referral_id, &[OutboxState::Rejected])?;
             tx.execute("DELETE FROM outbox WHERE referral_id = ?1", [&referral_id])?;
             tx.commit()?;
@@ -447,7 +459,9 @@ impl Store {
             check_code(&s.status)?;
         }
         self.with(|inner| {
-            let tx = inner.conn.transaction()?;
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             require_state(&tx, &referral_id, &[OutboxState::Delivered])?;
             for s in &statuses {
                 tx.execute(

@@ -8,7 +8,7 @@
 //! if an open ever fails with `wrong_key`, try the pending key. Saving the new key only after
 //! `rekey` returns would lose the store to a crash between the commit and that save.
 
-use rusqlite::params;
+use rusqlite::{TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use super::Store;
@@ -48,7 +48,9 @@ impl Store {
     pub fn rekey(&self, new_key: DataKey) -> Result<()> {
         let mut guard = self.lock();
         let inner = guard.as_mut().ok_or(super::StoreError::Closed)?;
-        let tx = inner.conn.transaction()?;
+        let tx = inner
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (column, select, update) in COLUMNS {
             let rows: Vec<(String, i64, Vec<u8>)> = {
                 let mut stmt = tx.prepare(select)?;

@@ -353,7 +353,13 @@ async fn deliver(
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string);
                 match read_limited(response).await {
-                    Ok(body) => classify(status, retry_after.as_deref(), &body, Utc::now()),
+                    Ok(body) => classify(
+                        &referral_id,
+                        status,
+                        retry_after.as_deref(),
+                        &body,
+                        Utc::now(),
+                    ),
                     Err(()) => Outcome::Retry {
                         code: "network.body".into(),
                         retry_after: None,

@@ -24,6 +24,8 @@ pub(crate) enum Outcome {
 
 #[derive(Deserialize)]
 struct ReceiptBody {
+    #[serde(default)]
+    referral_id: Option<String>,
     service_reference: String,
     received_at: DateTime<Utc>,
 }
@@ -61,8 +63,9 @@ fn reference_as_code(reference: &str) -> String {
     }
 }
 
-/// Classifies a complete response.
+/// Classifies a complete response to sending `referral_id`.
 pub(crate) fn classify(
+    referral_id: &str,
     status: u16,
     retry_after: Option<&str>,
     body: &[u8],
@@ -70,6 +73,13 @@ pub(crate) fn classify(
 ) -> Outcome {
     match status {
         200..=299 => match serde_json::from_slice::<ReceiptBody>(body) {
+            // A receipt for another referral is not this one's receipt.
+            Ok(r) if r.referral_id.as_deref().is_some_and(|id| id != referral_id) => {
+                Outcome::Retry {
+                    code: "receipt.mismatch".into(),
+                    retry_after: None,
+                }
+            }
             Ok(r) => Outcome::Delivered(Receipt {
                 service_reference: reference_as_code(&r.service_reference),
                 received_at: r.received_at,
@@ -104,10 +114,10 @@ mod tests {
     fn success_with_a_receipt_is_delivered() {
         let body = br#"{"referral_id":"r1","service_reference":"WP-1","received_at":"2026-11-28T12:00:00Z"}"#;
         assert!(
-            matches!(classify(201, None, body, now()), Outcome::Delivered(r) if r.service_reference == "WP-1")
+            matches!(classify("r1", 201, None, body, now()), Outcome::Delivered(r) if r.service_reference == "WP-1")
         );
         assert!(matches!(
-            classify(200, None, body, now()),
+            classify("r1", 200, None, body, now()),
             Outcome::Delivered(_)
         ));
     }
@@ -116,12 +126,12 @@ mod tests {
     fn a_reference_with_other_characters_is_kept_as_a_code_not_left_queued() {
         let body =
             br#"{"service_reference":"WP/2026/000123","received_at":"2026-11-28T12:00:00Z"}"#;
-        let Outcome::Delivered(r) = classify(201, None, body, now()) else {
+        let Outcome::Delivered(r) = classify("r1", 201, None, body, now()) else {
             panic!("expected delivery")
         };
         assert_eq!(r.service_reference, "WP-2026-000123");
         let body = br#"{"service_reference":"//","received_at":"2026-11-28T12:00:00Z"}"#;
-        let Outcome::Delivered(r) = classify(201, None, body, now()) else {
+        let Outcome::Delivered(r) = classify("r1", 201, None, body, now()) else {
             panic!("expected delivery")
         };
         assert_eq!(r.service_reference, "unreadable");
@@ -129,9 +139,17 @@ mod tests {
     }
 
     #[test]
+    fn a_receipt_for_another_referral_is_not_taken() {
+        let body = br#"{"referral_id":"r2","service_reference":"WP-1","received_at":"2026-11-28T12:00:00Z"}"#;
+        assert!(
+            matches!(classify("r1", 201, None, body, now()), Outcome::Retry { code, .. } if code == "receipt.mismatch")
+        );
+    }
+
+    #[test]
     fn success_without_a_readable_receipt_is_retried_not_lost() {
         assert!(matches!(
-            classify(201, None, b"oops", now()),
+            classify("r1", 201, None, b"oops", now()),
             Outcome::Retry { .. }
         ));
     }
@@ -140,17 +158,17 @@ mod tests {
     fn client_errors_that_cannot_improve_are_rejected_with_the_service_code() {
         let body = br#"{"code":"referral.invalid","message":"x"}"#;
         assert_eq!(
-            classify(422, None, body, now()),
+            classify("r1", 422, None, body, now()),
             Outcome::Rejected("referral.invalid".into())
         );
         assert_eq!(
-            classify(413, None, b"", now()),
+            classify("r1", 413, None, b"", now()),
             Outcome::Rejected("http.413".into())
         );
         // Free text is never taken as a code.
         let body = br#"{"code":"Jane Doe 07700"}"#;
         assert_eq!(
-            classify(400, None, body, now()),
+            classify("r1", 400, None, body, now()),
             Outcome::Rejected("http.400".into())
         );
     }
@@ -159,11 +177,12 @@ mod tests {
     fn busy_conflict_and_server_errors_are_retried_honouring_retry_after() {
         for status in [409, 429, 500, 502, 503, 504] {
             assert!(matches!(
-                classify(status, None, b"", now()),
+                classify("r1", status, None, b"", now()),
                 Outcome::Retry { .. }
             ));
         }
-        let Outcome::Retry { retry_after, code } = classify(503, Some("30"), b"", now()) else {
+        let Outcome::Retry { retry_after, code } = classify("r1", 503, Some("30"), b"", now())
+        else {
             panic!("expected a retry")
         };
         assert_eq!(code, "http.503");
@@ -172,6 +191,6 @@ mod tests {
 
     #[test]
     fn unauthorised_asks_for_a_token() {
-        assert_eq!(classify(401, None, b"", now()), Outcome::Unauthorised);
+        assert_eq!(classify("r1", 401, None, b"", now()), Outcome::Unauthorised);
     }
 }

@@ -19,7 +19,8 @@ pub const MAX_SAFE_TIMES: usize = 28;
 pub const MAX_RISK_ANSWERS: usize = 200;
 
 pub(crate) fn check(r: &Referral, now: DateTime<Utc>, c: &mut Checker) {
-    let today = now.date_naive();
+    // Dates of birth and ages are UK calendar dates: today in Europe/London, not in UTC.
+    let today = now.with_timezone(&chrono_tz::Europe::London).date_naive();
     for (path, len, max) in [
         ("children", r.children.len(), MAX_CHILDREN),
         (

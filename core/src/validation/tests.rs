@@ -381,3 +381,28 @@ fn a_referral_too_large_to_send_is_refused_although_every_field_is_within_its_li
     );
     assert!(serde_json::to_vec(&r).unwrap().len() > MAX_REFERRAL_BYTES);
 }
+
+#[test]
+fn ages_and_dates_use_the_uk_calendar_date() {
+    // 23:30 UTC on 15 June is 00:30 on 16 June in London (BST).
+    let late_evening = Utc.with_ymd_and_hms(2026, 6, 15, 23, 30, 0).unwrap();
+    let mut r = example_referral();
+    r.incident.occurred_at = Some(InstantValue::parse("2026-06-15T20:00:00+00:00"));
+    r.consent.obtained_at = Some(InstantValue::parse("2026-06-15T20:30:00+00:00"));
+    r.victim.date_of_birth = Some(DateValue::parse("2010-06-16"));
+    let found = validate_for_submission(&r, late_evening)
+        .err()
+        .unwrap_or_default();
+    assert!(
+        !found.iter().any(|p| p.code == "victim.under_16"),
+        "{found:?}"
+    );
+    r.victim.date_of_birth = Some(DateValue::parse("2010-06-17"));
+    let found = validate_for_submission(&r, late_evening)
+        .err()
+        .unwrap_or_default();
+    assert!(
+        found.iter().any(|p| p.code == "victim.under_16"),
+        "{found:?}"
+    );
+}
