@@ -1,9 +1,10 @@
 //! The device-side commands (`configure`, `draft`, `submit`, `outbox`, `wipe`) and their exit
 //! code contract, driven through the real binary against a temporary data directory.
 
-use std::io::Write;
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 const KEY: &str = "8f1e0a4c2b3d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7";
 /// RFC 7748's test public key: any valid X25519 key will do for sealing.
@@ -11,25 +12,12 @@ const SERVICE: &str = r#"{"endpoint":"https://intake.example.org","key_id":"k1",
   "public_key":"8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a"}"#;
 
 fn run(dir: &Path, key: Option<&str>, args: &[&str], stdin: &str) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weprotect"));
+    let mut cmd = common::weprotect();
     cmd.arg("--data-dir").arg(dir).args(args);
-    cmd.env_remove("WEPROTECT_DATA_KEY");
     if let Some(key) = key {
         cmd.env("WEPROTECT_DATA_KEY", key);
     }
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("weprotect starts");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    common::feed(cmd, stdin)
 }
 
 fn ok(dir: &Path, args: &[&str], stdin: &str) -> String {

@@ -1,6 +1,8 @@
 //! `weprotect serve`, `admin`, `configure`, `submit` and `sync` together, as an operator and a
 //! desktop user would run them: separate processes talking HTTP on loopback.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -8,12 +10,9 @@ use std::time::{Duration, Instant};
 const KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
 fn weprotect(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_weprotect"));
-    command.args(args).env_remove("WEPROTECT_TOKEN");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().unwrap()
+    let mut command = common::weprotect();
+    command.args(args).envs(env.iter().copied());
+    common::feed(command, "")
 }
 
 struct Server(Child);
