@@ -8,6 +8,7 @@
 
 mod commands;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use std::path::PathBuf;
@@ -162,7 +163,9 @@ enum DraftAction {
 enum AdminAction {
     /// Issue a device token (printed once) with a label.
     TokenIssue {
-        /// A label for the operator, e.g. the device or officer.
+        /// A label naming the device (not shared with other devices). Give a device's new token
+        /// the same label when it signs in again: tokens with the same label read the same
+        /// referrals' statuses.
         label: String,
     },
     /// Revoke a token, by id (tok_...) or by value.
@@ -202,10 +205,14 @@ fn quiet_panics() {
             .map(String::as_str)
             .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.contains("Broken pipe") {
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
             std::process::exit(141);
         }
-        eprintln!("weprotect: internal error (a bug; please report it). Nothing else was printed.");
+        // `eprintln!` would abort if standard error is closed too.
+        let _ = writeln!(
+            std::io::stderr(),
+            "weprotect: internal error (a bug; please report it). Nothing else was printed."
+        );
         std::process::exit(70);
     }));
 }

@@ -43,6 +43,9 @@ pub enum ServerError {
     /// No token with this value or id.
     #[error("no such token")]
     TokenNotFound,
+    /// A token label is blank: labels decide which tokens read which referrals' statuses.
+    #[error("a token needs a label naming its device")]
+    BlankLabel,
     /// A stored value could not be read back (database edited by hand, or corrupt).
     #[error("corrupt record: {0}")]
     Corrupt(&'static str),

@@ -91,6 +91,10 @@ pub fn list_tokens(dir: &Path) -> Result<Vec<TokenInfo>> {
 }
 
 pub(crate) fn issue(conn: &Connection, label: &str) -> Result<IssuedToken> {
+    let label = label.trim();
+    if label.is_empty() {
+        return Err(ServerError::BlankLabel);
+    }
     let issued = IssuedToken {
         id: format!("{ID_PREFIX}{}", random_hex(6)?),
         token: format!("{TOKEN_PREFIX}{}", random_hex(32)?),

@@ -412,7 +412,7 @@ async fn a_new_token_with_the_senders_label_reads_the_status_without_resending()
     assert_eq!(history[0]["status"], "received");
 
     // Another label, or a label that only starts the same, is a stranger: 404.
-    for label in ["other device", "test device 2", ""] {
+    for label in ["other device", "test device 2"] {
         let other = issue_token(h.dir.path(), label).unwrap();
         assert_eq!(
             error_code(h.status(&id, &other.token).await, StatusCode::NOT_FOUND).await["code"],
@@ -420,6 +420,18 @@ async fn a_new_token_with_the_senders_label_reads_the_status_without_resending()
             "{label:?}"
         );
     }
+}
+
+#[test]
+fn a_token_needs_a_label_naming_its_device() {
+    let dir = tempfile::tempdir().unwrap();
+    for blank in ["", "   "] {
+        assert!(matches!(
+            issue_token(dir.path(), blank),
+            Err(weprotect_server::ServerError::BlankLabel)
+        ));
+    }
+    assert_eq!(weprotect_server::list_tokens(dir.path()).unwrap().len(), 0);
 }
 
 #[tokio::test]

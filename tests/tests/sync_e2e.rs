@@ -21,7 +21,8 @@ fn faults(spec: &str) -> Faults {
 async fn queued_referrals_are_delivered_once_with_the_services_receipts() {
     let rig = Rig::start(Faults::none()).await;
     let ids = rig.queue(3);
-    let report = rig.engine(None).sync_now(PASS).await.unwrap();
+    // No deadline at all (Duration::MAX) is a valid request, not an overflow.
+    let report = rig.engine(None).sync_now(Duration::MAX).await.unwrap();
     assert_eq!(
         (report.delivered, report.waiting, report.rejected),
         (3, 0, 0)
@@ -310,13 +311,7 @@ async fn status_updates_reach_the_device_without_personal_data() {
         Utc::now(),
     )
     .unwrap();
-    assert_eq!(
-        engine
-            .refresh_statuses(Duration::from_secs(10))
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(engine.refresh_statuses(Duration::MAX).await.unwrap(), 1);
     let statuses: Vec<String> = rig.store.outbox().unwrap()[0]
         .statuses
         .iter()

@@ -42,12 +42,15 @@ pub fn run(dir: &Path, deadline_secs: u64, json: bool) -> Outcome {
         Ok(rt) => rt,
         Err(e) => return Outcome::Unusable(format!("cannot start the runtime: {}", e.kind())),
     };
+    let deadline = Duration::from_secs(deadline_secs);
+    let started = std::time::Instant::now();
     let result = runtime.block_on(async {
-        let mut report = engine.sync_now(Duration::from_secs(deadline_secs)).await?;
+        let mut report = engine.sync_now(deadline).await?;
         let mut refreshed = 0;
         if !report.needs_sign_in && !report.pin_mismatch {
+            // Status updates get what is left of the same deadline.
             match engine
-                .refresh_statuses(Duration::from_secs(deadline_secs))
+                .refresh_statuses(deadline.saturating_sub(started.elapsed()))
                 .await
             {
                 Ok(n) => refreshed = n,

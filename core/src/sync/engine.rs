@@ -155,7 +155,11 @@ impl SyncEngine {
         // pass is scheduled after it, so it is not tried twice in one pass.
         let pass_start = Utc::now();
         let concurrency = ctx.policy.concurrency.max(1);
-        let window = ctx.policy.batch_size.max(1) + concurrency as u32;
+        let window = ctx
+            .policy
+            .batch_size
+            .max(1)
+            .saturating_add(u32::try_from(concurrency).unwrap_or(u32::MAX));
         let mut seen: HashSet<String> = HashSet::new();
         let mut queue: VecDeque<PendingDelivery> = VecDeque::new();
         let mut exhausted = false;

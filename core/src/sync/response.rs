@@ -74,7 +74,11 @@ pub(crate) fn classify(
     match status {
         200..=299 => match serde_json::from_slice::<ReceiptBody>(body) {
             // A receipt for another referral is not this one's receipt.
-            Ok(r) if r.referral_id.as_deref().is_some_and(|id| id != referral_id) => {
+            Ok(r)
+                if r.referral_id
+                    .as_deref()
+                    .is_some_and(|id| !id.eq_ignore_ascii_case(referral_id)) =>
+            {
                 Outcome::Retry {
                     code: "receipt.mismatch".into(),
                     retry_after: None,
