@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use weprotect_core::config::ServiceConfig;
 use weprotect_core::store::Store;
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
 use weprotect_server::{RunningServer, ServerConfig};
@@ -28,19 +29,23 @@ struct Service {
     token: String,
 }
 
-async fn service() -> Service {
-    let dir = tempfile::tempdir().unwrap();
+async fn serve(dir: tempfile::TempDir, token: String) -> Service {
     let server = weprotect_server::start(ServerConfig::new(dir.path()))
         .await
         .unwrap();
-    let token = weprotect_server::issue_token(dir.path(), "bench")
-        .unwrap()
-        .token;
     Service {
         server,
         _dir: dir,
         token,
     }
+}
+
+async fn service() -> Service {
+    let dir = tempfile::tempdir().unwrap();
+    let token = weprotect_server::issue_token(dir.path(), "bench")
+        .unwrap()
+        .token;
+    serve(dir, token).await
 }
 
 /// Two servers with the same keys and tokens but separate databases, so the engine and the
@@ -59,19 +64,10 @@ async fn twin_services() -> (Service, Service) {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), second.path().join(entry.file_name())).unwrap();
     }
-    let mut twins = Vec::new();
-    for dir in [first, second] {
-        let server = weprotect_server::start(ServerConfig::new(dir.path()))
-            .await
-            .unwrap();
-        twins.push(Service {
-            server,
-            _dir: dir,
-            token: token.clone(),
-        });
-    }
-    let second = twins.pop().unwrap();
-    (twins.pop().unwrap(), second)
+    (
+        serve(first, token.clone()).await,
+        serve(second, token).await,
+    )
 }
 
 fn device_with(n: usize, service: &Service, dir: &Path) -> Arc<Store> {
@@ -80,12 +76,13 @@ fn device_with(n: usize, service: &Service, dir: &Path) -> Arc<Store> {
     store
 }
 
-async fn drain(store: Arc<Store>, service: &Service) -> (Duration, u32) {
+/// Syncs until nothing waits; returns the time taken and how many were delivered.
+async fn drain(store: Arc<Store>, service: ServiceConfig, token: String) -> (Duration, u32) {
     let engine = SyncEngine::new(
         store,
-        service.server.service_config(),
+        service,
         SyncPolicy::default(),
-        Arc::new(StaticToken(Some(service.token.clone()))),
+        Arc::new(StaticToken(Some(token))),
         None,
     )
     .unwrap();
@@ -132,25 +129,10 @@ fn peak_rss_kib() -> u64 {
 
 /// The child: opens the filled store, reports its peak after opening, drains, reports again.
 async fn child(dir: PathBuf, endpoint_json: String, token: String) {
-    let service = serde_json::from_str(&endpoint_json).unwrap();
+    let service: ServiceConfig = serde_json::from_str(&endpoint_json).unwrap();
     let store = open_device(dir);
     let opened = peak_rss_kib();
-    let engine = SyncEngine::new(
-        store,
-        service,
-        SyncPolicy::default(),
-        Arc::new(StaticToken(Some(token))),
-        None,
-    )
-    .unwrap();
-    let mut delivered = 0;
-    loop {
-        let report = engine.sync_now(Duration::from_secs(600)).await.unwrap();
-        delivered += report.delivered;
-        if report.waiting == 0 {
-            break;
-        }
-    }
+    let (_, delivered) = drain(store, service, token).await;
     println!("{opened} {} {delivered}", peak_rss_kib());
 }
 
@@ -190,7 +172,12 @@ async fn main() {
         .collect();
     assert_eq!(bodies.len(), speed_n);
     let looped = plain_loop(bodies, &for_loop).await;
-    let (drained, delivered) = drain(store, &for_engine).await;
+    let (drained, delivered) = drain(
+        store,
+        for_engine.server.service_config(),
+        for_engine.token.clone(),
+    )
+    .await;
     assert_eq!(delivered as usize, speed_n);
     println!(
         "drain {speed_n}: engine {:.2} s ({:.0}/s), plain sequential loop {:.2} s ({:.0}/s)",
