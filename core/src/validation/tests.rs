@@ -115,7 +115,7 @@ fn strict_validation_returns_every_problem_at_once() {
 #[test]
 fn text_message_safe_needs_a_mobile_but_calls_only_do_not() {
     let mut r = example_referral();
-    r.safe_contact.phone = Some(PhoneNumber::parse("07012 345678"));
+    r.safe_contact.phone = Some(PhoneNumber::parse("0306 999 0123"));
     assert!(has(&r, "safe_contact.phone", "phone.not_mobile"));
     r.safe_contact.text_message_safe = Some(false);
     r.consent.agreed_contact_methods = vec![ContactMethod::Phone];

@@ -7,8 +7,8 @@
 //!
 //! Three corrections to libphonenumber, each for the people at the other end of the number:
 //! * Letters are a typing error and are refused before libphonenumber sees them. It would
-//!   convert them as on a keypad ("07400 CANARY" becomes 07400 226279), and the advisor would
-//!   ring a stranger.
+//!   convert them as on a keypad ("07400 CANARY" would become a real mobile number), and the
+//!   advisor would ring a stranger.
 //! * An extension typed after a number ("020 7946 0123 ext 456", "x456", "#456") is kept in the
 //!   stored value (`+442079460123;ext=456`, the RFC 3966 form), not dropped: without it the
 //!   call reaches a switchboard, not the referrer. A mobile has no extensions: refused.
@@ -273,10 +273,10 @@ mod tests {
     }
 
     #[test]
-    fn uk_mobile_ranges_are_mobiles_and_070_and_landlines_are_not() {
-        let personal = PhoneNumber::parse("07012 345678");
-        assert!(personal.is_valid());
-        assert!(!personal.can_receive_texts());
+    fn drama_mobiles_take_texts_and_landlines_and_non_geographic_numbers_do_not() {
+        let non_geographic = PhoneNumber::parse("0306 999 0123");
+        assert!(non_geographic.is_valid());
+        assert!(!non_geographic.can_receive_texts());
         let landline = PhoneNumber::parse("020 7946 0000");
         assert_eq!(landline.kind(), Some(PhoneKind::FixedLine));
         assert!(!landline.can_receive_texts());
@@ -333,8 +333,9 @@ mod tests {
 
     #[test]
     fn non_uk_numbers_are_allowed() {
-        let n = PhoneNumber::parse("+33 6 12 34 56 78");
-        assert_eq!(n.e164(), Some("+33612345678"));
+        // 555-0100 to 555-0199 are the North American numbers reserved for fiction.
+        let n = PhoneNumber::parse("+1 202 555 0123");
+        assert_eq!(n.e164(), Some("+12025550123"));
         assert!(n.can_receive_texts());
     }
 
