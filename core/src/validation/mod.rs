@@ -76,3 +76,5 @@ pub fn validate_for_submission_with(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;
