@@ -32,12 +32,14 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod body;
 mod config;
 mod db;
 mod error;
 mod faults;
 mod files;
 mod keys;
+mod limits;
 mod log;
 mod records;
 mod routes;
@@ -50,6 +52,7 @@ pub use db::DB_FILE;
 pub use error::{ApiError, Result, ServerError, WireProblem};
 pub use faults::{Faults, FaultsParseError, MAX_FAULT_DELAY_MS, MAX_RETRY_AFTER_SECS};
 pub use keys::{DATA_KEY_FILE, OLD_SERVICE_KEYS_DIR, SERVICE_KEY_FILE};
+pub use limits::{Limits, Rate};
 pub use log::{LogLines, LogTarget};
 pub use records::{Receipt, read_referral, receipts, referral_count};
 pub use serve::{RunningServer, run, start};

@@ -2,7 +2,8 @@
 //!
 //! The order of checks is deliberate:
 //!
-//! 1. the token (401), the `Idempotency-Key` (400) and the body size (413);
+//! 1. the token and the rate (401, 429: `device_gate`, before the body is read), the
+//!    `Idempotency-Key` (400), then the body within its limits (408, 413, 503: `body.rs`);
 //! 2. the permanent record: a known id with the same body SHA-256 gets its original receipt
 //!    (200) *before* the envelope is opened, so a replay succeeds even after the service key
 //!    was rotated or the validation rules changed; a known id with other bytes gets 422;
@@ -14,8 +15,7 @@
 //! problems carry paths and codes only.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -27,9 +27,10 @@ use weprotect_core::{
 };
 use zeroize::Zeroizing;
 
-use super::{App, AppState, LoggedReferralId};
-use crate::auth;
+use super::{App, AppState, Device, LoggedReferralId};
+use crate::body;
 use crate::error::{ApiError, WireProblem};
+use crate::limits::BudgetHold;
 use crate::records::{self, NewReferral, Recorded};
 use crate::serve::ConnectionKill;
 
@@ -86,28 +87,25 @@ const UNKNOWN_SCHEMA: ApiError = bad_request(
     "The referral uses a schema version this service does not read.",
 );
 const NOT_JSON: ApiError = bad_request("referral.not_json", "The sealed referral is not JSON.");
-const TOO_LARGE: ApiError = ApiError::new(
-    StatusCode::PAYLOAD_TOO_LARGE,
-    "body.too_large",
-    "The body is larger than this service accepts.",
-);
-const UNREADABLE: ApiError = bad_request("body.unreadable", "The request body could not be read.");
 
 pub(crate) async fn submit(
     State(app): State<AppState>,
+    Extension(device): Extension<Device>,
     kill: Option<Extension<ConnectionKill>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let token_id = auth::device(&app, &headers).await?;
+    let token_id = device.token_id;
     let referral_id = idempotency_key(&headers)?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            TOO_LARGE
-        } else {
-            UNREADABLE
-        }
-    })?;
+    let read = body::read(
+        body,
+        &headers,
+        &app.limiters.limits,
+        app.max_body_bytes,
+        BudgetHold::new(app.limiters.budget.clone()),
+    )
+    .await?;
+    let body = read.bytes.clone();
     let body_sha256 = Sha256::digest(&body).to_vec();
 
     let found = {
