@@ -159,6 +159,15 @@ impl ApiError {
         )
     }
 
+    /// 400 `referral_id.invalid`: a referral id in a path that is not a UUID in canonical form.
+    pub(crate) const fn invalid_referral_id() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "referral_id.invalid",
+            "A referral id is a UUID in lower-case hyphenated form.",
+        )
+    }
+
     /// The JSON error for a response some layer produced without one (an extractor's
     /// plain-text rejection): same status, a code chosen by status only.
     pub(crate) fn for_status(status: StatusCode) -> ApiError {

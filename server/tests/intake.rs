@@ -381,7 +381,8 @@ async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_
     let body = sealed_example(&h.server.service_config(), &id);
     let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
     revoke_token(h.dir.path(), &h.token).unwrap();
-    let fresh = issue_token(h.dir.path(), "same device, new sign-in").unwrap();
+    // Same device, new sign-in: a new token with the same label.
+    let fresh = issue_token(h.dir.path(), "test device").unwrap();
     let again = submit(
         &h.client,
         &h.server.url(),
@@ -393,6 +394,74 @@ async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(again.json::<Receipt>().await.unwrap(), first);
     assert_eq!(h.status(&id, &fresh.token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_replay_by_another_sender_gets_no_receipt_and_no_status() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
+    let stranger = issue_token(h.dir.path(), "another device").unwrap();
+    for _ in 0..2 {
+        let replay = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&stranger.token),
+            Some(&id),
+            body.clone(),
+        )
+        .await;
+        assert!(replay.headers().get("location").is_none());
+        let text = response_text(replay, StatusCode::CONFLICT).await;
+        assert!(text.contains("referral.other_sender"), "{text}");
+        assert!(!text.contains(&first.service_reference), "{text}");
+        assert_eq!(
+            h.status(&id, &stranger.token).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    // The sender keeps getting its receipt.
+    let again = h.submit(&id, body).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Receipt>().await.unwrap(), first);
+}
+
+#[tokio::test]
+async fn a_referral_id_that_is_not_a_canonical_uuid_is_refused_and_never_echoed() {
+    let lines = weprotect_server::LogLines::new();
+    let log = lines.clone();
+    let h = harness(|c| c.log = weprotect_server::LogTarget::Memory(log)).await;
+    let service = h.server.service_config();
+    let good = new_id();
+    for bad in [
+        "CANARY-not-a-uuid".to_string(),
+        good.to_uppercase(),
+        good.replace('-', ""),
+        format!("{{{good}}}"),
+        format!("{good}/../x"),
+    ] {
+        let response = h.submit(&bad, sealed_example(&service, &good)).await;
+        assert!(response.headers().get("location").is_none());
+        let text = response_text(response, StatusCode::BAD_REQUEST).await;
+        assert!(text.contains("idempotency_key.invalid"), "{text}");
+        assert!(!text.contains("CANARY"), "{text}");
+    }
+    let response = h
+        .client
+        .get(format!(
+            "{}/v1/referrals/CANARY-not-a-uuid/status",
+            h.server.url()
+        ))
+        .bearer_auth(&h.token)
+        .send()
+        .await
+        .unwrap();
+    let text = response_text(response, StatusCode::BAD_REQUEST).await;
+    assert!(text.contains("referral_id.invalid"), "{text}");
+    assert_eq!(weprotect_server::referral_count(h.dir.path()).unwrap(), 0);
+    assert!(!lines.lines().is_empty());
+    assert!(lines.lines().iter().all(|l| !l.contains("CANARY")));
 }
 
 #[tokio::test]

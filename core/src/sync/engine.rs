@@ -321,77 +321,83 @@ async fn deliver(
         attempts,
     } = item;
     let mut pin_mismatch = false;
-    let outcome = loop {
-        let (token, generation) = {
-            let a = auth.lock().await;
-            if a.signed_out {
-                return Ok(Ended::NeedsSignIn);
-            }
-            (a.token.clone().unwrap_or_default(), a.generation)
-        };
-        ctx.notify(SyncEvent::Sending {
-            referral_id: referral_id.clone(),
-        });
-        let sent = ctx
-            .client
-            .post(ctx.referrals_url.clone())
-            .bearer_auth(&token)
-            .header("Idempotency-Key", &referral_id)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(sealed.clone())
-            .send()
-            .await;
-        let outcome = match sent {
-            Err(e) => {
-                pin_mismatch = is_pin_mismatch(&e);
-                Outcome::Retry {
-                    code: transport_code(&e, pin_mismatch).into(),
-                    retry_after: None,
+    // The id is the Idempotency-Key: only the outbox's own form (a canonical UUID) is ever sent,
+    // so a row changed behind the store's back cannot put anything else in a header.
+    let outcome = if !crate::crypto::envelope::is_referral_id(&referral_id) {
+        Outcome::Rejected("referral_id.invalid".into())
+    } else {
+        loop {
+            let (token, generation) = {
+                let a = auth.lock().await;
+                if a.signed_out {
+                    return Ok(Ended::NeedsSignIn);
                 }
-            }
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                match read_limited(response).await {
-                    Ok(body) => classify(
-                        &referral_id,
-                        status,
-                        retry_after.as_deref(),
-                        &body,
-                        Utc::now(),
-                    ),
-                    Err(()) => Outcome::Retry {
-                        code: "network.body".into(),
+                (a.token.clone().unwrap_or_default(), a.generation)
+            };
+            ctx.notify(SyncEvent::Sending {
+                referral_id: referral_id.clone(),
+            });
+            let sent = ctx
+                .client
+                .post(ctx.referrals_url.clone())
+                .bearer_auth(&token)
+                .header("Idempotency-Key", &referral_id)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(sealed.clone())
+                .send()
+                .await;
+            let outcome = match sent {
+                Err(e) => {
+                    pin_mismatch = is_pin_mismatch(&e);
+                    Outcome::Retry {
+                        code: transport_code(&e, pin_mismatch).into(),
                         retry_after: None,
-                    },
+                    }
                 }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match read_limited(response).await {
+                        Ok(body) => classify(
+                            &referral_id,
+                            status,
+                            retry_after.as_deref(),
+                            &body,
+                            Utc::now(),
+                        ),
+                        Err(()) => Outcome::Retry {
+                            code: "network.body".into(),
+                            retry_after: None,
+                        },
+                    }
+                }
+            };
+            if outcome != Outcome::Unauthorised {
+                break outcome;
             }
-        };
-        if outcome != Outcome::Unauthorised {
-            break outcome;
-        }
-        let mut a = auth.lock().await;
-        if a.generation > generation {
-            continue; // another task already has a fresh token
-        }
-        if a.refreshed {
-            a.signed_out = true;
-            return Ok(Ended::NeedsSignIn);
-        }
-        a.refreshed = true;
-        let tokens = ctx.tokens.clone();
-        match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
-            Ok(Some(fresh)) => {
-                a.token = Some(fresh);
-                a.generation += 1;
+            let mut a = auth.lock().await;
+            if a.generation > generation {
+                continue; // another task already has a fresh token
             }
-            _ => {
+            if a.refreshed {
                 a.signed_out = true;
                 return Ok(Ended::NeedsSignIn);
+            }
+            a.refreshed = true;
+            let tokens = ctx.tokens.clone();
+            match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
+                Ok(Some(fresh)) => {
+                    a.token = Some(fresh);
+                    a.generation += 1;
+                }
+                _ => {
+                    a.signed_out = true;
+                    return Ok(Ended::NeedsSignIn);
+                }
             }
         }
     };

@@ -30,6 +30,9 @@ pub(crate) async fn add_status(
 ) -> Result<Response, ApiError> {
     // The admin token was checked by `admin_gate` before the body was read.
     let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
+    if !weprotect_core::crypto::envelope::is_referral_id(&referral_id) {
+        return Err(ApiError::invalid_referral_id());
+    }
     let Json(body) = body.map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

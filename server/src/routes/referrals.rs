@@ -5,7 +5,8 @@
 //! 1. the token and the rate (401, 429: `device_gate`, before the body is read), the
 //!    `Idempotency-Key` (400), then the body within its limits (408, 413, 503: `body.rs`);
 //! 2. the permanent record: a known id with the same body SHA-256 gets its original receipt
-//!    (200) *before* the envelope is opened, so a replay succeeds even after the service key
+//!    (200) *before* the envelope is opened (to the same sender only: a token of another label
+//!    gets 409 `referral.other_sender` and no receipt), so a replay succeeds even after the service key
 //!    was rotated or the validation rules changed; a known id with other bytes gets 422;
 //! 3. only a new id is opened and validated with core's rules (400/422), then sealed with the
 //!    data key and committed (201). The commit re-checks the id inside its transaction, so two
@@ -59,7 +60,7 @@ const KEY_MISSING: ApiError = bad_request(
 );
 const KEY_INVALID: ApiError = bad_request(
     "idempotency_key.invalid",
-    "The Idempotency-Key must be 1 to 128 printable ASCII characters.",
+    "The Idempotency-Key must be the referral id: a UUID in lower-case hyphenated form.",
 );
 const KEY_MISMATCH: ApiError = bad_request(
     "idempotency_key.mismatch",
@@ -69,6 +70,11 @@ const KEY_REUSED: ApiError = ApiError::new(
     StatusCode::UNPROCESSABLE_ENTITY,
     "idempotency_key.reused",
     "A different referral was already received with this Idempotency-Key.",
+);
+const OTHER_SENDER: ApiError = ApiError::new(
+    StatusCode::CONFLICT,
+    "referral.other_sender",
+    "This referral was received from another device (token label); no receipt is given to others.",
 );
 const MALFORMED: ApiError = bad_request(
     "envelope.malformed",
@@ -142,6 +148,7 @@ pub(crate) async fn submit(
         Recorded::New(receipt) => (StatusCode::CREATED, receipt, false),
         Recorded::Replay(receipt) => (StatusCode::OK, receipt, true),
         Recorded::Conflict => return Err(KEY_REUSED),
+        Recorded::OtherSender => return Err(OTHER_SENDER),
     };
 
     if let Some(Extension(kill)) = kill
@@ -170,12 +177,12 @@ pub(crate) async fn submit(
     Ok(response)
 }
 
-/// The `Idempotency-Key`: the referral id, with the envelope's rules for ids.
+/// The `Idempotency-Key`: the referral id, a UUID in canonical form (the envelope's rule), or
+/// 400 before anything is stored, logged or echoed in `Location`.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers.get(IDEMPOTENCY_KEY).ok_or(KEY_MISSING)?;
-    let key = value.to_str().map_err(|_| KEY_INVALID)?.trim();
-    let printable = key.bytes().all(|b| (b'!'..=b'~').contains(&b));
-    if key.is_empty() || key.len() > crypto::envelope::MAX_ID_LEN || !printable {
+    let key = value.to_str().map_err(|_| KEY_INVALID)?;
+    if !crypto::envelope::is_referral_id(key) {
         return Err(KEY_INVALID);
     }
     Ok(key.to_string())

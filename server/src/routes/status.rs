@@ -29,6 +29,9 @@ pub(crate) async fn history(
 ) -> Result<Response, ApiError> {
     let token_id = device.token_id;
     let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
+    if !weprotect_core::crypto::envelope::is_referral_id(&referral_id) {
+        return Err(ApiError::invalid_referral_id());
+    }
     let id = referral_id.clone();
     let history = app
         .with_db(move |conn| {
