@@ -57,4 +57,4 @@ pub use log::{LogLines, LogTarget};
 pub use records::{Receipt, read_referral, receipts, referral_count};
 pub use serve::{RunningServer, run, start};
 pub use status::{ReferralStatus, StatusEntry, UnknownStatus, add_status, status_history};
-pub use tokens::{IssuedToken, TokenInfo, issue_token, list_tokens, revoke_token};
+pub use tokens::{IssuedToken, MAX_LABEL_CHARS, TokenInfo, issue_token, list_tokens, revoke_token};

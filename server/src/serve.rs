@@ -86,7 +86,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let max_connections = limits.max_connections;
     let dir = data_dir.clone();
     let (conn, keys) = tokio::task::spawn_blocking(move || -> Result<_> {
-        files::create_dir(&dir)?;
+        files::create_private_dir(&dir)?;
         let conn = db::open(&dir)?;
         let keys = keys::load_or_create(&dir, &conn, data_key)?;
         Ok((conn, keys))

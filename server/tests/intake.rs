@@ -500,7 +500,108 @@ fn a_token_needs_a_label_naming_its_device() {
             Err(weprotect_server::ServerError::BlankLabel)
         ));
     }
+    let long = "d".repeat(weprotect_server::MAX_LABEL_CHARS + 1);
+    for bad in [
+        "device\n17",
+        "device\u{7}",
+        "evil\u{202e}71 ecived",
+        long.as_str(),
+    ] {
+        assert!(
+            matches!(
+                issue_token(dir.path(), bad),
+                Err(weprotect_server::ServerError::BadLabel)
+            ),
+            "{bad:?}"
+        );
+    }
     assert_eq!(weprotect_server::list_tokens(dir.path()).unwrap().len(), 0);
+    let fine = "force-x device 17 (Sgt's phone) é";
+    issue_token(dir.path(), fine).unwrap();
+    issue_token(dir.path(), &"d".repeat(weprotect_server::MAX_LABEL_CHARS)).unwrap();
+    assert_eq!(
+        weprotect_server::list_tokens(dir.path()).unwrap()[0].label,
+        fine
+    );
+}
+
+#[tokio::test]
+async fn a_used_database_whose_service_key_is_missing_refuses_to_start() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let sealed = sealed_example(&h.server.service_config(), &id);
+    assert_eq!(h.submit(&id, sealed).await.status(), StatusCode::CREATED);
+    let Harness { dir, server, .. } = h;
+    server.shutdown().await;
+    let key = dir.path().join(weprotect_server::SERVICE_KEY_FILE);
+    let saved = std::fs::read(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+
+    let refused = start(ServerConfig::new(dir.path())).await;
+    let Err(error) = refused else {
+        panic!("started without its service key")
+    };
+    assert!(matches!(
+        error,
+        weprotect_server::ServerError::MissingServiceKey(_)
+    ));
+    assert!(error.to_string().contains("restore"), "{error}");
+    assert!(!key.exists(), "no new key made in silence");
+
+    // With the key restored (as it was copied out, 0644), it starts and tightens the file.
+    std::fs::write(&key, saved).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    assert_eq!(referral_count(dir.path()).unwrap(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_0700_and_the_database_and_its_wal_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("intake");
+    // An operator made the directory with the usual umask.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = start(ServerConfig::new(&dir)).await.unwrap();
+    let token = issue_token(&dir, "test device").unwrap().token;
+    let id = new_id();
+    let response = submit(
+        &client(),
+        &server.url(),
+        Some(&token),
+        Some(&id),
+        sealed_example(&server.service_config(), &id),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name == "service.json" {
+            continue; // public: the endpoint and the public key
+        }
+        assert_eq!(mode(&path), 0o600, "{name}");
+        checked += 1;
+    }
+    assert!(dir.join("intake.sqlite3-wal").exists());
+    assert!(checked >= 5, "{checked}");
+    server.shutdown().await;
 }
 
 #[tokio::test]
