@@ -131,3 +131,22 @@ fn an_absurd_sync_deadline_is_accepted_by_the_command_line() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no service configured"));
 }
+
+#[test]
+fn a_field_given_twice_is_refused_with_its_path_and_neither_value_shown() {
+    let doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    // A reader keeping the first value would ring another number than one keeping the last.
+    let twice = doc.to_string().replacen(
+        "\"safe_contact\":{",
+        "\"safe_contact\":{\"phone\":\"CANARY 07700 900999\",",
+        1,
+    );
+    assert_ne!(twice, doc.to_string());
+    let out = weprotect(&["validate", "-", "--json"], &twice);
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["path"], "safe_contact.phone");
+    assert_eq!(problems[0]["code"], "document.duplicate_key");
+    assert!(!text(&out.stdout).contains("CANARY"));
+}

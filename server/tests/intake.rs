@@ -275,6 +275,29 @@ async fn an_invalid_referral_is_unprocessable_with_paths_and_codes_but_no_person
 }
 
 #[tokio::test]
+async fn a_referral_with_a_key_given_twice_is_refused_with_its_path_and_not_stored() {
+    let h = harness(|_| {}).await;
+    let doc: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    // `consent.given` twice: a reader keeping the first value would act on a consent the
+    // device's checks never saw.
+    let twice = doc
+        .to_string()
+        .replacen("\"consent\":{", "\"consent\":{\"given\":false,", 1);
+    assert_ne!(twice, doc.to_string());
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_json(&h.server.service_config(), &id, &twice))
+        .await;
+    let body = error_code(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["code"], "referral.invalid");
+    assert_eq!(
+        body["problems"],
+        json!([{"path": "consent.given", "code": "document.duplicate_key"}])
+    );
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
+
+#[tokio::test]
 async fn a_device_clock_a_little_fast_is_tolerated_but_a_gross_future_time_is_not() {
     let h = harness(|_| {}).await;
     let service = h.server.service_config();
