@@ -98,7 +98,7 @@ fn a_missing_or_malformed_or_wrong_key_exits_2_with_a_clear_message() {
     let out = run(dir, Some("abc"), &["draft", "list"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("64 hex characters"));
-    let other = "11".repeat(32);
+    let other = "1122".repeat(16);
     let out = run(dir, Some(&other), &["draft", "list"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
@@ -153,4 +153,131 @@ fn a_foreign_file_in_the_data_directory_is_refused_and_left_alone() {
         std::fs::read_to_string(dir.join("weprotect.db")).unwrap(),
         "not a database"
     );
+}
+
+#[test]
+fn configure_refuses_an_endpoint_that_sync_would_refuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let with_endpoint = |endpoint: &str| SERVICE.replace("https://intake.example.org", endpoint);
+    for bad in [
+        "http://intake.example.org",
+        "https://officer:CANARYPW@intake.example.org",
+        "ftp://intake.example.org",
+        "file:///etc/passwd",
+        "intake.example.org",
+    ] {
+        let out = run(
+            dir,
+            Some(KEY),
+            &["configure", "--service", "-"],
+            &with_endpoint(bad),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("endpoint cannot be used"),
+            "{bad}: {stderr}"
+        );
+        assert!(!stderr.contains("CANARYPW"), "{stderr}");
+        assert!(!dir.join("service.json").exists(), "{bad}");
+    }
+    ok(
+        dir,
+        &["configure", "--service", "-"],
+        &with_endpoint("http://127.0.0.1:9"),
+    );
+    ok(dir, &["configure", "--service", "-"], SERVICE);
+}
+
+#[test]
+fn a_key_of_one_repeated_byte_is_refused_and_makes_no_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    for key in ["00".repeat(32), "ff".repeat(32), "AA".repeat(32)] {
+        let out = run(
+            &dir,
+            Some(&key),
+            &["draft", "save", "-"],
+            &example(tmp.path()),
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("repeated byte"));
+    }
+    assert!(!dir.join(weprotect_core::store::DB_FILE_NAME).exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_0700_and_the_database_and_its_wal_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(&dir, &["configure", "--service", "-"], SERVICE);
+    let id = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    ok(&dir, &["submit", id.trim()], "");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with(weprotect_core::store::DB_FILE_NAME) {
+            assert_eq!(mode(&path), 0o600, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_file_that_is_a_fifo_is_refused_at_once_not_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for name in [
+        weprotect_core::store::DB_FILE_NAME.to_string(),
+        format!("{}-wal", weprotect_core::store::DB_FILE_NAME),
+    ] {
+        if name.ends_with("-wal") {
+            ok(dir, &["draft", "list"], "");
+        }
+        let fifo = dir.join(&name);
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut cmd = common::weprotect();
+        cmd.arg("--data-dir")
+            .arg(dir)
+            .args(["draft", "list"])
+            .env("WEPROTECT_DATA_KEY", KEY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{name}: hung or wrong exit"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("not a regular file"), "{name}: {stderr}");
+        std::fs::remove_file(&fifo).unwrap();
+    }
 }

@@ -124,7 +124,7 @@ fn an_absurd_sync_deadline_is_accepted_by_the_command_line() {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["sync", "--deadline", "18446744073709551615"])
-        .env("WEPROTECT_DATA_KEY", "ab".repeat(32))
+        .env("WEPROTECT_DATA_KEY", "abcd".repeat(16))
         .output()
         .unwrap();
     // No service is configured: a clear exit 2, not a panic.

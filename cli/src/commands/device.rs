@@ -31,7 +31,11 @@ pub fn data_key() -> Result<DataKey, Outcome> {
     // The variable itself stays in the process environment, so wiping this copy would add
     // nothing; the parsed key is wiped when dropped.
     DataKey::from_hex(hex.trim())
-        .map_err(|_| Outcome::Unusable(format!("{KEY_ENV} must be exactly 64 hex characters")))
+        .map_err(|_| {
+            Outcome::Unusable(format!(
+                "{KEY_ENV} must be exactly 64 hex characters of a random key (a key of one repeated byte, such as all zeros, is refused)"
+            ))
+        })
 }
 
 /// Opens the store in `dir` with the key from the environment.

@@ -44,6 +44,7 @@ mod cipher;
 pub(crate) use cipher::is_code;
 mod drafts;
 mod error;
+mod files;
 mod outbox;
 mod rekey;
 mod schema;
@@ -142,6 +143,8 @@ impl Store {
     ) -> Result<Arc<Store>> {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(DB_FILE_NAME);
+        files::check_regular(&path)?;
+        files::make_private(&dir, &path)?;
         let conn = schema::open_connection(&path, &key)?;
         let store = Store {
             path,
