@@ -45,6 +45,19 @@ pub fn open(dir: &Path) -> Result<Arc<Store>, Outcome> {
         .map_err(|e| store_failure(e, false))
 }
 
+/// Whether `dir` holds a store (its database file).
+pub fn store_exists(dir: &Path) -> bool {
+    dir.join(weprotect_core::store::DB_FILE_NAME).exists()
+}
+
+/// The answer when `dir` holds no store: say so, never make one.
+pub fn no_store(dir: &Path) -> Outcome {
+    Outcome::Unusable(format!(
+        "there is no store in {} (check --data-dir); nothing was created",
+        dir.display()
+    ))
+}
+
 /// Reads the service description installed by `weprotect configure`.
 pub fn service(dir: &Path) -> Result<ServiceConfig, Outcome> {
     let path = service_path(dir);
