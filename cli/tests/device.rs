@@ -242,7 +242,7 @@ fn a_store_file_that_is_a_fifo_is_refused_at_once_not_waited_on() {
         format!("{}-wal", weprotect_core::store::DB_FILE_NAME),
     ] {
         if name.ends_with("-wal") {
-            ok(dir, &["draft", "list"], "");
+            ok(dir, &["draft", "save", "-"], &example(dir));
         }
         let fifo = dir.join(&name);
         let _ = std::fs::remove_file(&fifo);
@@ -280,4 +280,98 @@ fn a_store_file_that_is_a_fifo_is_refused_at_once_not_waited_on() {
         assert!(stderr.contains("not a regular file"), "{name}: {stderr}");
         std::fs::remove_file(&fifo).unwrap();
     }
+}
+
+#[test]
+fn read_only_commands_at_a_mistyped_data_dir_say_there_is_no_store_and_make_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let typo = tmp.path().join("weprotect-dta");
+    for args in [
+        vec!["draft", "list"],
+        vec!["draft", "show", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["outbox"],
+    ] {
+        let out = run(&typo, Some(KEY), &args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("there is no store"),
+            "{args:?}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped (needs root, as CI runs).
+#[cfg(target_os = "linux")]
+struct Mount(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Mount {
+    fn new(at: &Path) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(at.to_path_buf()))
+    }
+
+    fn remount(&self, mode: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn read_only_commands_work_on_a_read_only_and_on_a_full_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mount) = Mount::new(&tmp.path().join("mnt")) else {
+        // Not root (a developer's machine): CI runs as root and runs this.
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let dir = mount.0.join("data");
+    ok(&dir, &["configure", "--service", "-"], SERVICE);
+    let kept = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    let sent = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    ok(&dir, &["submit", sent.trim()], "");
+    let check = |when: &str| {
+        let list: serde_json::Value =
+            serde_json::from_str(&ok(&dir, &["draft", "list", "--json"], "")).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1, "{when}");
+        assert!(ok(&dir, &["draft", "show", kept.trim()], "").contains("Testperson"));
+        let outbox: serde_json::Value =
+            serde_json::from_str(&ok(&dir, &["outbox", "--json"], "")).unwrap();
+        assert_eq!(outbox[0]["state"], "queued", "{when}");
+    };
+
+    mount.remount("ro");
+    check("read-only");
+    // Writing is refused clearly, and nothing is lost.
+    let out = run(&dir, Some(KEY), &["draft", "save", "-"], &example(&dir));
+    assert_eq!(out.status.code(), Some(2));
+
+    mount.remount("rw");
+    let mut filler = std::fs::File::create(mount.0.join("filler")).unwrap();
+    let block = vec![0x55u8; 64 * 1024];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    check("full");
+    let out = run(&dir, Some(KEY), &["draft", "save", "-"], &example(&dir));
+    assert_ne!(out.status.code(), Some(0));
+    std::fs::remove_file(mount.0.join("filler")).unwrap();
+    check("after the disk was freed");
 }

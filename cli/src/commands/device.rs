@@ -58,6 +58,16 @@ pub fn no_store(dir: &Path) -> Outcome {
     ))
 }
 
+/// Opens the store in `dir` for the read-only commands (`draft list`, `draft show`,
+/// `outbox`): never creates one, never writes, so they work on a read-only or full disk.
+pub fn open_read_only(dir: &Path) -> Result<Arc<Store>, Outcome> {
+    let key = data_key()?;
+    Store::open_read_only(dir.to_path_buf(), key, StoreSettings::default()).map_err(|e| match e {
+        StoreError::NotFound("store") => no_store(dir),
+        other => store_failure(other, false),
+    })
+}
+
 /// Reads the service description installed by `weprotect configure`.
 pub fn service(dir: &Path) -> Result<ServiceConfig, Outcome> {
     let path = service_path(dir);

@@ -155,6 +155,29 @@ impl Store {
         Ok(Arc::new(store))
     }
 
+    /// Opens the existing store in `dir` for reading only: listing drafts, showing one, listing
+    /// the outbox. Nothing is created (a mistyped directory gives [`StoreError::NotFound`]
+    /// `("store")`), migrated, purged or written, so it works on a read-only or full disk.
+    /// Writing through the returned store fails.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`], plus `NotFound("store")` when there is no store in `dir`.
+    pub fn open_read_only(
+        dir: PathBuf,
+        key: DataKey,
+        settings: StoreSettings,
+    ) -> Result<Arc<Store>> {
+        let path = dir.join(DB_FILE_NAME);
+        files::check_regular(&path)?;
+        let conn = schema::open_read_only_connection(&path, &key)?;
+        Ok(Arc::new(Store {
+            path,
+            settings,
+            inner: Mutex::new(Some(Inner { conn, key })),
+        }))
+    }
+
     /// The settings this store was opened with.
     pub fn settings(&self) -> StoreSettings {
         self.settings

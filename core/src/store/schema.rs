@@ -151,6 +151,59 @@ pub(crate) fn open_connection(path: &Path, key: &DataKey) -> Result<Connection> 
     Ok(conn)
 }
 
+/// Opens an existing store for reading only: nothing is created, migrated, purged or written,
+/// so it works on a read-only or full file system. When SQLite cannot open the write-ahead
+/// log's shared memory there (a read-only mount without `-shm`), the file is opened as
+/// immutable: nothing can write to a read-only mount anyway.
+pub(crate) fn open_read_only_connection(path: &Path, key: &DataKey) -> Result<Connection> {
+    if !path.exists() {
+        return Err(StoreError::NotFound("store"));
+    }
+    check_sqlite_header(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let try_open = |conn: Connection| -> Result<(Connection, Found)> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+        let found = identify(&conn)?;
+        Ok((conn, found))
+    };
+    let opened = Connection::open_with_flags(path, flags)
+        .map_err(StoreError::from)
+        .and_then(try_open);
+    let (conn, found) = match opened {
+        Ok(opened) => opened,
+        Err(StoreError::Sqlite(_)) => {
+            let mut uri = String::from("file:");
+            for byte in path.to_string_lossy().bytes() {
+                match byte {
+                    b'?' | b'#' | b'%' => uri.push_str(&format!("%{byte:02X}")),
+                    _ => uri.push(char::from(byte)),
+                }
+            }
+            uri.push_str("?immutable=1");
+            try_open(Connection::open_with_flags(
+                uri,
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?)?
+        }
+        Err(e) => return Err(e),
+    };
+    match found {
+        Found::Fresh => Err(StoreError::NotFound("store")),
+        Found::Existing(version) if version > LATEST_VERSION as i64 => Err(StoreError::TooNew {
+            found: version,
+            supported: LATEST_VERSION,
+        }),
+        Found::Existing(version) if version < LATEST_VERSION as i64 => Err(
+            StoreError::InvalidState("the store needs an upgrade: open it once for writing"),
+        ),
+        Found::Existing(_) => {
+            verify_key(&conn, key)?;
+            Ok(conn)
+        }
+    }
+}
+
 /// Refuses a non-empty file that is not SQLite at all, before SQLite touches it.
 fn check_sqlite_header(path: &Path) -> Result<()> {
     use std::io::Read;
