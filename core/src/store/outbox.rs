@@ -325,6 +325,18 @@ impl Store {
         receipt: Receipt,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.record_delivery(referral_id, receipt, now).map(|_| ())
+    }
+
+    /// [`Store::mark_delivered`], telling whether this call recorded the delivery (`true`) or
+    /// found it already recorded (`false`: another process syncing the same store got there
+    /// first), so each sync reports only what it delivered.
+    pub(crate) fn record_delivery(
+        &self,
+        referral_id: String,
+        receipt: Receipt,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         check_code(&receipt.service_reference)?;
         self.with(|inner| {
             let tx = inner
@@ -350,7 +362,7 @@ impl Store {
                 )?;
             }
             tx.commit()?;
-            Ok(())
+            Ok(state == OutboxState::Queued)
         })
     }
 

@@ -73,8 +73,12 @@ struct Auth {
 /// How one delivery task ended.
 enum Ended {
     Delivered,
+    /// Another process syncing the same store recorded this entry's outcome first: not counted.
+    DoneElsewhere,
     Rejected,
-    Retried { pin_mismatch: bool },
+    Retried {
+        pin_mismatch: bool,
+    },
     NeedsSignIn,
 }
 
@@ -201,6 +205,7 @@ impl SyncEngine {
                     }));
                     match ended {
                         Ok(Ended::Delivered) => report.delivered += 1,
+                        Ok(Ended::DoneElsewhere) => {}
                         Ok(Ended::Rejected) => report.rejected += 1,
                         Ok(Ended::Retried { pin_mismatch }) => {
                             report.retried += 1;
@@ -407,7 +412,12 @@ async fn deliver(
     match outcome {
         Outcome::Delivered(receipt) => {
             let service_reference = receipt.service_reference.clone();
-            blocking(move || Ok(store.mark_delivered(id, receipt, now)?)).await?;
+            let mine = done_elsewhere(
+                blocking(move || Ok(store.record_delivery(id, receipt, now)?)).await,
+            )?;
+            if mine != Some(true) {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::Delivered {
                 referral_id,
                 service_reference,
@@ -416,7 +426,11 @@ async fn deliver(
         }
         Outcome::Rejected(code) => {
             let c = code.clone();
-            blocking(move || Ok(store.mark_rejected(id, c, now)?)).await?;
+            if done_elsewhere(blocking(move || Ok(store.mark_rejected(id, c, now)?)).await)?
+                .is_none()
+            {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::Rejected { referral_id, code });
             Ok(Ended::Rejected)
         }
@@ -424,7 +438,11 @@ async fn deliver(
             let at = next_attempt_at(&ctx.policy, attempts + 1, retry_after, now, random_unit())
                 .max(now + chrono::Duration::milliseconds(1));
             let c = code.clone();
-            blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await?;
+            if done_elsewhere(blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await)?
+                .is_none()
+            {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::WillRetry {
                 referral_id,
                 code,
@@ -433,6 +451,16 @@ async fn deliver(
             Ok(Ended::Retried { pin_mismatch })
         }
         Outcome::Unauthorised => unreachable!("handled in the loop above"),
+    }
+}
+
+/// `None` when the store says the entry is no longer queued or no longer there: another process
+/// syncing (or wiping) the same store finished it while this one was sending.
+fn done_elsewhere<T>(result: Result<T, SyncError>) -> Result<Option<T>, SyncError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(SyncError::Store(StoreError::InvalidState(_) | StoreError::NotFound(_))) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
