@@ -375,3 +375,94 @@ fn read_only_commands_work_on_a_read_only_and_on_a_full_disk() {
     std::fs::remove_file(mount.0.join("filler")).unwrap();
     check("after the disk was freed");
 }
+
+/// Flips one byte in the middle of a stored encrypted value, as damage on disk would.
+fn damage(dir: &Path, sql_select: &str, sql_update: &str, id: &str) {
+    let conn = rusqlite::Connection::open(dir.join(weprotect_core::store::DB_FILE_NAME)).unwrap();
+    let mut value: Vec<u8> = conn.query_row(sql_select, [id], |r| r.get(0)).unwrap();
+    let middle = value.len() / 2;
+    value[middle] ^= 0x01;
+    conn.execute(sql_update, rusqlite::params![id, value])
+        .unwrap();
+}
+
+#[test]
+fn one_damaged_value_hides_only_its_entry_and_a_damaged_key_check_is_not_a_wrong_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["configure", "--service", "-"], SERVICE);
+    let mut drafts = Vec::new();
+    for _ in 0..4 {
+        drafts.push(
+            ok(dir, &["draft", "save", "-"], &example(dir))
+                .trim()
+                .to_string(),
+        );
+    }
+    let mut queued = Vec::new();
+    for id in &drafts[2..] {
+        let out = ok(dir, &["submit", id, "--json"], "");
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        queued.push(out["referral_id"].as_str().unwrap().to_string());
+    }
+    damage(
+        dir,
+        "SELECT summary FROM drafts WHERE id = ?1",
+        "UPDATE drafts SET summary = ?2 WHERE id = ?1",
+        &drafts[0],
+    );
+    damage(
+        dir,
+        "SELECT summary FROM outbox WHERE referral_id = ?1",
+        "UPDATE outbox SET summary = ?2 WHERE referral_id = ?1",
+        &queued[0],
+    );
+
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(dir, &["draft", "list", "--json"], "")).unwrap();
+    assert_eq!(list.len(), 2);
+    for d in &list {
+        let damaged = d["id"] == drafts[0].as_str();
+        assert_eq!(d["damaged"], damaged, "{d}");
+        assert_eq!(d["title"] == "J.T. CAD-2026-000123", !damaged, "{d}");
+    }
+    assert!(ok(dir, &["draft", "list"], "").contains("damaged: this draft cannot be read"));
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(dir, &["outbox", "--json"], "")).unwrap();
+    assert_eq!(outbox.len(), 2);
+    for e in &outbox {
+        let damaged = e["referral_id"] == queued[0].as_str();
+        assert_eq!(e["damaged"], damaged, "{e}");
+        assert_eq!(e["title"].is_null(), damaged, "{e}");
+    }
+    assert!(ok(dir, &["outbox"], "").contains(queued[0].as_str()));
+
+    // The key check value damaged: the right key still opens the store (its values prove it),
+    // a wrong key is still a wrong key.
+    damage(
+        dir,
+        "SELECT value FROM meta WHERE name = ?1",
+        "UPDATE meta SET value = ?2 WHERE name = ?1",
+        "key_check",
+    );
+    let other = "1122".repeat(16);
+    let out = run(dir, Some(&other), &["draft", "list"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&ok(dir, &["draft", "list", "--json"], ""))
+            .unwrap()
+            .len(),
+        2
+    );
+    // A command that writes repairs the check value; the wrong key is still refused after.
+    ok(dir, &["draft", "save", "-"], &example(dir));
+    let out = run(dir, Some(&other), &["outbox"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
+    assert_eq!(
+        ok(dir, &["draft", "list", "--json"], "")
+            .matches("\"id\"")
+            .count(),
+        3
+    );
+}

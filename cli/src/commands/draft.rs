@@ -46,7 +46,9 @@ pub fn list(dir: &Path, json: bool) -> Outcome {
         println!("no drafts");
     } else {
         for d in drafts {
-            let status = if d.missing_fields == 0 && d.problems == 0 {
+            let status = if d.damaged {
+                "damaged: this draft cannot be read".to_string()
+            } else if d.missing_fields == 0 && d.problems == 0 {
                 "ready".to_string()
             } else {
                 format!("{} missing, {} problem(s)", d.missing_fields, d.problems)

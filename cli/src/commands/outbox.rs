@@ -56,7 +56,11 @@ pub fn run(dir: &Path, json: bool) -> Outcome {
             e.referral_id,
             e.queued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             detail,
-            e.title.as_deref().unwrap_or("")
+            if e.damaged {
+                "(damaged: this entry cannot be read)"
+            } else {
+                e.title.as_deref().unwrap_or("")
+            }
         );
     }
     Outcome::Ok
