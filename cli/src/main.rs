@@ -77,6 +77,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-encrypt the device store under a new data key: the old key from WEPROTECT_DATA_KEY,
+    /// the new one from WEPROTECT_NEW_DATA_KEY. Crash-safe: afterwards the store opens with
+    /// exactly one of the two; run it again if it was interrupted.
+    Rekey,
     /// Destroy the device store (drafts and undelivered referrals). Needs no key.
     Wipe {
         /// Confirm.
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
         Command::Submit { draft_id, json } => commands::submit::run(&dir, draft_id, json),
         Command::Outbox { json } => commands::outbox::run(&dir, json),
         Command::Wipe { yes } => commands::wipe::run(&dir, yes),
+        Command::Rekey => commands::rekey::run(&dir),
         Command::Configure { service } => commands::configure::run(&dir, &service),
         Command::Sync { deadline, json } => commands::sync::run(&dir, deadline, json),
         Command::Serve {

@@ -98,7 +98,7 @@ fn a_missing_or_malformed_or_wrong_key_exits_2_with_a_clear_message() {
     let out = run(dir, Some("abc"), &["draft", "list"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("64 hex characters"));
-    let other = "11".repeat(32);
+    let other = "1122".repeat(16);
     let out = run(dir, Some(&other), &["draft", "list"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
@@ -152,5 +152,317 @@ fn a_foreign_file_in_the_data_directory_is_refused_and_left_alone() {
     assert_eq!(
         std::fs::read_to_string(dir.join("weprotect.db")).unwrap(),
         "not a database"
+    );
+}
+
+#[test]
+fn configure_refuses_an_endpoint_that_sync_would_refuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let with_endpoint = |endpoint: &str| SERVICE.replace("https://intake.example.org", endpoint);
+    for bad in [
+        "http://intake.example.org",
+        "https://officer:CANARYPW@intake.example.org",
+        "ftp://intake.example.org",
+        "file:///etc/passwd",
+        "intake.example.org",
+    ] {
+        let out = run(
+            dir,
+            Some(KEY),
+            &["configure", "--service", "-"],
+            &with_endpoint(bad),
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("endpoint cannot be used"),
+            "{bad}: {stderr}"
+        );
+        assert!(!stderr.contains("CANARYPW"), "{stderr}");
+        assert!(!dir.join("service.json").exists(), "{bad}");
+    }
+    ok(
+        dir,
+        &["configure", "--service", "-"],
+        &with_endpoint("http://127.0.0.1:9"),
+    );
+    ok(dir, &["configure", "--service", "-"], SERVICE);
+}
+
+#[test]
+fn a_key_of_one_repeated_byte_is_refused_and_makes_no_store() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    for key in ["00".repeat(32), "ff".repeat(32), "AA".repeat(32)] {
+        let out = run(
+            &dir,
+            Some(&key),
+            &["draft", "save", "-"],
+            &example(tmp.path()),
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("repeated byte"));
+    }
+    assert!(!dir.join(weprotect_core::store::DB_FILE_NAME).exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_is_0700_and_the_database_and_its_wal_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    ok(&dir, &["configure", "--service", "-"], SERVICE);
+    let id = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    ok(&dir, &["submit", id.trim()], "");
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with(weprotect_core::store::DB_FILE_NAME) {
+            assert_eq!(mode(&path), 0o600, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_store_file_that_is_a_fifo_is_refused_at_once_not_waited_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for name in [
+        weprotect_core::store::DB_FILE_NAME.to_string(),
+        format!("{}-wal", weprotect_core::store::DB_FILE_NAME),
+    ] {
+        if name.ends_with("-wal") {
+            ok(dir, &["draft", "save", "-"], &example(dir));
+        }
+        let fifo = dir.join(&name);
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut cmd = common::weprotect();
+        cmd.arg("--data-dir")
+            .arg(dir)
+            .args(["draft", "list"])
+            .env("WEPROTECT_DATA_KEY", KEY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() > std::time::Duration::from_secs(10) {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            status.and_then(|s| s.code()),
+            Some(2),
+            "{name}: hung or wrong exit"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("not a regular file"), "{name}: {stderr}");
+        std::fs::remove_file(&fifo).unwrap();
+    }
+}
+
+#[test]
+fn read_only_commands_at_a_mistyped_data_dir_say_there_is_no_store_and_make_none() {
+    let tmp = tempfile::tempdir().unwrap();
+    let typo = tmp.path().join("weprotect-dta");
+    for args in [
+        vec!["draft", "list"],
+        vec!["draft", "show", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["outbox"],
+    ] {
+        let out = run(&typo, Some(KEY), &args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("there is no store"),
+            "{args:?}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped (needs root, as CI runs).
+#[cfg(target_os = "linux")]
+struct Mount(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Mount {
+    fn new(at: &Path) -> Option<Mount> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(at)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(at.to_path_buf()))
+    }
+
+    fn remount(&self, mode: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,{mode}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn read_only_commands_work_on_a_read_only_and_on_a_full_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mount) = Mount::new(&tmp.path().join("mnt")) else {
+        // Not root (a developer's machine): CI runs as root and runs this.
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let dir = mount.0.join("data");
+    ok(&dir, &["configure", "--service", "-"], SERVICE);
+    let kept = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    let sent = ok(&dir, &["draft", "save", "-"], &example(&dir));
+    ok(&dir, &["submit", sent.trim()], "");
+    let check = |when: &str| {
+        let list: serde_json::Value =
+            serde_json::from_str(&ok(&dir, &["draft", "list", "--json"], "")).unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 1, "{when}");
+        assert!(ok(&dir, &["draft", "show", kept.trim()], "").contains("Testperson"));
+        let outbox: serde_json::Value =
+            serde_json::from_str(&ok(&dir, &["outbox", "--json"], "")).unwrap();
+        assert_eq!(outbox[0]["state"], "queued", "{when}");
+    };
+
+    mount.remount("ro");
+    check("read-only");
+    // Writing is refused clearly, and nothing is lost.
+    let out = run(&dir, Some(KEY), &["draft", "save", "-"], &example(&dir));
+    assert_eq!(out.status.code(), Some(2));
+
+    mount.remount("rw");
+    let mut filler = std::fs::File::create(mount.0.join("filler")).unwrap();
+    let block = vec![0x55u8; 64 * 1024];
+    while std::io::Write::write_all(&mut filler, &block).is_ok() {}
+    drop(filler);
+    check("full");
+    let out = run(&dir, Some(KEY), &["draft", "save", "-"], &example(&dir));
+    assert_ne!(out.status.code(), Some(0));
+    std::fs::remove_file(mount.0.join("filler")).unwrap();
+    check("after the disk was freed");
+}
+
+/// Flips one byte in the middle of a stored encrypted value, as damage on disk would.
+fn damage(dir: &Path, sql_select: &str, sql_update: &str, id: &str) {
+    let conn = rusqlite::Connection::open(dir.join(weprotect_core::store::DB_FILE_NAME)).unwrap();
+    let mut value: Vec<u8> = conn.query_row(sql_select, [id], |r| r.get(0)).unwrap();
+    let middle = value.len() / 2;
+    value[middle] ^= 0x01;
+    conn.execute(sql_update, rusqlite::params![id, value])
+        .unwrap();
+}
+
+#[test]
+fn one_damaged_value_hides_only_its_entry_and_a_damaged_key_check_is_not_a_wrong_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["configure", "--service", "-"], SERVICE);
+    let mut drafts = Vec::new();
+    for _ in 0..4 {
+        drafts.push(
+            ok(dir, &["draft", "save", "-"], &example(dir))
+                .trim()
+                .to_string(),
+        );
+    }
+    let mut queued = Vec::new();
+    for id in &drafts[2..] {
+        let out = ok(dir, &["submit", id, "--json"], "");
+        let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+        queued.push(out["referral_id"].as_str().unwrap().to_string());
+    }
+    damage(
+        dir,
+        "SELECT summary FROM drafts WHERE id = ?1",
+        "UPDATE drafts SET summary = ?2 WHERE id = ?1",
+        &drafts[0],
+    );
+    damage(
+        dir,
+        "SELECT summary FROM outbox WHERE referral_id = ?1",
+        "UPDATE outbox SET summary = ?2 WHERE referral_id = ?1",
+        &queued[0],
+    );
+
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(dir, &["draft", "list", "--json"], "")).unwrap();
+    assert_eq!(list.len(), 2);
+    for d in &list {
+        let damaged = d["id"] == drafts[0].as_str();
+        assert_eq!(d["damaged"], damaged, "{d}");
+        assert_eq!(d["title"] == "J.T. CAD-2026-000123", !damaged, "{d}");
+    }
+    assert!(ok(dir, &["draft", "list"], "").contains("damaged: this draft cannot be read"));
+    let outbox: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(dir, &["outbox", "--json"], "")).unwrap();
+    assert_eq!(outbox.len(), 2);
+    for e in &outbox {
+        let damaged = e["referral_id"] == queued[0].as_str();
+        assert_eq!(e["damaged"], damaged, "{e}");
+        assert_eq!(e["title"].is_null(), damaged, "{e}");
+    }
+    assert!(ok(dir, &["outbox"], "").contains(queued[0].as_str()));
+
+    // The key check value damaged: the right key still opens the store (its values prove it),
+    // a wrong key is still a wrong key.
+    damage(
+        dir,
+        "SELECT value FROM meta WHERE name = ?1",
+        "UPDATE meta SET value = ?2 WHERE name = ?1",
+        "key_check",
+    );
+    let other = "1122".repeat(16);
+    let out = run(dir, Some(&other), &["draft", "list"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&ok(dir, &["draft", "list", "--json"], ""))
+            .unwrap()
+            .len(),
+        2
+    );
+    // A command that writes repairs the check value; the wrong key is still refused after.
+    ok(dir, &["draft", "save", "-"], &example(dir));
+    let out = run(dir, Some(&other), &["outbox"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not the key"));
+    assert_eq!(
+        ok(dir, &["draft", "list", "--json"], "")
+            .matches("\"id\"")
+            .count(),
+        3
     );
 }

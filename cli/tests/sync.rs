@@ -113,3 +113,101 @@ fn a_submitted_referral_syncs_to_a_served_service_and_a_bad_token_exits_1() {
     let entries: serde_json::Value = serde_json::from_slice(&outbox.stdout).unwrap();
     assert_eq!(entries[0]["state"], "delivered");
 }
+
+#[test]
+fn two_sync_processes_on_one_store_each_report_only_what_they_delivered() {
+    const QUEUED: usize = 6;
+    let tmp = tempfile::tempdir().unwrap();
+    let service_dir = tmp.path().join("service");
+    let device = tmp.path().join("device");
+    // Slow answers, so that both passes are sending the same referrals at the same time.
+    let child = Command::new(env!("CARGO_BIN_EXE_weprotect"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--faults",
+            "delay_ms=400",
+            "--server-dir",
+        ])
+        .arg(&service_dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _server = Server(child);
+    let started = Instant::now();
+    while !service_dir.join("service.json").exists() {
+        assert!(started.elapsed() < Duration::from_secs(20));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let token = weprotect_server::issue_token(&service_dir, "PC 1")
+        .unwrap()
+        .token;
+    let service_json = std::fs::read_to_string(service_dir.join("service.json")).unwrap();
+    let service: weprotect_core::config::ServiceConfig =
+        serde_json::from_str(&service_json).unwrap();
+    {
+        let store = weprotect_core::Store::open(
+            device.clone(),
+            weprotect_core::crypto::DataKey::from_hex(KEY).unwrap(),
+            weprotect_core::StoreSettings::default(),
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        for _ in 0..QUEUED {
+            let id = store
+                .save_draft(
+                    None,
+                    weprotect_core::example::example_referral(),
+                    chrono::Utc::now(),
+                )
+                .unwrap();
+            store
+                .submit(id, service.clone(), chrono::Utc::now())
+                .unwrap();
+        }
+    }
+    let configured = weprotect(
+        &[
+            "--data-dir",
+            device.to_str().unwrap(),
+            "configure",
+            "--service",
+            service_dir.join("service.json").to_str().unwrap(),
+        ],
+        &[("WEPROTECT_DATA_KEY", KEY)],
+    );
+    assert!(configured.status.success());
+
+    let sync = || {
+        let mut command = common::weprotect();
+        command
+            .arg("--data-dir")
+            .arg(&device)
+            .args(["sync", "--json"])
+            .env("WEPROTECT_DATA_KEY", KEY)
+            .env("WEPROTECT_TOKEN", &token)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (sync(), sync());
+    let mut delivered = Vec::new();
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        delivered.push(report["delivered"].as_u64().unwrap());
+    }
+    println!("delivered per process: {delivered:?}");
+    assert_eq!(
+        delivered.iter().sum::<u64>(),
+        QUEUED as u64,
+        "{delivered:?}"
+    );
+    assert_eq!(
+        weprotect_server::referral_count(&service_dir).unwrap(),
+        QUEUED as u64
+    );
+}

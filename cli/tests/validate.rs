@@ -128,7 +128,7 @@ fn an_absurd_sync_deadline_is_accepted_by_the_command_line() {
         .arg("--data-dir")
         .arg(dir.path())
         .args(["sync", "--deadline", "18446744073709551615"])
-        .env("WEPROTECT_DATA_KEY", "ab".repeat(32))
+        .env("WEPROTECT_DATA_KEY", "abcd".repeat(16))
         .output()
         .unwrap();
     // No service is configured: a clear exit 2, not a panic.
@@ -198,4 +198,23 @@ fn a_broken_instrument_file_exits_2_naming_the_line_and_column() {
         stderr.contains("line 24, column 18") && stderr.contains("questions[1].section"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_field_given_twice_is_refused_with_its_path_and_neither_value_shown() {
+    let doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    // A reader keeping the first value would ring another number than one keeping the last.
+    let twice = doc.to_string().replacen(
+        "\"safe_contact\":{",
+        "\"safe_contact\":{\"phone\":\"CANARY 07700 900999\",",
+        1,
+    );
+    assert_ne!(twice, doc.to_string());
+    let out = weprotect(&["validate", "-", "--json"], &twice);
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0]["path"], "safe_contact.phone");
+    assert_eq!(problems[0]["code"], "document.duplicate_key");
+    assert!(!text(&out.stdout).contains("CANARY"));
 }

@@ -86,7 +86,9 @@ impl From<StoreError> for WeprotectError {
     fn from(e: StoreError) -> WeprotectError {
         match e {
             StoreError::WrongKey => WeprotectError::WrongKey,
-            StoreError::NotAWeprotectStore => WeprotectError::NotAWeprotectStore,
+            StoreError::NotAWeprotectStore | StoreError::NotARegularFile(_) => {
+                WeprotectError::NotAWeprotectStore
+            }
             StoreError::CorruptStore(_) => WeprotectError::CorruptStore,
             StoreError::TooNew { .. } => WeprotectError::TooNew,
             StoreError::NotFound(_) => WeprotectError::NotFound,

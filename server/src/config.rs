@@ -7,6 +7,7 @@ use std::sync::Arc;
 use weprotect_core::crypto::DataKey;
 
 use crate::faults::Faults;
+use crate::limits::Limits;
 use crate::log::LogTarget;
 
 /// Default limit on a request body: 256 KiB, far above a referral with many children.
@@ -31,6 +32,8 @@ pub struct ServerConfig {
     pub data_key: Option<Arc<DataKey>>,
     /// Bearer token for the admin endpoint. `None` (the default) disables the endpoint.
     pub admin_token: Option<String>,
+    /// Connection, body and rate limits (see [`Limits`]); on by default.
+    pub limits: Limits,
     /// Where to log one line per request (method, route template, status, duration, referral
     /// id). Off by default so tests and the demo stay quiet; `weprotect serve` uses `Stderr`.
     pub log: LogTarget,
@@ -38,7 +41,7 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// Defaults: loopback on a free port, no faults, 256 KiB bodies, key files in `data_dir`,
-    /// no admin endpoint, no request log.
+    /// no admin endpoint, the default [`Limits`], no request log.
     pub fn new(data_dir: impl Into<PathBuf>) -> ServerConfig {
         ServerConfig {
             data_dir: data_dir.into(),
@@ -48,6 +51,7 @@ impl ServerConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             data_key: None,
             admin_token: None,
+            limits: Limits::default(),
             log: LogTarget::Off,
         }
     }
@@ -63,6 +67,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("data_key", &self.data_key.as_ref().map(|_| "(passed in)"))
             .field("admin_token", &self.admin_token.as_ref().map(|_| "(set)"))
+            .field("limits", &self.limits)
             .field("log", &self.log)
             .finish()
     }

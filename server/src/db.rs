@@ -75,7 +75,17 @@ pub fn db_path(dir: &Path) -> PathBuf {
 }
 
 /// Opens (creating and migrating if needed) the database in `dir`.
+/// The database, its WAL and shared-memory files are readable by the owner only.
 pub fn open(dir: &Path) -> Result<Connection> {
+    crate::files::create_private_file(&db_path(dir))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut name = db_path(dir).into_os_string();
+        name.push(suffix);
+        let path = PathBuf::from(name);
+        if path.exists() {
+            crate::files::restrict(&path, 0o600)?;
+        }
+    }
     let mut conn = Connection::open(db_path(dir))?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

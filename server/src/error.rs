@@ -34,6 +34,15 @@ pub enum ServerError {
     /// The data key offered does not match the one this database was written with.
     #[error("the data key does not match the database in {0}")]
     WrongDataKey(PathBuf),
+    /// The database was used by a server before, but its service key file is missing: start
+    /// with the key restored (a new key would refuse every envelope sealed to the old one).
+    #[error(
+        "the service key {0} is missing, but this database was used before; restore the key file (a new key would refuse every referral sealed to the old one), or retire it into old_service_keys/ to rotate"
+    )]
+    MissingServiceKey(PathBuf),
+    /// A token label is not 1 to 64 printable characters.
+    #[error("a token label is 1 to 64 printable characters (letters, digits, spaces, punctuation)")]
+    BadLabel,
     /// A key file exists but cannot be understood.
     #[error("key file {0} is not in the expected format")]
     BadKeyFile(PathBuf),
@@ -156,6 +165,15 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             "request.invalid_path",
             "The path of the request cannot be read; check the referral id.",
+        )
+    }
+
+    /// 400 `referral_id.invalid`: a referral id in a path that is not a UUID in canonical form.
+    pub(crate) const fn invalid_referral_id() -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "referral_id.invalid",
+            "A referral id is a UUID in lower-case hyphenated form.",
         )
     }
 

@@ -72,9 +72,13 @@ pub(crate) fn load_or_create(
     conn: &Connection,
     data_key: Option<Arc<DataKey>>,
 ) -> Result<ServerKeys> {
-    let service = load_or_create_service_key(dir)?;
-    let old_service = load_old_service_keys(dir, service.key_id())?;
     let check = db::meta_get(conn, DATA_KEY_CHECK)?;
+    // A server has run on this database (the data key check is written at its first start):
+    // devices hold envelopes sealed to its service key, so a missing key is an error, never a
+    // new key made in silence that would refuse every one of them.
+    // Retiring the key into `old_service_keys/` first is a deliberate rotation.
+    let service = load_or_create_service_key(dir, check.is_some() && !has_retired_keys(dir))?;
+    let old_service = load_old_service_keys(dir, service.key_id())?;
     let data = match data_key {
         Some(key) => key,
         None => Arc::new(load_or_create_data_key(dir, check.is_some())?),
@@ -146,10 +150,22 @@ fn load_old_service_keys(dir: &Path, current_key_id: &str) -> Result<Vec<Service
     Ok(keys)
 }
 
-fn load_or_create_service_key(dir: &Path) -> Result<ServicePrivateKey> {
+/// Whether `old_service_keys/` holds at least one key file.
+fn has_retired_keys(dir: &Path) -> bool {
+    fs::read_dir(dir.join(OLD_SERVICE_KEYS_DIR)).is_ok_and(|entries| {
+        entries
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    })
+}
+
+fn load_or_create_service_key(dir: &Path, database_used: bool) -> Result<ServicePrivateKey> {
     let path = dir.join(SERVICE_KEY_FILE);
     if path.exists() {
         return read_service_key(&path);
+    }
+    if database_used {
+        return Err(ServerError::MissingServiceKey(path));
     }
     let key_id = format!(
         "wp-{}-{}",
@@ -191,7 +207,10 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String> {
     Ok(hex::encode(buf))
 }
 
+/// Reads a key file, first making it readable by the owner only if it was not (a key copied
+/// in by hand with the umask's 0644, say).
 fn read_secret(path: &Path) -> Result<Zeroizing<String>> {
+    files::restrict(path, 0o600)?;
     fs::read_to_string(path)
         .map(Zeroizing::new)
         .map_err(|e| ServerError::io(path.display().to_string(), e))

@@ -32,12 +32,14 @@
 #![deny(missing_docs)]
 
 mod auth;
+mod body;
 mod config;
 mod db;
 mod error;
 mod faults;
 mod files;
 mod keys;
+mod limits;
 mod log;
 mod records;
 mod routes;
@@ -50,8 +52,9 @@ pub use db::DB_FILE;
 pub use error::{ApiError, Result, ServerError, WireProblem};
 pub use faults::{Faults, FaultsParseError, MAX_FAULT_DELAY_MS, MAX_RETRY_AFTER_SECS};
 pub use keys::{DATA_KEY_FILE, OLD_SERVICE_KEYS_DIR, SERVICE_KEY_FILE};
+pub use limits::{Limits, Rate};
 pub use log::{LogLines, LogTarget};
 pub use records::{Receipt, read_referral, receipts, referral_count};
 pub use serve::{RunningServer, run, start};
 pub use status::{ReferralStatus, StatusEntry, UnknownStatus, add_status, status_history};
-pub use tokens::{IssuedToken, TokenInfo, issue_token, list_tokens, revoke_token};
+pub use tokens::{IssuedToken, MAX_LABEL_CHARS, TokenInfo, issue_token, list_tokens, revoke_token};

@@ -3,8 +3,10 @@
 //! This is where "exactly once" is decided. A referral id is recorded once, in a single
 //! `BEGIN IMMEDIATE` transaction that also stores the sender and the first status, and the
 //! transaction commits before the HTTP handler answers. Any later request with the same id
-//! is a *replay* when its body hashes to the same SHA-256 (it gets the original receipt back,
-//! however long afterwards) and a *conflict* otherwise. Two racing first submissions are
+//! is a *replay* when its body hashes to the same SHA-256 and it comes from the same sender
+//! (a token with the sending token's label: it gets the original receipt back, however long
+//! afterwards), *another sender's* when the bytes are the same but the label is not (no
+//! receipt, no read access), and a *conflict* otherwise. Two racing first submissions are
 //! serialised by SQLite's write lock: the second one finds the first one's row.
 
 use std::path::Path;
@@ -40,6 +42,8 @@ pub(crate) enum Recorded {
     Replay(Receipt),
     /// The same id with different bytes.
     Conflict,
+    /// The same bytes from a token of another label: another sender gets no receipt.
+    OtherSender,
 }
 
 /// A submission that passed every check, ready to be stored.
@@ -145,6 +149,11 @@ fn existing(
     };
     if stored_sha != body_sha256 {
         return Ok(Some(Recorded::Conflict));
+    }
+    // Only the sender (a token of the sending label) gets the receipt back. Someone else who
+    // holds a copy of the envelope learns nothing from a replay and gains no read access.
+    if !may_read_status(conn, referral_id, token_id)? {
+        return Ok(Some(Recorded::OtherSender));
     }
     conn.execute(
         "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",

@@ -31,13 +31,16 @@ use weprotect_core::config::ServiceConfig;
 use crate::config::ServerConfig;
 use crate::error::{Result, ServerError};
 use crate::faults::{FaultState, Faults};
-use crate::routes::{self, App, AppState};
+use crate::limits::Limiters;
+use crate::routes::{self, App, AppState, ClientAddr};
 use crate::{db, files, keys, records};
 
 /// How long shutdown waits for in-flight requests.
 const GRACE: Duration = Duration::from_secs(5);
 /// How long a client may take to send its request headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// hyper's read buffer per connection, which bounds the request head.
+const MAX_HEADER_BUFFER: usize = 16 * 1024;
 
 /// Lets a handler close its own connection without answering.
 #[derive(Clone)]
@@ -77,11 +80,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         max_body_bytes,
         data_key,
         admin_token,
+        limits,
         log,
     } = config;
+    let max_connections = limits.max_connections;
     let dir = data_dir.clone();
     let (conn, keys) = tokio::task::spawn_blocking(move || -> Result<_> {
-        files::create_dir(&dir)?;
+        files::create_private_dir(&dir)?;
         let conn = db::open(&dir)?;
         let keys = keys::load_or_create(&dir, &conn, data_key)?;
         Ok((conn, keys))
@@ -114,16 +119,25 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         faults: FaultState::new(faults),
         admin_token_sha256: admin_token.map(|t| Sha256::digest(t.as_bytes()).to_vec()),
         log: log.clone(),
+        limiters: Limiters::new(limits),
+        max_body_bytes,
     });
     log.request(format!(
         "listening on {} (data in {})",
         service_config.endpoint,
         data_dir.display()
     ));
-    let router = routes::router(app.clone(), max_body_bytes);
+    let router = routes::router(app.clone());
     let (commands, command_rx) = mpsc::channel(4);
     let (stop, stop_rx) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, addr, router, command_rx, stop_rx));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        addr,
+        router,
+        max_connections,
+        command_rx,
+        stop_rx,
+    ));
     Ok(RunningServer {
         addr,
         service_config,
@@ -138,6 +152,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
 /// Runs a server until Ctrl-C (SIGINT), then shuts it down gracefully: `weprotect serve`.
 /// Prints where it listens and where `service.json` is to stderr.
 pub async fn run(config: ServerConfig) -> Result<()> {
+    raise_fd_limit(config.limits.max_connections);
     let server = start(config).await?;
     eprintln!(
         "weprotect-server: serving {} (service description: {}); Ctrl-C stops",
@@ -147,6 +162,31 @@ pub async fn run(config: ServerConfig) -> Result<()> {
     let stopped = tokio::signal::ctrl_c().await;
     server.shutdown().await;
     stopped.map_err(|e| ServerError::io("waiting for Ctrl-C", e))
+}
+
+/// Raises the soft limit on open files towards what `max_connections` needs (two per connection
+/// at most, plus the database and a margin), within the hard limit. Many systems start a
+/// process with 1024, which would make `accept` fail long before the connection cap.
+fn raise_fd_limit(max_connections: usize) {
+    #[cfg(unix)]
+    {
+        let wanted = u64::try_from(max_connections)
+            .unwrap_or(u64::MAX)
+            .saturating_add(256);
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the local struct.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+                limit.rlim_cur = wanted.min(limit.rlim_max);
+                let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = max_connections;
 }
 
 impl RunningServer {
@@ -246,11 +286,13 @@ async fn accept_loop(
     listener: TcpListener,
     addr: SocketAddr,
     router: axum::Router,
+    max_connections: usize,
     mut commands: mpsc::Receiver<Command>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut listener = Some(listener);
     let mut connections = JoinSet::new();
+    let mut refusals = JoinSet::new();
     loop {
         tokio::select! {
             _ = stop.changed() => break,
@@ -270,9 +312,14 @@ async fn accept_loop(
                 }
             },
             accepted = accept(&listener) => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, router.clone(), stop.clone()));
+                    if connections.len() < max_connections {
+                        connections.spawn(serve_connection(stream, peer, router.clone(), stop.clone()));
+                    } else if refusals.len() < MAX_REFUSALS {
+                        refusals.spawn(refuse_connection(stream));
+                    }
+                    // Beyond both caps the socket is dropped (closed) at once.
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off instead of spinning.
@@ -281,9 +328,11 @@ async fn accept_loop(
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(_) = refusals.join_next(), if !refusals.is_empty() => {}
         }
     }
     drop(listener);
+    refusals.abort_all();
     let drained = tokio::time::timeout(GRACE, async {
         while connections.join_next().await.is_some() {}
     })
@@ -294,8 +343,36 @@ async fn accept_loop(
     }
 }
 
+/// The answer to a connection beyond the cap, written without reading the request.
+const BUSY_RESPONSE: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\n\
+content-type: application/json\r\n\
+retry-after: 1\r\n\
+connection: close\r\n\
+content-length: 83\r\n\
+\r\n\
+{\"code\":\"server.busy\",\"message\":\"The service is busy; retry after the time given.\"}";
+
+/// Connections being refused at once; beyond this they are closed without an answer.
+const MAX_REFUSALS: usize = 256;
+
+/// Answers `503 server.busy` and closes, without reading the request. The client's request
+/// bytes are read and dropped for a moment first, so that closing does not reset the
+/// connection before the client has read the answer.
+async fn refuse_connection(mut stream: TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        stream.write_all(BUSY_RESPONSE).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        while stream.read(&mut sink).await? > 0 {}
+        std::io::Result::Ok(())
+    })
+    .await;
+}
+
 async fn serve_connection(
     stream: TcpStream,
+    peer: SocketAddr,
     router: axum::Router,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -303,11 +380,14 @@ async fn serve_connection(
     let handle = ConnectionKill(kill.clone());
     let service = router.map_request(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(handle.clone());
+        request.extensions_mut().insert(ClientAddr(peer));
         request
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
+        // Bounds what one connection's headers may cost (larger headers get 431).
+        .max_buf_size(MAX_HEADER_BUFFER)
         .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     tokio::pin!(connection);
     let mut stopping = *stop.borrow();

@@ -59,7 +59,7 @@ pub struct TokenInfo {
 
 /// Issues a new device token for the server whose data directory is `dir`.
 pub fn issue_token(dir: &Path, label: &str) -> Result<IssuedToken> {
-    files::create_dir(dir)?;
+    files::create_private_dir(dir)?;
     issue(&db::open(dir)?, label)
 }
 
@@ -95,6 +95,9 @@ pub(crate) fn issue(conn: &Connection, label: &str) -> Result<IssuedToken> {
     if label.is_empty() {
         return Err(ServerError::BlankLabel);
     }
+    if !is_label(label) {
+        return Err(ServerError::BadLabel);
+    }
     let issued = IssuedToken {
         id: format!("{ID_PREFIX}{}", random_hex(6)?),
         token: format!("{TOKEN_PREFIX}{}", random_hex(32)?),
@@ -109,6 +112,20 @@ pub(crate) fn issue(conn: &Connection, label: &str) -> Result<IssuedToken> {
         ],
     )?;
     Ok(issued)
+}
+
+/// Longest token label, in characters.
+pub const MAX_LABEL_CHARS: usize = 64;
+
+/// A label is 1 to 64 printable characters: no control characters (a label is printed in
+/// `token-list` and may reach a log), no line or paragraph separators, no bidi overrides.
+fn is_label(label: &str) -> bool {
+    let count = label.chars().count();
+    (1..=MAX_LABEL_CHARS).contains(&count)
+        && label.chars().all(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        })
 }
 
 /// The id of a valid (issued, not revoked) token, or `None`.

@@ -275,6 +275,29 @@ async fn an_invalid_referral_is_unprocessable_with_paths_and_codes_but_no_person
 }
 
 #[tokio::test]
+async fn a_referral_with_a_key_given_twice_is_refused_with_its_path_and_not_stored() {
+    let h = harness(|_| {}).await;
+    let doc: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    // `consent.given` twice: a reader keeping the first value would act on a consent the
+    // device's checks never saw.
+    let twice = doc
+        .to_string()
+        .replacen("\"consent\":{", "\"consent\":{\"given\":false,", 1);
+    assert_ne!(twice, doc.to_string());
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_json(&h.server.service_config(), &id, &twice))
+        .await;
+    let body = error_code(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["code"], "referral.invalid");
+    assert_eq!(
+        body["problems"],
+        json!([{"path": "consent.given", "code": "document.duplicate_key"}])
+    );
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
+
+#[tokio::test]
 async fn a_device_clock_a_little_fast_is_tolerated_but_a_gross_future_time_is_not() {
     let h = harness(|_| {}).await;
     let service = h.server.service_config();
@@ -383,7 +406,8 @@ async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_
     let body = sealed_example(&h.server.service_config(), &id);
     let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
     revoke_token(h.dir.path(), &h.token).unwrap();
-    let fresh = issue_token(h.dir.path(), "same device, new sign-in").unwrap();
+    // Same device, new sign-in: a new token with the same label.
+    let fresh = issue_token(h.dir.path(), "test device").unwrap();
     let again = submit(
         &h.client,
         &h.server.url(),
@@ -395,6 +419,74 @@ async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(again.json::<Receipt>().await.unwrap(), first);
     assert_eq!(h.status(&id, &fresh.token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_replay_by_another_sender_gets_no_receipt_and_no_status() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let body = sealed_example(&h.server.service_config(), &id);
+    let first: Receipt = h.submit(&id, body.clone()).await.json().await.unwrap();
+    let stranger = issue_token(h.dir.path(), "another device").unwrap();
+    for _ in 0..2 {
+        let replay = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&stranger.token),
+            Some(&id),
+            body.clone(),
+        )
+        .await;
+        assert!(replay.headers().get("location").is_none());
+        let text = response_text(replay, StatusCode::CONFLICT).await;
+        assert!(text.contains("referral.other_sender"), "{text}");
+        assert!(!text.contains(&first.service_reference), "{text}");
+        assert_eq!(
+            h.status(&id, &stranger.token).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    // The sender keeps getting its receipt.
+    let again = h.submit(&id, body).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Receipt>().await.unwrap(), first);
+}
+
+#[tokio::test]
+async fn a_referral_id_that_is_not_a_canonical_uuid_is_refused_and_never_echoed() {
+    let lines = weprotect_server::LogLines::new();
+    let log = lines.clone();
+    let h = harness(|c| c.log = weprotect_server::LogTarget::Memory(log)).await;
+    let service = h.server.service_config();
+    let good = new_id();
+    for bad in [
+        "CANARY-not-a-uuid".to_string(),
+        good.to_uppercase(),
+        good.replace('-', ""),
+        format!("{{{good}}}"),
+        format!("{good}/../x"),
+    ] {
+        let response = h.submit(&bad, sealed_example(&service, &good)).await;
+        assert!(response.headers().get("location").is_none());
+        let text = response_text(response, StatusCode::BAD_REQUEST).await;
+        assert!(text.contains("idempotency_key.invalid"), "{text}");
+        assert!(!text.contains("CANARY"), "{text}");
+    }
+    let response = h
+        .client
+        .get(format!(
+            "{}/v1/referrals/CANARY-not-a-uuid/status",
+            h.server.url()
+        ))
+        .bearer_auth(&h.token)
+        .send()
+        .await
+        .unwrap();
+    let text = response_text(response, StatusCode::BAD_REQUEST).await;
+    assert!(text.contains("referral_id.invalid"), "{text}");
+    assert_eq!(weprotect_server::referral_count(h.dir.path()).unwrap(), 0);
+    assert!(!lines.lines().is_empty());
+    assert!(lines.lines().iter().all(|l| !l.contains("CANARY")));
 }
 
 #[tokio::test]
@@ -433,7 +525,108 @@ fn a_token_needs_a_label_naming_its_device() {
             Err(weprotect_server::ServerError::BlankLabel)
         ));
     }
+    let long = "d".repeat(weprotect_server::MAX_LABEL_CHARS + 1);
+    for bad in [
+        "device\n17",
+        "device\u{7}",
+        "evil\u{202e}71 ecived",
+        long.as_str(),
+    ] {
+        assert!(
+            matches!(
+                issue_token(dir.path(), bad),
+                Err(weprotect_server::ServerError::BadLabel)
+            ),
+            "{bad:?}"
+        );
+    }
     assert_eq!(weprotect_server::list_tokens(dir.path()).unwrap().len(), 0);
+    let fine = "force-x device 17 (Sgt's phone) é";
+    issue_token(dir.path(), fine).unwrap();
+    issue_token(dir.path(), &"d".repeat(weprotect_server::MAX_LABEL_CHARS)).unwrap();
+    assert_eq!(
+        weprotect_server::list_tokens(dir.path()).unwrap()[0].label,
+        fine
+    );
+}
+
+#[tokio::test]
+async fn a_used_database_whose_service_key_is_missing_refuses_to_start() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let sealed = sealed_example(&h.server.service_config(), &id);
+    assert_eq!(h.submit(&id, sealed).await.status(), StatusCode::CREATED);
+    let Harness { dir, server, .. } = h;
+    server.shutdown().await;
+    let key = dir.path().join(weprotect_server::SERVICE_KEY_FILE);
+    let saved = std::fs::read(&key).unwrap();
+    std::fs::remove_file(&key).unwrap();
+
+    let refused = start(ServerConfig::new(dir.path())).await;
+    let Err(error) = refused else {
+        panic!("started without its service key")
+    };
+    assert!(matches!(
+        error,
+        weprotect_server::ServerError::MissingServiceKey(_)
+    ));
+    assert!(error.to_string().contains("restore"), "{error}");
+    assert!(!key.exists(), "no new key made in silence");
+
+    // With the key restored (as it was copied out, 0644), it starts and tightens the file.
+    std::fs::write(&key, saved).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    assert_eq!(referral_count(dir.path()).unwrap(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.shutdown().await;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_0700_and_the_database_and_its_wal_are_0600() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("intake");
+    // An operator made the directory with the usual umask.
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = start(ServerConfig::new(&dir)).await.unwrap();
+    let token = issue_token(&dir, "test device").unwrap().token;
+    let id = new_id();
+    let response = submit(
+        &client(),
+        &server.url(),
+        Some(&token),
+        Some(&id),
+        sealed_example(&server.service_config(), &id),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name == "service.json" {
+            continue; // public: the endpoint and the public key
+        }
+        assert_eq!(mode(&path), 0o600, "{name}");
+        checked += 1;
+    }
+    assert!(dir.join("intake.sqlite3-wal").exists());
+    assert!(checked >= 5, "{checked}");
+    server.shutdown().await;
 }
 
 #[tokio::test]

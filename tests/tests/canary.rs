@@ -309,7 +309,7 @@ fn no_canary_or_key_is_in_any_file_at_any_lifecycle_step_or_after_a_kill() {
     let other = store.save_draft(None, referral.clone(), now).unwrap();
     store.submit(other, service.clone(), now).unwrap();
     store.save_draft(None, referral.clone(), now).unwrap();
-    let new_key_hex = "5a".repeat(32);
+    let new_key_hex = "5a6b".repeat(16);
     store
         .rekey(DataKey::from_hex(&new_key_hex).unwrap())
         .unwrap();

@@ -31,7 +31,11 @@ pub fn data_key() -> Result<DataKey, Outcome> {
     // The variable itself stays in the process environment, so wiping this copy would add
     // nothing; the parsed key is wiped when dropped.
     DataKey::from_hex(hex.trim())
-        .map_err(|_| Outcome::Unusable(format!("{KEY_ENV} must be exactly 64 hex characters")))
+        .map_err(|_| {
+            Outcome::Unusable(format!(
+                "{KEY_ENV} must be exactly 64 hex characters of a random key (a key of one repeated byte, such as all zeros, is refused)"
+            ))
+        })
 }
 
 /// Opens the store in `dir` with the key from the environment.
@@ -39,6 +43,29 @@ pub fn open(dir: &Path) -> Result<Arc<Store>, Outcome> {
     let key = data_key()?;
     Store::open(dir.to_path_buf(), key, StoreSettings::default(), Utc::now())
         .map_err(|e| store_failure(e, false))
+}
+
+/// Whether `dir` holds a store (its database file).
+pub fn store_exists(dir: &Path) -> bool {
+    dir.join(weprotect_core::store::DB_FILE_NAME).exists()
+}
+
+/// The answer when `dir` holds no store: say so, never make one.
+pub fn no_store(dir: &Path) -> Outcome {
+    Outcome::Unusable(format!(
+        "there is no store in {} (check --data-dir); nothing was created",
+        dir.display()
+    ))
+}
+
+/// Opens the store in `dir` for the read-only commands (`draft list`, `draft show`,
+/// `outbox`): never creates one, never writes, so they work on a read-only or full disk.
+pub fn open_read_only(dir: &Path) -> Result<Arc<Store>, Outcome> {
+    let key = data_key()?;
+    Store::open_read_only(dir.to_path_buf(), key, StoreSettings::default()).map_err(|e| match e {
+        StoreError::NotFound("store") => no_store(dir),
+        other => store_failure(other, false),
+    })
 }
 
 /// Reads the service description installed by `weprotect configure`.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
 
-use super::device::{open, store_failure};
+use super::device::{open, open_read_only, store_failure};
 use super::read_input;
 use crate::Outcome;
 
@@ -29,7 +29,7 @@ pub fn save(dir: &Path, file: &str, id: Option<String>) -> Outcome {
 
 /// `draft list [--json]`: every draft, most recently saved first.
 pub fn list(dir: &Path, json: bool) -> Outcome {
-    let store = match open(dir) {
+    let store = match open_read_only(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };
@@ -46,7 +46,9 @@ pub fn list(dir: &Path, json: bool) -> Outcome {
         println!("no drafts");
     } else {
         for d in drafts {
-            let status = if d.missing_fields == 0 && d.problems == 0 {
+            let status = if d.damaged {
+                "damaged: this draft cannot be read".to_string()
+            } else if d.missing_fields == 0 && d.problems == 0 {
                 "ready".to_string()
             } else {
                 format!("{} missing, {} problem(s)", d.missing_fields, d.problems)
@@ -65,7 +67,7 @@ pub fn list(dir: &Path, json: bool) -> Outcome {
 
 /// `draft show ID`: prints the draft's referral JSON.
 pub fn show(dir: &Path, id: String) -> Outcome {
-    let store = match open(dir) {
+    let store = match open_read_only(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };

@@ -6,6 +6,7 @@ pub mod device;
 pub mod draft;
 pub mod example;
 pub mod outbox;
+pub mod rekey;
 pub mod schema;
 pub mod serve;
 pub mod submit;

@@ -5,12 +5,12 @@ use std::path::Path;
 use chrono::SecondsFormat;
 use weprotect_core::store::OutboxState;
 
-use super::device::{open, store_failure};
+use super::device::{open_read_only, store_failure};
 use crate::Outcome;
 
 /// Lists the outbox, newest first.
 pub fn run(dir: &Path, json: bool) -> Outcome {
-    let store = match open(dir) {
+    let store = match open_read_only(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };
@@ -56,7 +56,11 @@ pub fn run(dir: &Path, json: bool) -> Outcome {
             e.referral_id,
             e.queued_at.to_rfc3339_opts(SecondsFormat::Secs, true),
             detail,
-            e.title.as_deref().unwrap_or("")
+            if e.damaged {
+                "(damaged: this entry cannot be read)"
+            } else {
+                e.title.as_deref().unwrap_or("")
+            }
         );
     }
     Outcome::Ok

@@ -1,4 +1,5 @@
 //! Running the real `weprotect` binary from the CLI tests.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

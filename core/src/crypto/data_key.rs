@@ -98,17 +98,29 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
+/// A key of one repeated byte (all zeros from an unset keystore slot, `ff..ff` from erased
+/// flash, `aaaa...` typed by hand) is not a key: refused as [`CryptoError::InvalidKey`].
+fn refuse_uniform(key: DataKey) -> Result<DataKey, CryptoError> {
+    if key.bytes.iter().all(|b| *b == key.bytes[0]) {
+        Err(CryptoError::InvalidKey)
+    } else {
+        Ok(key)
+    }
+}
+
 impl DataKey {
     /// Takes ownership of exactly 32 key bytes. The vector is wiped before returning,
     /// whether or not its length is valid.
     ///
     /// # Errors
     ///
-    /// [`CryptoError::InvalidKey`] if `bytes` is not exactly 32 bytes long.
+    /// [`CryptoError::InvalidKey`] if `bytes` is not exactly 32 bytes long, or is one byte
+    /// repeated.
     pub fn from_bytes(mut bytes: Vec<u8>) -> Result<DataKey, CryptoError> {
         let result = <[u8; KEY_LEN]>::try_from(bytes.as_slice())
             .map(|b| DataKey { bytes: b })
-            .map_err(|_| CryptoError::InvalidKey);
+            .map_err(|_| CryptoError::InvalidKey)
+            .and_then(refuse_uniform);
         bytes.zeroize();
         result
     }
@@ -117,13 +129,14 @@ impl DataKey {
     ///
     /// # Errors
     ///
-    /// [`CryptoError::InvalidKey`] if `hex` is not exactly 64 hex digits.
+    /// [`CryptoError::InvalidKey`] if `hex` is not exactly 64 hex digits, or is one byte
+    /// repeated.
     pub fn from_hex(hex: &str) -> Result<DataKey, CryptoError> {
         let mut key = DataKey {
             bytes: [0; KEY_LEN],
         };
         hex::decode_to_slice(hex, &mut key.bytes).map_err(|_| CryptoError::InvalidKey)?;
-        Ok(key)
+        refuse_uniform(key)
     }
 
     /// Generates a new random key from the operating system's CSPRNG.
@@ -402,7 +415,7 @@ mod tests {
 
     #[test]
     fn from_bytes_requires_exactly_32_bytes() {
-        assert!(DataKey::from_bytes(vec![7; 32]).is_ok());
+        assert!(DataKey::from_bytes((0..32).collect()).is_ok());
         for len in [0, 1, 31, 33, 64] {
             assert_eq!(
                 DataKey::from_bytes(vec![7; len]).unwrap_err(),
@@ -428,19 +441,36 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_one_repeated_byte_is_refused() {
+        for byte in [0x00u8, 0xff, 0xaa, 0x07] {
+            assert_eq!(
+                DataKey::from_bytes(vec![byte; 32]).unwrap_err(),
+                CryptoError::InvalidKey
+            );
+            assert_eq!(
+                DataKey::from_hex(&hex::encode([byte; 32])).unwrap_err(),
+                CryptoError::InvalidKey
+            );
+        }
+        let mut almost = vec![0u8; 32];
+        almost[31] = 1;
+        assert!(DataKey::from_bytes(almost).is_ok());
+    }
+
+    #[test]
     fn keys_from_bytes_and_hex_agree() {
-        let a = DataKey::from_bytes(vec![0xab; 32]).unwrap();
-        let b = DataKey::from_hex(&"ab".repeat(32)).unwrap();
+        let a = DataKey::from_bytes([0xab, 0xcd].repeat(16)).unwrap();
+        let b = DataKey::from_hex(&"abcd".repeat(16)).unwrap();
         assert_eq!(b.open(b"x", &a.seal(b"x", b"data")).unwrap(), b"data");
     }
 
     #[test]
     fn debug_and_errors_do_not_reveal_key_bytes() {
-        let key = DataKey::from_bytes(vec![0x5a; 32]).unwrap();
+        let key = DataKey::from_bytes([0x5a, 0x5b].repeat(16)).unwrap();
         let debug = format!("{key:?}");
         assert_eq!(debug, "DataKey(..)");
         let err = key.open(b"", b"\x01garbage").unwrap_err();
-        assert!(!format!("{err} {err:?}").contains("5a5a"));
+        assert!(!format!("{err} {err:?}").contains("5a5b"));
     }
 
     #[test]

@@ -70,6 +70,17 @@ pub const HPKE_INFO: &[u8] = b"weprotect referral v1";
 /// Longest allowed key id or referral id, in bytes.
 pub const MAX_ID_LEN: usize = 128;
 
+/// Whether `id` is a referral id: a UUID in its canonical form, lower-case hex with hyphens
+/// (`7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f`), as the outbox makes them.
+///
+/// The envelope format itself carries any id of 1..=128 printable characters (its golden bytes
+/// are pinned); the outbox, the sync engine and the intake server accept only this form. One
+/// spelling only, because the id is the idempotency key: `7D9F...` and `7d9f...` must not be two
+/// referrals, and such an id is safe in a header, a log line and a URL path without escaping.
+pub fn is_referral_id(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+}
+
 /// Length of an X25519 public key, private key and HPKE encapsulated key.
 pub const KEY_LEN: usize = 32;
 
@@ -806,6 +817,22 @@ mod tests {
             );
         }
         assert!(seal(&pk, &"r".repeat(MAX_ID_LEN), 1, b"x").is_ok());
+    }
+
+    #[test]
+    fn only_a_canonical_uuid_is_a_referral_id() {
+        assert!(is_referral_id(REFERRAL_ID));
+        for not_uuid in [
+            "r",
+            "ref-1",
+            "7D9F2C1E-5B4A-4F0E-9C3D-2A1B0C9D8E7F",
+            "7d9f2c1e5b4a4f0e9c3d2a1b0c9d8e7f",
+            "{7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f}",
+            "urn:uuid:7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f",
+            " 7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f",
+        ] {
+            assert!(!is_referral_id(not_uuid), "{not_uuid}");
+        }
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct DraftSummary {
     pub missing_fields: u32,
     /// Problems in what was filled in when it was saved.
     pub problems: u32,
+    /// Its encrypted summary cannot be read (damaged on disk): listed by its id only (empty
+    /// title, zero counts); the other drafts are unaffected.
+    pub damaged: bool,
 }
 
 impl std::fmt::Debug for DraftSummary {
@@ -47,7 +50,7 @@ impl std::fmt::Debug for DraftSummary {
 }
 
 /// The encrypted summary's plaintext.
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Summary {
     pub title: String,
     pub missing: u32,
@@ -199,14 +202,14 @@ impl Store {
             for row in rows {
                 let (id, version, created, updated, sealed) = row?;
                 let version = cipher::version_from_sql(version)?;
-                let plain = Zeroizing::new(cipher::open(
-                    &inner.key,
-                    DRAFT_SUMMARY,
-                    &id,
-                    version,
-                    &sealed,
-                )?);
-                let summary = Summary::from_bytes(&plain)?;
+                let opened = cipher::open(&inner.key, DRAFT_SUMMARY, &id, version, &sealed)
+                    .map(Zeroizing::new)
+                    .and_then(|plain| Summary::from_bytes(&plain));
+                let (summary, damaged) = match opened {
+                    Ok(summary) => (summary, false),
+                    // Damage to one value hides only its own draft.
+                    Err(_) => (Summary::default(), true),
+                };
                 out.push(DraftSummary {
                     id,
                     created_at: cipher::from_millis(created)?,
@@ -214,6 +217,7 @@ impl Store {
                     title: summary.title,
                     missing_fields: summary.missing,
                     problems: summary.problems,
+                    damaged,
                 });
             }
             Ok(out)

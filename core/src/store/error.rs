@@ -22,6 +22,12 @@ pub enum StoreError {
     /// Nothing was changed or deleted.
     #[error("the file is not a WEPROTECT store")]
     NotAWeprotectStore,
+    /// A file of the store (the database, its WAL or shared-memory file) is not a regular file:
+    /// a pipe or a device would make opening it hang or read garbage. Nothing was changed.
+    #[error(
+        "the {0} in the data directory is not a regular file (a pipe, a device or a directory)"
+    )]
+    NotARegularFile(&'static str),
     /// The store, or one value in it, cannot be read. Nothing was deleted.
     #[error("the store is corrupt ({0})")]
     CorruptStore(&'static str),

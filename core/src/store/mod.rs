@@ -44,6 +44,7 @@ mod cipher;
 pub(crate) use cipher::is_code;
 mod drafts;
 mod error;
+mod files;
 mod outbox;
 mod rekey;
 mod schema;
@@ -142,6 +143,8 @@ impl Store {
     ) -> Result<Arc<Store>> {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(DB_FILE_NAME);
+        files::check_regular(&path)?;
+        files::make_private(&dir, &path)?;
         let conn = schema::open_connection(&path, &key)?;
         let store = Store {
             path,
@@ -150,6 +153,29 @@ impl Store {
         };
         store.purge_expired(now)?;
         Ok(Arc::new(store))
+    }
+
+    /// Opens the existing store in `dir` for reading only: listing drafts, showing one, listing
+    /// the outbox. Nothing is created (a mistyped directory gives [`StoreError::NotFound`]
+    /// `("store")`), migrated, purged or written, so it works on a read-only or full disk.
+    /// Writing through the returned store fails.
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::open`], plus `NotFound("store")` when there is no store in `dir`.
+    pub fn open_read_only(
+        dir: PathBuf,
+        key: DataKey,
+        settings: StoreSettings,
+    ) -> Result<Arc<Store>> {
+        let path = dir.join(DB_FILE_NAME);
+        files::check_regular(&path)?;
+        let conn = schema::open_read_only_connection(&path, &key)?;
+        Ok(Arc::new(Store {
+            path,
+            settings,
+            inner: Mutex::new(Some(Inner { conn, key })),
+        }))
     }
 
     /// The settings this store was opened with.

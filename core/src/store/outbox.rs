@@ -98,6 +98,9 @@ pub struct OutboxEntry {
     pub rejection_code: Option<String>,
     /// Status updates after delivery, oldest first.
     pub statuses: Vec<StatusUpdate>,
+    /// Its encrypted summary cannot be read (damaged on disk): it is listed by its id and
+    /// state only, and the rest of the outbox is unaffected.
+    pub damaged: bool,
 }
 
 impl std::fmt::Debug for OutboxEntry {
@@ -325,6 +328,18 @@ impl Store {
         receipt: Receipt,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.record_delivery(referral_id, receipt, now).map(|_| ())
+    }
+
+    /// [`Store::mark_delivered`], telling whether this call recorded the delivery (`true`) or
+    /// found it already recorded (`false`: another process syncing the same store got there
+    /// first), so each sync reports only what it delivered.
+    pub(crate) fn record_delivery(
+        &self,
+        referral_id: String,
+        receipt: Receipt,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         check_code(&receipt.service_reference)?;
         self.with(|inner| {
             let tx = inner
@@ -350,7 +365,7 @@ impl Store {
                 )?;
             }
             tx.commit()?;
-            Ok(())
+            Ok(state == OutboxState::Queued)
         })
     }
 
@@ -479,18 +494,19 @@ fn entry_from_row(inner: &Inner, row: &Row<'_>) -> Result<OutboxEntry> {
     let referral_id: String = row.get(0)?;
     let state = OutboxState::from_sql(&row.get::<_, String>(1)?)?;
     let version = cipher::version_from_sql(row.get(2)?)?;
-    let title = match row.get::<_, Option<Vec<u8>>>(3)? {
+    // A value that does not open hides only its own entry (the key was proven right when the
+    // store was opened, so this is damage, not a wrong key).
+    let (title, damaged) = match row.get::<_, Option<Vec<u8>>>(3)? {
         Some(sealed) => {
-            let plain = Zeroizing::new(cipher::open(
-                &inner.key,
-                OUTBOX_SUMMARY,
-                &referral_id,
-                version,
-                &sealed,
-            )?);
-            Some(Summary::from_bytes(&plain)?.title)
+            match cipher::open(&inner.key, OUTBOX_SUMMARY, &referral_id, version, &sealed)
+                .map(Zeroizing::new)
+                .and_then(|plain| Summary::from_bytes(&plain))
+            {
+                Ok(summary) => (Some(summary.title), false),
+                Err(_) => (None, true),
+            }
         }
-        None => None,
+        None => (None, false),
     };
     let receipt = match (
         row.get::<_, Option<String>>(8)?,
@@ -506,6 +522,7 @@ fn entry_from_row(inner: &Inner, row: &Row<'_>) -> Result<OutboxEntry> {
         referral_id,
         state,
         title,
+        damaged,
         queued_at: cipher::from_millis(row.get(4)?)?,
         attempts: row.get(5)?,
         next_attempt_at: row

@@ -90,7 +90,7 @@ mod tests {
             .save_draft(None, crate::example::example_referral(), t0())
             .unwrap();
         let queued = store.submit(to_send, service, t0()).unwrap();
-        let new_hex = "ff".repeat(32);
+        let new_hex = "ff00".repeat(16);
         store.rekey(DataKey::from_hex(&new_hex).unwrap()).unwrap();
         // Still usable in this session.
         assert!(store.load_draft(draft.clone()).is_ok());

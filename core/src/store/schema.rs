@@ -132,7 +132,10 @@ pub(crate) fn open_connection(path: &Path, key: &DataKey) -> Result<Connection> 
                 supported: LATEST_VERSION,
             });
         }
-        verify_key(&conn, key)?;
+        if verify_key(&conn, key)? {
+            // The key opens the stored values; only its check value was damaged: rewrite it.
+            replace_key_check(&conn, key)?;
+        }
     }
     // From here on the file is ours and the key is right: writes are allowed.
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -149,6 +152,59 @@ pub(crate) fn open_connection(path: &Path, key: &DataKey) -> Result<Connection> 
     migrations().to_latest(&mut conn)?;
     ensure_key_check(&conn, key)?;
     Ok(conn)
+}
+
+/// Opens an existing store for reading only: nothing is created, migrated, purged or written,
+/// so it works on a read-only or full file system. When SQLite cannot open the write-ahead
+/// log's shared memory there (a read-only mount without `-shm`), the file is opened as
+/// immutable: nothing can write to a read-only mount anyway.
+pub(crate) fn open_read_only_connection(path: &Path, key: &DataKey) -> Result<Connection> {
+    if !path.exists() {
+        return Err(StoreError::NotFound("store"));
+    }
+    check_sqlite_header(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let try_open = |conn: Connection| -> Result<(Connection, Found)> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")?;
+        let found = identify(&conn)?;
+        Ok((conn, found))
+    };
+    let opened = Connection::open_with_flags(path, flags)
+        .map_err(StoreError::from)
+        .and_then(try_open);
+    let (conn, found) = match opened {
+        Ok(opened) => opened,
+        Err(StoreError::Sqlite(_)) => {
+            let mut uri = String::from("file:");
+            for byte in path.to_string_lossy().bytes() {
+                match byte {
+                    b'?' | b'#' | b'%' => uri.push_str(&format!("%{byte:02X}")),
+                    _ => uri.push(char::from(byte)),
+                }
+            }
+            uri.push_str("?immutable=1");
+            try_open(Connection::open_with_flags(
+                uri,
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?)?
+        }
+        Err(e) => return Err(e),
+    };
+    match found {
+        Found::Fresh => Err(StoreError::NotFound("store")),
+        Found::Existing(version) if version > LATEST_VERSION as i64 => Err(StoreError::TooNew {
+            found: version,
+            supported: LATEST_VERSION,
+        }),
+        Found::Existing(version) if version < LATEST_VERSION as i64 => Err(
+            StoreError::InvalidState("the store needs an upgrade: open it once for writing"),
+        ),
+        Found::Existing(_) => {
+            verify_key(&conn, key)?;
+            Ok(conn)
+        }
+    }
 }
 
 /// Refuses a non-empty file that is not SQLite at all, before SQLite touches it.
@@ -186,20 +242,60 @@ fn identify(conn: &Connection) -> Result<Found> {
     }
 }
 
-fn verify_key(conn: &Connection, key: &DataKey) -> Result<()> {
+/// Proves `key` is the store's key. `Ok(true)`: the key check value is damaged, but the key
+/// opens the stored values, so it is the right key (the caller rewrites the check value when it
+/// may write). A check that fails and no value that opens is a wrong key.
+fn verify_key(conn: &Connection, key: &DataKey) -> Result<bool> {
     let check: Option<Vec<u8>> = conn
         .query_row("SELECT value FROM meta WHERE name = ?1", [KEY_CHECK], |r| {
             r.get(0)
         })
         .optional()?;
     match check {
-        Some(value) if key.verify_check_value(&value) => Ok(()),
+        Some(value) if key.verify_check_value(&value) => Ok(false),
+        Some(_) if opens_a_stored_value(conn, key)? => Ok(true),
         Some(_) => Err(StoreError::WrongKey),
         // A crash between creating the tables and writing the check value leaves a store
         // with no check value; that is only acceptable while nothing is encrypted in it.
-        None if holds_no_encrypted_values(conn)? => Ok(()),
+        None if holds_no_encrypted_values(conn)? => Ok(false),
         None => Err(StoreError::CorruptStore("key check value missing")),
     }
+}
+
+/// Whether `key` opens one of the first stored summaries: each is sealed with the data key and
+/// bound to its row, so one that opens proves the key.
+fn opens_a_stored_value(conn: &Connection, key: &DataKey) -> Result<bool> {
+    use super::cipher::{self, DRAFT_SUMMARY, OUTBOX_SUMMARY};
+    for (column, sql) in [
+        (
+            DRAFT_SUMMARY,
+            "SELECT id, schema_version, summary FROM drafts LIMIT 8",
+        ),
+        (
+            OUTBOX_SUMMARY,
+            "SELECT referral_id, schema_version, summary FROM outbox
+             WHERE summary IS NOT NULL LIMIT 8",
+        ),
+    ] {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, version, sealed) = row?;
+            let Ok(version) = cipher::version_from_sql(version) else {
+                continue;
+            };
+            if cipher::open(key, column, &id, version, &sealed).is_ok() {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 fn holds_no_encrypted_values(conn: &Connection) -> Result<bool> {

@@ -73,8 +73,12 @@ struct Auth {
 /// How one delivery task ended.
 enum Ended {
     Delivered,
+    /// Another process syncing the same store recorded this entry's outcome first: not counted.
+    DoneElsewhere,
     Rejected,
-    Retried { pin_mismatch: bool },
+    Retried {
+        pin_mismatch: bool,
+    },
     NeedsSignIn,
 }
 
@@ -201,6 +205,7 @@ impl SyncEngine {
                     }));
                     match ended {
                         Ok(Ended::Delivered) => report.delivered += 1,
+                        Ok(Ended::DoneElsewhere) => {}
                         Ok(Ended::Rejected) => report.rejected += 1,
                         Ok(Ended::Retried { pin_mismatch }) => {
                             report.retried += 1;
@@ -321,77 +326,83 @@ async fn deliver(
         attempts,
     } = item;
     let mut pin_mismatch = false;
-    let outcome = loop {
-        let (token, generation) = {
-            let a = auth.lock().await;
-            if a.signed_out {
-                return Ok(Ended::NeedsSignIn);
-            }
-            (a.token.clone().unwrap_or_default(), a.generation)
-        };
-        ctx.notify(SyncEvent::Sending {
-            referral_id: referral_id.clone(),
-        });
-        let sent = ctx
-            .client
-            .post(ctx.referrals_url.clone())
-            .bearer_auth(&token)
-            .header("Idempotency-Key", &referral_id)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(sealed.clone())
-            .send()
-            .await;
-        let outcome = match sent {
-            Err(e) => {
-                pin_mismatch = is_pin_mismatch(&e);
-                Outcome::Retry {
-                    code: transport_code(&e, pin_mismatch).into(),
-                    retry_after: None,
+    // The id is the Idempotency-Key: only the outbox's own form (a canonical UUID) is ever sent,
+    // so a row changed behind the store's back cannot put anything else in a header.
+    let outcome = if !crate::crypto::envelope::is_referral_id(&referral_id) {
+        Outcome::Rejected("referral_id.invalid".into())
+    } else {
+        loop {
+            let (token, generation) = {
+                let a = auth.lock().await;
+                if a.signed_out {
+                    return Ok(Ended::NeedsSignIn);
                 }
-            }
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                match read_limited(response).await {
-                    Ok(body) => classify(
-                        &referral_id,
-                        status,
-                        retry_after.as_deref(),
-                        &body,
-                        Utc::now(),
-                    ),
-                    Err(()) => Outcome::Retry {
-                        code: "network.body".into(),
+                (a.token.clone().unwrap_or_default(), a.generation)
+            };
+            ctx.notify(SyncEvent::Sending {
+                referral_id: referral_id.clone(),
+            });
+            let sent = ctx
+                .client
+                .post(ctx.referrals_url.clone())
+                .bearer_auth(&token)
+                .header("Idempotency-Key", &referral_id)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(sealed.clone())
+                .send()
+                .await;
+            let outcome = match sent {
+                Err(e) => {
+                    pin_mismatch = is_pin_mismatch(&e);
+                    Outcome::Retry {
+                        code: transport_code(&e, pin_mismatch).into(),
                         retry_after: None,
-                    },
+                    }
                 }
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    match read_limited(response).await {
+                        Ok(body) => classify(
+                            &referral_id,
+                            status,
+                            retry_after.as_deref(),
+                            &body,
+                            Utc::now(),
+                        ),
+                        Err(()) => Outcome::Retry {
+                            code: "network.body".into(),
+                            retry_after: None,
+                        },
+                    }
+                }
+            };
+            if outcome != Outcome::Unauthorised {
+                break outcome;
             }
-        };
-        if outcome != Outcome::Unauthorised {
-            break outcome;
-        }
-        let mut a = auth.lock().await;
-        if a.generation > generation {
-            continue; // another task already has a fresh token
-        }
-        if a.refreshed {
-            a.signed_out = true;
-            return Ok(Ended::NeedsSignIn);
-        }
-        a.refreshed = true;
-        let tokens = ctx.tokens.clone();
-        match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
-            Ok(Some(fresh)) => {
-                a.token = Some(fresh);
-                a.generation += 1;
+            let mut a = auth.lock().await;
+            if a.generation > generation {
+                continue; // another task already has a fresh token
             }
-            _ => {
+            if a.refreshed {
                 a.signed_out = true;
                 return Ok(Ended::NeedsSignIn);
+            }
+            a.refreshed = true;
+            let tokens = ctx.tokens.clone();
+            match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
+                Ok(Some(fresh)) => {
+                    a.token = Some(fresh);
+                    a.generation += 1;
+                }
+                _ => {
+                    a.signed_out = true;
+                    return Ok(Ended::NeedsSignIn);
+                }
             }
         }
     };
@@ -401,7 +412,12 @@ async fn deliver(
     match outcome {
         Outcome::Delivered(receipt) => {
             let service_reference = receipt.service_reference.clone();
-            blocking(move || Ok(store.mark_delivered(id, receipt, now)?)).await?;
+            let mine = done_elsewhere(
+                blocking(move || Ok(store.record_delivery(id, receipt, now)?)).await,
+            )?;
+            if mine != Some(true) {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::Delivered {
                 referral_id,
                 service_reference,
@@ -410,7 +426,11 @@ async fn deliver(
         }
         Outcome::Rejected(code) => {
             let c = code.clone();
-            blocking(move || Ok(store.mark_rejected(id, c, now)?)).await?;
+            if done_elsewhere(blocking(move || Ok(store.mark_rejected(id, c, now)?)).await)?
+                .is_none()
+            {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::Rejected { referral_id, code });
             Ok(Ended::Rejected)
         }
@@ -418,7 +438,11 @@ async fn deliver(
             let at = next_attempt_at(&ctx.policy, attempts + 1, retry_after, now, random_unit())
                 .max(now + chrono::Duration::milliseconds(1));
             let c = code.clone();
-            blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await?;
+            if done_elsewhere(blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await)?
+                .is_none()
+            {
+                return Ok(Ended::DoneElsewhere);
+            }
             ctx.notify(SyncEvent::WillRetry {
                 referral_id,
                 code,
@@ -427,6 +451,16 @@ async fn deliver(
             Ok(Ended::Retried { pin_mismatch })
         }
         Outcome::Unauthorised => unreachable!("handled in the loop above"),
+    }
+}
+
+/// `None` when the store says the entry is no longer queued or no longer there: another process
+/// syncing (or wiping) the same store finished it while this one was sending.
+fn done_elsewhere<T>(result: Result<T, SyncError>) -> Result<Option<T>, SyncError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(SyncError::Store(StoreError::InvalidState(_) | StoreError::NotFound(_))) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 

@@ -29,7 +29,7 @@ pub use backoff::{full_jitter, parse_retry_after};
 pub use engine::{SyncEngine, SyncReport};
 pub use host::{StaticToken, SyncEvent, SyncObserver, TokenProvider};
 pub use policy::SyncPolicy;
-pub use transport::spki_sha256_hex;
+pub use transport::{check_service, spki_sha256_hex};
 
 /// Why a sync engine could not be set up or a call could not run.
 #[derive(Debug, thiserror::Error)]

@@ -41,26 +41,18 @@ fn service_code(body: &[u8]) -> Option<String> {
     is_code(&code).then_some(code)
 }
 
-/// The service's reference as the device can keep it in clear: a code. A service that uses
-/// other characters (`WP/2026/1`) still acknowledged the referral, so its reference is kept with
-/// those characters replaced by `-` rather than leaving the referral queued for ever.
-fn reference_as_code(reference: &str) -> String {
-    let kept: String = reference
-        .chars()
-        .take(64)
-        .map(|c| {
-            if is_code(c.encode_utf8(&mut [0; 4])) {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    if kept.trim_matches('-').is_empty() {
-        "unreadable".to_string()
-    } else {
-        kept
-    }
+/// Longest service reference the device keeps.
+pub(crate) const MAX_SERVICE_REFERENCE_LEN: usize = 64;
+
+/// Whether the service's reference has the form the device keeps in clear and shows the officer:
+/// 1 to 64 ASCII letters, digits and dashes (`WP-2026-000123`). Anything else (a name, a path, a
+/// long text) is a protocol error: the device does not store it, and keeps the referral queued,
+/// so a corrected service's replay gives the receipt.
+fn is_service_reference(reference: &str) -> bool {
+    (1..=MAX_SERVICE_REFERENCE_LEN).contains(&reference.len())
+        && reference
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Classifies a complete response to sending `referral_id`.
@@ -84,8 +76,12 @@ pub(crate) fn classify(
                     retry_after: None,
                 }
             }
+            Ok(r) if !is_service_reference(&r.service_reference) => Outcome::Retry {
+                code: "receipt.invalid_reference".into(),
+                retry_after: None,
+            },
             Ok(r) => Outcome::Delivered(Receipt {
-                service_reference: reference_as_code(&r.service_reference),
+                service_reference: r.service_reference,
                 received_at: r.received_at,
             }),
             // The service may have committed: asking again returns the same receipt.
@@ -127,19 +123,41 @@ mod tests {
     }
 
     #[test]
-    fn a_reference_with_other_characters_is_kept_as_a_code_not_left_queued() {
-        let body =
-            br#"{"service_reference":"WP/2026/000123","received_at":"2026-11-28T12:00:00Z"}"#;
-        let Outcome::Delivered(r) = classify("r1", 201, None, body, now()) else {
-            panic!("expected delivery")
-        };
-        assert_eq!(r.service_reference, "WP-2026-000123");
-        let body = br#"{"service_reference":"//","received_at":"2026-11-28T12:00:00Z"}"#;
-        let Outcome::Delivered(r) = classify("r1", 201, None, body, now()) else {
-            panic!("expected delivery")
-        };
-        assert_eq!(r.service_reference, "unreadable");
-        assert!(is_code(&r.service_reference));
+    fn a_reference_outside_the_strict_form_is_a_protocol_error_and_never_kept() {
+        let long = "W".repeat(MAX_SERVICE_REFERENCE_LEN + 1);
+        for bad in [
+            "WP/2026/000123",
+            "//",
+            "",
+            "WP 2026",
+            "Jamie Testperson",
+            "WP-2026-\u{e9}",
+            long.as_str(),
+        ] {
+            let body = serde_json::json!({
+                "service_reference": bad,
+                "received_at": "2026-11-28T12:00:00Z",
+            })
+            .to_string();
+            assert_eq!(
+                classify("r1", 201, None, body.as_bytes(), now()),
+                Outcome::Retry {
+                    code: "receipt.invalid_reference".into(),
+                    retry_after: None
+                },
+                "{bad:?}"
+            );
+        }
+        let fine = "W".repeat(MAX_SERVICE_REFERENCE_LEN);
+        let body = serde_json::json!({
+            "service_reference": fine,
+            "received_at": "2026-11-28T12:00:00Z",
+        })
+        .to_string();
+        assert!(matches!(
+            classify("r1", 201, None, body.as_bytes(), now()),
+            Outcome::Delivered(r) if r.service_reference == fine
+        ));
     }
 
     #[test]

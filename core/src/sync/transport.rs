@@ -48,12 +48,20 @@ impl Transport {
     }
 }
 
-/// Checks the endpoint and pins, and builds the client.
-pub(crate) fn build(
-    service: &ServiceConfig,
-    policy: &SyncPolicy,
-    extra_roots_der: &[Vec<u8>],
-) -> Result<Transport, SyncError> {
+/// Checks a service description as sync would before sending anything: the endpoint is
+/// `https`, or `http` to a loopback address only (tests and the demo), has a host and no
+/// credentials, and every pin is a SHA-256 in hex. `weprotect configure` and the apps call it
+/// when the description is installed, so a bad one is refused then, not at the first sync.
+///
+/// # Errors
+///
+/// [`SyncError::InsecureEndpoint`] for plain HTTP to another host, [`SyncError::InvalidEndpoint`]
+/// for anything else wrong with the endpoint, [`SyncError::InvalidPin`] for a malformed pin.
+pub fn check_service(service: &ServiceConfig) -> Result<(), SyncError> {
+    checked_service(service).map(|_| ())
+}
+
+fn checked_service(service: &ServiceConfig) -> Result<(Url, Vec<[u8; 32]>), SyncError> {
     let base = Url::parse(&service.endpoint).map_err(|_| SyncError::InvalidEndpoint)?;
     match base.scheme() {
         "https" => {}
@@ -69,6 +77,16 @@ pub(crate) fn build(
         .iter()
         .map(|p| parse_pin(p))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok((base, pins))
+}
+
+/// Checks the endpoint and pins, and builds the client.
+pub(crate) fn build(
+    service: &ServiceConfig,
+    policy: &SyncPolicy,
+    extra_roots_der: &[Vec<u8>],
+) -> Result<Transport, SyncError> {
+    let (base, pins) = checked_service(service)?;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = RootCertStore::empty();

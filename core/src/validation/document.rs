@@ -66,6 +66,13 @@ pub fn read_referral(json: &str) -> Result<ReadReferral, DocumentError> {
             line: e.line(),
             column: e.column(),
         })?;
+    if let Some(path) = super::duplicate_keys::first_duplicate_key(json) {
+        return Err(DocumentError::Shape(Problem::new(
+            &path,
+            "document.duplicate_key",
+            "This field appears twice in the document; each field may appear once.",
+        )));
+    }
     let version = value
         .get("schema_version")
         .and_then(serde_json::Value::as_u64);

@@ -9,6 +9,7 @@
 
 mod checker;
 mod document;
+mod duplicate_keys;
 mod problem;
 mod rules;
 

@@ -6,13 +6,12 @@
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::AppState;
-use crate::auth;
 use crate::error::{ApiError, ServerError};
 use crate::status::{self, ReferralStatus};
 
@@ -27,11 +26,13 @@ pub(crate) struct AddStatus {
 pub(crate) async fn add_status(
     State(app): State<AppState>,
     referral_id: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
     body: Result<Json<AddStatus>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    auth::admin(&app, &headers)?;
+    // The admin token was checked by `admin_gate` before the body was read.
     let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
+    if !weprotect_core::crypto::envelope::is_referral_id(&referral_id) {
+        return Err(ApiError::invalid_referral_id());
+    }
     let Json(body) = body.map_err(|_| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

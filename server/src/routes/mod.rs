@@ -10,6 +10,7 @@ mod admin;
 mod referrals;
 mod status;
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -21,9 +22,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rusqlite::Connection;
 
+use crate::auth;
 use crate::error::ApiError;
 use crate::faults::{self, FaultState};
 use crate::keys::ServerKeys;
+use crate::limits::Limiters;
 use crate::log::LogTarget;
 
 /// Largest admin request body (a status update is a few dozen bytes).
@@ -36,10 +39,24 @@ pub(crate) struct App {
     pub faults: FaultState,
     pub admin_token_sha256: Option<Vec<u8>>,
     pub log: LogTarget,
+    pub limiters: Limiters,
+    /// Largest accepted device request body.
+    pub max_body_bytes: usize,
 }
 
 /// What handlers receive.
 pub(crate) type AppState = Arc<App>;
+
+/// The peer address of the connection, put in every request's extensions by `serve.rs`.
+#[derive(Clone, Copy)]
+pub(crate) struct ClientAddr(pub SocketAddr);
+
+/// The authenticated device, put in the request's extensions by [`device_gate`].
+#[derive(Clone)]
+pub(crate) struct Device {
+    /// The id of the token the request came with.
+    pub token_id: String,
+}
 
 /// Put in a response's extensions by a handler so the access log can name the referral.
 #[derive(Clone)]
@@ -71,15 +88,20 @@ impl App {
 }
 
 /// The whole router.
-pub(crate) fn router(app: AppState, max_body_bytes: usize) -> Router {
+///
+/// The gates run before any handler, so no body is read (and no `100 Continue` sent) before
+/// the caller is authenticated and within its rate; the device handlers read their bodies
+/// themselves within the limits (`body.rs`).
+pub(crate) fn router(app: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/referrals", post(referrals::submit))
         .route("/v1/referrals/{id}/status", get(status::history))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .route_layer(from_fn_with_state(app.clone(), faults::inject));
+        .route_layer(from_fn_with_state(app.clone(), faults::inject))
+        .route_layer(from_fn_with_state(app.clone(), device_gate));
     let admin = Router::new()
         .route("/admin/v1/referrals/{id}/status", post(admin::add_status))
-        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY));
+        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+        .route_layer(from_fn_with_state(app.clone(), admin_gate));
     v1.merge(admin)
         .fallback(|| async { ApiError::route_not_found() })
         .method_not_allowed_fallback(|| async {
@@ -92,6 +114,55 @@ pub(crate) fn router(app: AppState, max_body_bytes: usize) -> Router {
         .layer(axum::middleware::from_fn(json_errors))
         .layer(from_fn_with_state(app.clone(), access_log))
         .with_state(app)
+}
+
+/// Authenticates a device request from its headers alone, then applies the rate limits:
+/// per token when the token is valid, per client address when it is not. A refused request is
+/// answered at once with `Connection: close`; hyper then closes the connection without
+/// sending `100 Continue` or reading the body.
+async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    match auth::device(&app, req.headers()).await {
+        Ok(token_id) => {
+            if let Err(wait) = app.limiters.check_token(&token_id) {
+                return refuse(ApiError::rate_limited(wait));
+            }
+            req.extensions_mut().insert(Device { token_id });
+            next.run(req).await
+        }
+        Err(error) => {
+            let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+            if let Some(ip) = client
+                && let Err(wait) = app.limiters.check_address(ip)
+            {
+                return refuse(ApiError::rate_limited(wait));
+            }
+            refuse(error)
+        }
+    }
+}
+
+/// The admin token is checked on the headers too, before the status update is read.
+async fn admin_gate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    if let Err(error) = auth::admin(&app, req.headers()) {
+        let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+        if error.status == StatusCode::UNAUTHORIZED
+            && let Some(ip) = client
+            && let Err(wait) = app.limiters.check_address(ip)
+        {
+            return refuse(ApiError::rate_limited(wait));
+        }
+        return refuse(error);
+    }
+    next.run(req).await
+}
+
+/// An answer given before the body was read: the connection is closed after it.
+fn refuse(error: ApiError) -> Response {
+    let mut response = error.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Every error answer is JSON `{code, message}`, as the API promises. Handlers answer

@@ -2,9 +2,11 @@
 //!
 //! The order of checks is deliberate:
 //!
-//! 1. the token (401), the `Idempotency-Key` (400) and the body size (413);
+//! 1. the token and the rate (401, 429: `device_gate`, before the body is read), the
+//!    `Idempotency-Key` (400), then the body within its limits (408, 413, 503: `body.rs`);
 //! 2. the permanent record: a known id with the same body SHA-256 gets its original receipt
-//!    (200) *before* the envelope is opened, so a replay succeeds even after the service key
+//!    (200) *before* the envelope is opened (to the same sender only: a token of another label
+//!    gets 409 `referral.other_sender` and no receipt), so a replay succeeds even after the service key
 //!    was rotated or the validation rules changed; a known id with other bytes gets 422;
 //! 3. only a new id is opened and validated with core's rules (400/422), then sealed with the
 //!    data key and committed (201). The commit re-checks the id inside its transaction, so two
@@ -14,8 +16,7 @@
 //! problems carry paths and codes only.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -26,9 +27,10 @@ use weprotect_core::validation::{Rules, read_referral, validate_for_submission_w
 use weprotect_core::{DocumentError, Problem};
 use zeroize::Zeroizing;
 
-use super::{App, AppState, LoggedReferralId};
-use crate::auth;
+use super::{App, AppState, Device, LoggedReferralId};
+use crate::body;
 use crate::error::{ApiError, WireProblem};
+use crate::limits::BudgetHold;
 use crate::records::{self, NewReferral, Recorded};
 use crate::serve::ConnectionKill;
 
@@ -57,7 +59,7 @@ const KEY_MISSING: ApiError = bad_request(
 );
 const KEY_INVALID: ApiError = bad_request(
     "idempotency_key.invalid",
-    "The Idempotency-Key must be 1 to 128 printable ASCII characters.",
+    "The Idempotency-Key must be the referral id: a UUID in lower-case hyphenated form.",
 );
 const KEY_MISMATCH: ApiError = bad_request(
     "idempotency_key.mismatch",
@@ -67,6 +69,11 @@ const KEY_REUSED: ApiError = ApiError::new(
     StatusCode::UNPROCESSABLE_ENTITY,
     "idempotency_key.reused",
     "A different referral was already received with this Idempotency-Key.",
+);
+const OTHER_SENDER: ApiError = ApiError::new(
+    StatusCode::CONFLICT,
+    "referral.other_sender",
+    "This referral was received from another device (token label); no receipt is given to others.",
 );
 const MALFORMED: ApiError = bad_request(
     "envelope.malformed",
@@ -85,28 +92,25 @@ const UNKNOWN_SCHEMA: ApiError = bad_request(
     "The referral uses a schema version this service does not read (it reads versions 1 and 2), or the envelope and the document disagree on it.",
 );
 const NOT_JSON: ApiError = bad_request("referral.not_json", "The sealed referral is not JSON.");
-const TOO_LARGE: ApiError = ApiError::new(
-    StatusCode::PAYLOAD_TOO_LARGE,
-    "body.too_large",
-    "The body is larger than this service accepts.",
-);
-const UNREADABLE: ApiError = bad_request("body.unreadable", "The request body could not be read.");
 
 pub(crate) async fn submit(
     State(app): State<AppState>,
+    Extension(device): Extension<Device>,
     kill: Option<Extension<ConnectionKill>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let token_id = auth::device(&app, &headers).await?;
+    let token_id = device.token_id;
     let referral_id = idempotency_key(&headers)?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            TOO_LARGE
-        } else {
-            UNREADABLE
-        }
-    })?;
+    let read = body::read(
+        body,
+        &headers,
+        &app.limiters.limits,
+        app.max_body_bytes,
+        BudgetHold::new(app.limiters.budget.clone()),
+    )
+    .await?;
+    let body = read.bytes.clone();
     let body_sha256 = Sha256::digest(&body).to_vec();
 
     let found = {
@@ -143,6 +147,7 @@ pub(crate) async fn submit(
         Recorded::New(receipt) => (StatusCode::CREATED, receipt, false),
         Recorded::Replay(receipt) => (StatusCode::OK, receipt, true),
         Recorded::Conflict => return Err(KEY_REUSED),
+        Recorded::OtherSender => return Err(OTHER_SENDER),
     };
 
     if let Some(Extension(kill)) = kill
@@ -171,12 +176,12 @@ pub(crate) async fn submit(
     Ok(response)
 }
 
-/// The `Idempotency-Key`: the referral id, with the envelope's rules for ids.
+/// The `Idempotency-Key`: the referral id, a UUID in canonical form (the envelope's rule), or
+/// 400 before anything is stored, logged or echoed in `Location`.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers.get(IDEMPOTENCY_KEY).ok_or(KEY_MISSING)?;
-    let key = value.to_str().map_err(|_| KEY_INVALID)?.trim();
-    let printable = key.bytes().all(|b| (b'!'..=b'~').contains(&b));
-    if key.is_empty() || key.len() > crypto::envelope::MAX_ID_LEN || !printable {
+    let key = value.to_str().map_err(|_| KEY_INVALID)?;
+    if !crypto::envelope::is_referral_id(key) {
         return Err(KEY_INVALID);
     }
     Ok(key.to_string())

@@ -8,13 +8,13 @@
 
 use axum::Json;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, LoggedReferralId};
+use super::{AppState, Device, LoggedReferralId};
 use crate::error::ApiError;
-use crate::{auth, records, status};
+use crate::{records, status};
 
 const NOT_FOUND: ApiError = ApiError::new(
     StatusCode::NOT_FOUND,
@@ -24,11 +24,14 @@ const NOT_FOUND: ApiError = ApiError::new(
 
 pub(crate) async fn history(
     State(app): State<AppState>,
+    Extension(device): Extension<Device>,
     referral_id: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let token_id = auth::device(&app, &headers).await?;
+    let token_id = device.token_id;
     let Path(referral_id) = referral_id.map_err(|_| ApiError::invalid_path())?;
+    if !weprotect_core::crypto::envelope::is_referral_id(&referral_id) {
+        return Err(ApiError::invalid_referral_id());
+    }
     let id = referral_id.clone();
     let history = app
         .with_db(move |conn| {
