@@ -27,7 +27,7 @@ mod transport;
 
 pub use backoff::{full_jitter, parse_retry_after};
 pub use engine::{SyncEngine, SyncReport};
-pub use host::{StaticToken, SyncEvent, SyncObserver, TokenProvider};
+pub use host::{Clock, StaticToken, SyncEvent, SyncObserver, SystemClock, TokenProvider};
 pub use policy::SyncPolicy;
 pub use transport::spki_sha256_hex;
 
