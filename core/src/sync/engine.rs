@@ -497,7 +497,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
 
 /// Status history as the intake API returns it: `[{status, at}]`, or that list under
 /// `statuses` / `history`.
-fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
+pub(super) fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Shape {

@@ -53,3 +53,18 @@ pub enum SyncError {
     #[error("the officer must sign in again")]
     NeedsSignIn,
 }
+
+/// For the fuzz targets in `fuzz/` and their corpus replay only, not a supported API: reads a
+/// service response (`status`, `Retry-After`, body) to sending `referral_id` exactly as the
+/// engine does, and a body as a status history, and describes the outcome. Must never panic.
+#[doc(hidden)]
+pub fn read_response_for_fuzzing(
+    referral_id: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> String {
+    let outcome = response::classify(referral_id, status, retry_after, body, chrono::Utc::now());
+    let statuses = engine::parse_statuses(body).map(|s| s.len());
+    format!("{outcome:?} {statuses:?}")
+}
