@@ -21,12 +21,38 @@ pub struct TlsProxy {
     pub bytes_from_clients: Arc<AtomicU64>,
 }
 
+/// Which certificate the proxy presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Certificate {
+    /// Valid now, for `localhost`.
+    Good,
+    /// For another host name (`intake.example.org`), valid now.
+    OtherHost,
+    /// For `localhost`, but expired (valid only during 2020).
+    Expired,
+}
+
 impl TlsProxy {
-    /// Starts a proxy forwarding to `upstream` (plain TCP).
+    /// Starts a proxy forwarding to `upstream` (plain TCP) with a good certificate.
     pub async fn start(upstream: SocketAddr) -> TlsProxy {
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let cert_der: CertificateDer<'static> = cert.cert.der().clone();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+        Self::start_with(upstream, Certificate::Good).await
+    }
+
+    /// Starts a proxy forwarding to `upstream` that presents `certificate`.
+    pub async fn start_with(upstream: SocketAddr, certificate: Certificate) -> TlsProxy {
+        let name = match certificate {
+            Certificate::OtherHost => "intake.example.org",
+            _ => "localhost",
+        };
+        let signing_key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).unwrap();
+        if certificate == Certificate::Expired {
+            params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 12, 31);
+        }
+        let cert = params.self_signed(&signing_key).unwrap();
+        let cert_der: CertificateDer<'static> = cert.der().clone();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(signing_key.serialize_der()));
         let config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))

@@ -341,3 +341,115 @@ fn no_canary_or_key_is_in_any_file_at_any_lifecycle_step_or_after_a_kill() {
     store.wipe().unwrap();
     assert_clean(dir, KEY_HEX, "wipe");
 }
+
+/// Every canary (or the key) found in `text`, named by `place`.
+fn leaks_in_text(text: &str, key_hex: &str, place: &str) -> Vec<String> {
+    let mut found: Vec<String> = CANARIES
+        .iter()
+        .filter(|(_, _, c)| text.contains(c))
+        .map(|(_, _, c)| format!("{c} in {place}"))
+        .collect();
+    if text.to_lowercase().contains(key_hex) {
+        found.push(format!("data key in {place}"));
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_canary_in_device_or_server_files_logs_events_or_errors_across_a_faulty_sync() {
+    use std::sync::Arc;
+    use weprotect_core::sync::{StaticToken, SyncEngine, SyncObserver};
+    use weprotect_server::{LogLines, LogTarget, ReferralStatus, ServerConfig};
+    use weprotect_tests::fault_proxy::{FaultMix, FaultProxy};
+    use weprotect_tests::rig::{Recorder, fast_policy};
+
+    let server_dir = tempfile::tempdir().unwrap();
+    let lines = LogLines::new();
+    let mut config = ServerConfig::new(server_dir.path());
+    config.log = LogTarget::Memory(lines.clone());
+    config.faults = "503=0.2,drop=0.3,retry_after=0,seed=5".parse().unwrap();
+    let server = weprotect_server::start(config).await.unwrap();
+    let token = weprotect_server::issue_token(server_dir.path(), "canary device")
+        .unwrap()
+        .token;
+    let proxy = FaultProxy::start(server.addr(), FaultMix::harsh(), 13).await;
+    let mut service = server.service_config();
+    service.endpoint = proxy.url.clone();
+
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    let now = Utc::now();
+    let store = Store::open(
+        dir.into(),
+        DataKey::from_hex(KEY_HEX).unwrap(),
+        StoreSettings::default(),
+        now,
+    )
+    .unwrap();
+    let draft = store.save_draft(None, canary_referral(), now).unwrap();
+    let id = store
+        .submit(draft, service.clone(), now)
+        .unwrap()
+        .referral_id;
+    assert_clean(dir, KEY_HEX, "submit before sync");
+
+    let recorder = Arc::new(Recorder::default());
+    let engine = SyncEngine::new(
+        store.clone(),
+        service,
+        fast_policy(),
+        Arc::new(StaticToken(Some(token.clone()))),
+        Some(recorder.clone() as Arc<dyn SyncObserver>),
+    )
+    .unwrap();
+    let mut texts = Vec::new();
+    for pass in 0..100 {
+        let report = engine.sync_now(Duration::from_secs(5)).await.unwrap();
+        let step = format!("sync pass {pass}");
+        assert_clean(dir, KEY_HEX, &step);
+        assert_clean(server_dir.path(), KEY_HEX, &format!("server, {step}"));
+        texts.push(format!("{report:?}"));
+        for entry in store.outbox().unwrap() {
+            texts.push(format!("{:?}", entry.last_error_code));
+        }
+        if report.next_run_at.is_none() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        store.outbox().unwrap()[0].state,
+        weprotect_core::store::OutboxState::Delivered
+    );
+    weprotect_server::add_status(
+        server_dir.path(),
+        &id,
+        ReferralStatus::AdvisorAssigned,
+        Utc::now(),
+    )
+    .unwrap();
+    engine
+        .refresh_statuses(Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_clean(dir, KEY_HEX, "statuses");
+
+    // Events the app shows, error codes, reports and every server log line.
+    texts.extend(recorder.0.lock().unwrap().iter().map(|e| format!("{e:?}")));
+    texts.extend(lines.lines());
+    assert!(lines.lines().len() > 2, "the server logged nothing to scan");
+    let found: Vec<String> = texts
+        .iter()
+        .flat_map(|t| leaks_in_text(t, KEY_HEX, t))
+        .collect();
+    assert!(found.is_empty(), "found in clear: {found:#?}");
+
+    // Wipe leaves nothing behind: no file, so nothing personal.
+    store.wipe().unwrap();
+    assert_eq!(
+        std::fs::read_dir(dir).unwrap().count(),
+        0,
+        "files left after wipe"
+    );
+    server.shutdown().await;
+}

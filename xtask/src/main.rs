@@ -3,7 +3,11 @@
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
 //! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests); later `kotlin` and
 //! `swift`. `cargo xtask schema` rewrites docs/referral.schema.json; `cargo xtask bench` runs the
-//! benchmarks that print ratios against baselines measured in the same run.
+//! benchmarks that print ratios against baselines measured in the same run; `cargo xtask proof`
+//! prints the reliability figures (proof loops in long mode; see xtask/src/proof.rs).
+
+mod proof;
+mod schemathesis;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -16,9 +20,10 @@ fn main() -> ExitCode {
         ["test", "rust"] => test_rust(),
         ["schema"] => schema(),
         ["bench", rest @ ..] => bench(rest),
+        ["proof", rest @ ..] => proof::proof(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust]\n       cargo xtask schema\n       cargo xtask bench [NAME]"
+                "usage: cargo xtask test [rust]\n       cargo xtask schema\n       cargo xtask bench [NAME]\n       cargo xtask proof [short|long] [loops|api]"
             );
             return ExitCode::from(2);
         }
@@ -74,6 +79,7 @@ fn test_rust() -> Result<(), String> {
     )?;
     run("tests", &cargo, &["test", "--workspace", "--all-targets"])?;
     run("doc tests", &cargo, &["test", "--workspace", "--doc"])?;
+    proof::proof(&["short", "api"])?;
     Ok(())
 }
 

@@ -275,6 +275,19 @@ impl Store {
         })
     }
 
+    /// For the sync engine: queued entries scheduled after `latest` become due at `now`, and
+    /// their number is returned. Only a device clock that went back leaves an entry scheduled
+    /// further ahead than the engine ever waits; without this it would sit for days.
+    pub fn reschedule_after(&self, latest: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
+        self.with(|inner| {
+            Ok(inner.conn.execute(
+                "UPDATE outbox SET next_attempt_at = ?2
+                 WHERE state = 'queued' AND next_attempt_at > ?1",
+                params![cipher::to_millis(latest), cipher::to_millis(now)],
+            )?)
+        })
+    }
+
     /// For the sync engine: when the earliest queued entry is due, or `None` if nothing waits.
     pub fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         self.with(|inner| {

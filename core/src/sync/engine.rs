@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use super::SyncError;
 use super::backoff::{next_attempt_at, random_unit};
-use super::host::{SyncEvent, SyncObserver, TokenProvider};
+use super::host::{Clock, SyncEvent, SyncObserver, SystemClock, TokenProvider};
 use super::policy::SyncPolicy;
 use super::response::{Outcome, classify};
 use super::transport::{self, Transport, is_pin_mismatch};
@@ -60,6 +60,7 @@ struct Ctx {
     policy: SyncPolicy,
     tokens: Arc<dyn TokenProvider>,
     observer: Option<Arc<dyn SyncObserver>>,
+    clock: Arc<dyn Clock>,
 }
 
 /// The token shared by the tasks of one pass; refreshed at most once per pass.
@@ -104,6 +105,27 @@ impl SyncEngine {
         observer: Option<Arc<dyn SyncObserver>>,
         extra_roots_der: Vec<Vec<u8>>,
     ) -> Result<Arc<SyncEngine>, SyncError> {
+        Self::with_clock(
+            store,
+            service,
+            policy,
+            tokens,
+            observer,
+            extra_roots_der,
+            Arc::new(SystemClock),
+        )
+    }
+
+    /// Like [`SyncEngine::with_extra_roots`], reading the time from `clock` (tests jump it).
+    pub fn with_clock(
+        store: Arc<Store>,
+        service: ServiceConfig,
+        policy: SyncPolicy,
+        tokens: Arc<dyn TokenProvider>,
+        observer: Option<Arc<dyn SyncObserver>>,
+        extra_roots_der: Vec<Vec<u8>>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<SyncEngine>, SyncError> {
         let transport = transport::build(&service, &policy, &extra_roots_der)?;
         Ok(Arc::new(SyncEngine {
             ctx: Ctx {
@@ -114,6 +136,7 @@ impl SyncEngine {
                 policy,
                 tokens,
                 observer,
+                clock,
             },
             pass: Mutex::new(()),
         }))
@@ -157,7 +180,17 @@ impl SyncEngine {
         let ctx = &self.ctx;
         // Entries are due relative to the start of the pass: an entry that fails during the
         // pass is scheduled after it, so it is not tried twice in one pass.
-        let pass_start = Utc::now();
+        let pass_start = ctx.clock.now();
+        // No schedule the engine makes lies further ahead than its longest wait; an entry beyond
+        // that was scheduled before the clock went back (days, say) and is due now, not then.
+        let longest = ctx.policy.max_delay.max(ctx.policy.max_retry_after);
+        let latest = pass_start
+            .checked_add_signed(
+                chrono::Duration::from_std(longest).unwrap_or(chrono::Duration::MAX),
+            )
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let store = ctx.store.clone();
+        blocking(move || Ok(store.reschedule_after(latest, pass_start)?)).await?;
         let concurrency = ctx.policy.concurrency.max(1);
         let window = ctx
             .policy
@@ -372,7 +405,7 @@ async fn deliver(
                             status,
                             retry_after.as_deref(),
                             &body,
-                            Utc::now(),
+                            ctx.clock.now(),
                         ),
                         Err(()) => Outcome::Retry {
                             code: "network.body".into(),
@@ -406,7 +439,7 @@ async fn deliver(
             }
         }
     };
-    let now = Utc::now();
+    let now = ctx.clock.now();
     let store = ctx.store.clone();
     let id = referral_id.clone();
     match outcome {
@@ -498,7 +531,7 @@ async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
 
 /// Status history as the intake API returns it: `[{status, at}]`, or that list under
 /// `statuses` / `history`.
-fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
+pub(super) fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Shape {

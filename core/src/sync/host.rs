@@ -1,4 +1,5 @@
-//! What the host app supplies to the sync engine: the bearer token and a progress observer.
+//! What the host app supplies to the sync engine: the bearer token, a progress observer and,
+//! for tests, the wall clock.
 //!
 //! Both are small traits so the bindings can turn them into foreign traits implemented in
 //! Kotlin and Swift. The core never stores the token; it asks for it at the start of a pass and,
@@ -68,5 +69,23 @@ impl TokenProvider for StaticToken {
     }
     fn refresh_token(&self) -> Option<String> {
         None
+    }
+}
+
+/// The device's wall clock, as the engine reads it. Phones' clocks jump (the officer corrects it,
+/// the network sets it, a flat battery resets it), so the engine reads the time through this
+/// seam, which lets tests jump it by days between passes; apps use [`SystemClock`].
+pub trait Clock: Send + Sync {
+    /// The current time.
+    fn now(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
     }
 }

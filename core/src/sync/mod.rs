@@ -27,7 +27,7 @@ mod transport;
 
 pub use backoff::{full_jitter, parse_retry_after};
 pub use engine::{SyncEngine, SyncReport};
-pub use host::{StaticToken, SyncEvent, SyncObserver, TokenProvider};
+pub use host::{Clock, StaticToken, SyncEvent, SyncObserver, SystemClock, TokenProvider};
 pub use policy::SyncPolicy;
 pub use transport::{check_service, spki_sha256_hex};
 
@@ -52,4 +52,19 @@ pub enum SyncError {
     /// The officer must sign in before statuses can be fetched.
     #[error("the officer must sign in again")]
     NeedsSignIn,
+}
+
+/// For the fuzz targets in `fuzz/` and their corpus replay only, not a supported API: reads a
+/// service response (`status`, `Retry-After`, body) to sending `referral_id` exactly as the
+/// engine does, and a body as a status history, and describes the outcome. Must never panic.
+#[doc(hidden)]
+pub fn read_response_for_fuzzing(
+    referral_id: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> String {
+    let outcome = response::classify(referral_id, status, retry_after, body, chrono::Utc::now());
+    let statuses = engine::parse_statuses(body).map(|s| s.len());
+    format!("{outcome:?} {statuses:?}")
 }

@@ -1,0 +1,7 @@
+//! cargo-fuzz target: see `fuzz/src/entries.rs`. Run: `cargo +nightly fuzz run sync_response` in fuzz/.
+#![no_main]
+
+#[path = "../src/entries.rs"]
+mod entries;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entries::sync_response(data));
