@@ -46,6 +46,10 @@ enum Command {
         /// Print the problems as a JSON array.
         #[arg(long)]
         json: bool,
+        /// Load a risk instrument data file first (checked strictly; its errors name the line
+        /// and column). Repeatable. The built-in DASH (2009) is always known.
+        #[arg(long, value_name = "FILE")]
+        instrument: Vec<std::path::PathBuf>,
     },
     /// Print the JSON Schema of the referral (or write it to a file).
     Schema {
@@ -223,7 +227,11 @@ fn main() -> ExitCode {
     let dir = cli.data_dir;
     let outcome = match cli.command {
         Command::Example => commands::example::run(),
-        Command::Validate { file, json } => commands::validate::run(&file, json),
+        Command::Validate {
+            file,
+            json,
+            instrument,
+        } => commands::validate::run(&file, json, &instrument),
         Command::Schema { write } => commands::schema::run(write.as_deref()),
         Command::Draft { action } => match action {
             DraftAction::Save { file, id } => commands::draft::save(&dir, &file, id),

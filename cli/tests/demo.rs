@@ -75,7 +75,7 @@ fn the_demo_delivers_one_referral_with_a_receipt_and_a_status_update() {
             "Testperson",
             "Chris Sample",
             "Example Street",
-            "+447400123456",
+            "+447700900123",
             "CAD-2026-000123",
         ] {
             assert!(

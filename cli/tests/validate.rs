@@ -31,19 +31,23 @@ fn an_invalid_referral_exits_1_and_lists_every_problem() {
     let mut doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
     doc["safe_contact"]["phone"] = "CANARYPHONE".into();
     doc["consent"]["given"] = false.into();
-    doc["victim"]["forename"] = serde_json::Value::Null;
+    doc["victim"]["surname"] = serde_json::Value::Null;
     let out = weprotect(&["validate", "-"], &doc.to_string());
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("safe_contact.phone") && stdout.contains("phone.invalid"));
+    // Letters are refused, never converted as on a keypad.
+    assert!(stdout.contains("safe_contact.phone") && stdout.contains("phone.letters"));
     assert!(stdout.contains("consent.given") && stdout.contains("consent.not_given"));
-    assert!(stdout.contains("victim.forename") && stdout.contains("field.required"));
+    assert!(stdout.contains("victim.surname") && stdout.contains("field.required"));
+    // Calls and texts were agreed, and now there is no usable phone for them.
+    assert!(stdout.contains("contact_method.phone_unusable"));
+    assert!(stdout.contains("contact_method.text_unusable"));
     assert!(!stdout.contains("CANARY"));
 
     let out = weprotect(&["validate", "-", "--json"], &doc.to_string());
     assert_eq!(out.status.code(), Some(1));
     let problems: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(problems.len(), 3);
+    assert_eq!(problems.len(), 5);
     for p in &problems {
         assert!(p["path"].is_string() && p["code"].is_string() && p["message"].is_string());
     }
@@ -130,4 +134,60 @@ fn an_absurd_sync_deadline_is_accepted_by_the_command_line() {
     // No service is configured: a clear exit 2, not a panic.
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("no service configured"));
+}
+
+fn instrument_file(name: &str) -> String {
+    format!("{}/../core/instruments/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The example, assessed with our test instrument instead of DASH.
+fn assessed_with_test_instrument() -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    doc["risk"]["instrument"] = serde_json::json!({"id": "weprotect-test", "version": "1"});
+    doc["risk"]["answers"] = serde_json::json!([
+        {"question_id": "t01_injury", "answer": "yes", "comment": null},
+        {"question_id": "t02_strangulation", "answer": "yes", "comment": null},
+        {"question_id": "t03_escalation", "answer": "no", "comment": null},
+        {"question_id": "t04_fear", "answer": "not_known", "comment": null}
+    ]);
+    doc["risk"]["officer_level"] = "high".into();
+    doc.to_string()
+}
+
+#[test]
+fn an_instrument_file_is_loaded_with_validate_instrument() {
+    let doc = assessed_with_test_instrument();
+    let out = weprotect(&["validate", "-", "--json"], &doc);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("risk.unknown_instrument"));
+
+    let file = instrument_file("test-instrument-1.json");
+    let out = weprotect(&["validate", "-", "--instrument", &file], &doc);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+
+    // Its scoring applies: 7 points is high, so "medium" is below the answers.
+    let lowered = doc.replace("\"officer_level\":\"high\"", "\"officer_level\":\"medium\"");
+    let out = weprotect(&["validate", "-", "--instrument", &file], &lowered);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("risk.level_below_answers"));
+}
+
+#[test]
+fn a_broken_instrument_file_exits_2_naming_the_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = std::fs::read_to_string(instrument_file("test-instrument-1.json"))
+        .unwrap()
+        .replace("\"section\": \"history\"", "\"section\": \"past\"");
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, broken).unwrap();
+    let out = weprotect(
+        &["validate", "-", "--instrument", path.to_str().unwrap()],
+        &example(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 24, column 18") && stderr.contains("questions[1].section"),
+        "{stderr}"
+    );
 }

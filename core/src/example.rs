@@ -26,7 +26,7 @@ mod tests {
     #[test]
     fn the_example_survives_a_json_round_trip_with_normalised_values() {
         let json = serde_json::to_string(&example_referral()).unwrap();
-        assert!(json.contains("\"+447400123456\""));
+        assert!(json.contains("\"+447700900123\""));
         assert!(json.contains("\"SW1A 1AA\""));
         let again = crate::validation::parse_referral(&json).unwrap();
         assert!(again == example_referral());

@@ -4,13 +4,19 @@ use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
 use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
+use weprotect_core::validation::{Rules, read_referral, validate_for_submission_with};
 use weprotect_core::{parse_referral, validate_draft, validate_for_submission};
+
+/// A version 1 document as the version 1 code wrote it.
+const V1_REFERRAL_JSON: &str = include_str!("../fixtures/v1-store/submitted-v1.json");
 
 fn check_everything(json: &str) {
     let now = Utc.with_ymd_and_hms(2026, 11, 28, 12, 0, 0).unwrap();
-    if let Ok(referral) = parse_referral(json) {
+    if let Ok(read) = read_referral(json) {
+        let referral = read.referral;
         let _ = validate_draft(&referral, now);
         let _ = validate_for_submission(&referral, now);
+        let _ = validate_for_submission_with(&referral, Rules::V1, now);
         // What was read can always be written and read back.
         let again = serde_json::to_string(&referral).expect("a referral always serialises");
         parse_referral(&again).expect("a serialised referral reads back");
@@ -84,17 +90,21 @@ proptest! {
     fn arbitrary_json_never_panics(value in arbitrary_json()) {
         check_everything(&value.to_string());
         if let Value::Object(mut map) = value {
-            map.insert("schema_version".into(), Value::from(1));
-            check_everything(&Value::Object(map).to_string());
+            for version in [1, 2] {
+                map.insert("schema_version".into(), Value::from(version));
+                check_everything(&Value::Object(map.clone()).to_string());
+            }
         }
     }
 
     #[test]
     fn arbitrary_strings_in_every_field_never_panic(
-        strings in prop::collection::vec(prop_oneof![".*", "[0-9+ ()-]{0,20}", "[A-Za-z0-9 ]{0,10}", "[0-9:T+-]{0,30}"], 128),
+        strings in prop::collection::vec(prop_oneof![".*", "[0-9+ ()-]{0,20}", "[A-Za-z0-9 ]{0,10}", "[0-9:T+-]{0,30}", "[0-9A-Za-z #x.:;=+]{0,24}"], 128),
         mask in prop::collection::vec(any::<bool>(), 128),
+        v1 in any::<bool>(),
     ) {
-        let mut doc: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+        let source = if v1 { V1_REFERRAL_JSON } else { EXAMPLE_REFERRAL_JSON };
+        let mut doc: Value = serde_json::from_str(source).unwrap();
         let mut paths = Vec::new();
         leaves(&doc, Vec::new(), &mut paths);
         paths.retain(|p| p.first().map(String::as_str) != Some("schema_version"));

@@ -283,6 +283,8 @@ async fn a_device_clock_a_little_fast_is_tolerated_but_a_gross_future_time_is_no
         let at = (Utc::now() + ahead).to_rfc3339();
         referral["incident"]["occurred_at"] = json!(at);
         referral["consent"]["obtained_at"] = json!(at);
+        // The example's perpetrator was released before its own incident time.
+        referral["perpetrator"]["custody"] = Value::Null;
         let id = new_id();
         let body = seal_json(&service, &id, &referral.to_string());
         (id, body)

@@ -85,7 +85,7 @@ const CANARIES: &[(&str, &str, &str)] = &[
         "CANARYIMMIGRATION7Q",
         "CANARYIMMIGRATION7Q",
     ),
-    ("/safe_contact/phone", "07400 918273", "7400918273"),
+    ("/safe_contact/phone", "07700 900273", "7700900273"),
     (
         "/safe_contact/email",
         "canaryvictim7q@example.org",
@@ -98,8 +98,8 @@ const CANARIES: &[(&str, &str, &str)] = &[
     ),
     (
         "/safe_contact/alternative_contact/phone",
-        "07400 918274",
-        "7400918274",
+        "07700 900274",
+        "7700900274",
     ),
     (
         "/safe_contact/alternative_contact/relationship",

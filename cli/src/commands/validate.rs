@@ -1,13 +1,21 @@
-//! `weprotect validate FILE [--json]`: the strict check before sending.
+//! `weprotect validate FILE [--json] [--instrument FILE]...`: the strict check before sending.
+
+use std::path::PathBuf;
 
 use chrono::Utc;
+use weprotect_core::instrument::{self, Instrument};
 use weprotect_core::{DocumentError, Problem, parse_referral, validate_for_submission};
 
 use super::read_input;
 use crate::Outcome;
 
-/// Validates the referral in `file` and prints every problem.
-pub fn run(file: &str, json: bool) -> Outcome {
+/// Validates the referral in `file` and prints every problem, after loading `instruments`.
+pub fn run(file: &str, json: bool, instruments: &[PathBuf]) -> Outcome {
+    for path in instruments {
+        if let Err(message) = load_instrument(path) {
+            return Outcome::Unusable(message);
+        }
+    }
     let text = match read_input(file) {
         Ok(text) => text,
         Err(message) => return Outcome::Unusable(message),
@@ -28,6 +36,15 @@ pub fn run(file: &str, json: bool) -> Outcome {
     } else {
         Outcome::Refused
     }
+}
+
+/// Loads, checks and installs one instrument file; the error names the file and position.
+fn load_instrument(path: &std::path::Path) -> Result<(), String> {
+    let name = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read instrument {name}: {}", e.kind()))?;
+    let loaded = Instrument::from_json(&text).map_err(|e| format!("instrument {name}: {e}"))?;
+    instrument::install(loaded).map_err(|e| format!("instrument {name}: {e}"))
 }
 
 fn display_name(file: &str) -> &str {

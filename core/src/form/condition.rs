@@ -5,7 +5,7 @@
 //! recorded". A condition is kept in disjunctive normal form: any one of several groups of
 //! tests, each group needing all of its tests. That is a flat, non-recursive shape, so it
 //! crosses FFI (uniffi records) as it is, and it can still say anything the form needs:
-//! [`Condition::and`], [`Condition::or`] and `!` build it from single tests.
+//! [`Condition::and`] (`&`), [`Condition::or`] (`|`) and `!` build it from single tests.
 //!
 //! Tests read other fields by path. Inside a repeatable group a test may name a field of the
 //! same item by its template path (`children[].lives_at_address`); it then reads that item.
@@ -24,7 +24,8 @@ pub enum Check {
         /// `true`: the answer is yes; `false`: the answer is no (not merely unanswered).
         yes: bool,
     },
-    /// The choice field has this option (serde name, as in the definition's options).
+    /// The field has this option (serde name, as in the definition's options) or this text
+    /// (trimmed, ignoring ASCII case).
     Equals {
         /// The option.
         option: String,
@@ -146,6 +147,20 @@ impl Condition {
     }
 }
 
+impl std::ops::BitAnd for Condition {
+    type Output = Condition;
+    fn bitand(self, other: Condition) -> Condition {
+        self.and(other)
+    }
+}
+
+impl std::ops::BitOr for Condition {
+    type Output = Condition;
+    fn bitor(self, other: Condition) -> Condition {
+        self.or(other)
+    }
+}
+
 impl std::ops::Not for Condition {
     type Output = Condition;
 
@@ -179,14 +194,19 @@ impl Test {
             .unwrap_or(Value::Null);
         let result = match &self.check {
             Check::IsYes { yes } => value.as_bool() == Some(*yes),
-            Check::Equals { option } => value.as_str() == Some(option.as_str()),
+            Check::Equals { option } => value.as_str().is_some_and(|v| same(v, option)),
             Check::OneOf { options } => value
                 .as_str()
-                .is_some_and(|v| options.iter().any(|o| o == v)),
+                .is_some_and(|v| options.iter().any(|o| same(v, o))),
             Check::IsSet => path::is_set(&value),
         };
         result != self.negated
     }
+}
+
+/// Options compare as typed text would: trimmed, ignoring ASCII case (`gb` is `GB`).
+fn same(value: &str, option: &str) -> bool {
+    value.trim().eq_ignore_ascii_case(option)
 }
 
 #[cfg(test)]

@@ -393,6 +393,12 @@ impl FormDefinition {
         if let Some(f) = self.field(&t) {
             return Some(f);
         }
+        // One entry of a multi-choice list (`consent.agreed_contact_methods[1]`).
+        if let Some(list) = t.strip_suffix("[]")
+            && let Some(f) = self.field(list)
+        {
+            return Some(f);
+        }
         if let Some(f) = self.fields().find(|f| {
             matches!(f.kind, FieldKind::RiskChecklist { .. })
                 && (t.starts_with(&format!("{}.", f.path))

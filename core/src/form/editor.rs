@@ -1114,6 +1114,13 @@ fn slot_for_problem(
     if let Some(i) = index.get(p) {
         return Some(*i);
     }
+    // One entry of a multi-choice list (`consent.agreed_contact_methods[1]`).
+    if let Some(open) = p.rfind('[')
+        && p.ends_with(']')
+        && let Some(i) = index.get(&p[..open])
+    {
+        return Some(*i);
+    }
     let dot = format!("{p}.");
     let bracket = format!("{p}[");
     fields

@@ -7,7 +7,7 @@
 
 use super::condition::Condition as C;
 use super::definition::Requirement;
-use crate::validation::{MAX_CHILDREN, MAX_SAFE_TIMES};
+use crate::validation::{MAX_CHILDREN, MAX_ORDERS, MAX_SAFE_TIMES};
 
 /// Longest name-like text (validation's limit for names, numbers, references).
 pub(crate) const SHORT_TEXT: u32 = 200;
@@ -92,23 +92,48 @@ fn count(n: usize) -> u32 {
 
 /// The sections: (id, English label, fields).
 pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
-    let not_nfa = || !C::is_yes("victim.no_fixed_abode");
+    const ORG: &str = "referrer.organisation_type";
+    let police = || C::equals(ORG, "police");
+    let not_police = || C::one_of(ORG, &["health", "idva", "charity", "other"]);
+    // Police, or not chosen yet: police is the usual referrer.
+    let police_or_unset = || !not_police();
+    let home = || !C::is_yes("victim.no_fixed_abode") & !C::is_yes("victim.address_confidential");
+    let uk_postcode = |country: &'static str| {
+        !C::is_set(country) | C::one_of(country, &["GB", "UK", "JE", "GG", "IM"])
+    };
+    let confidential = || C::is_yes("victim.address_confidential");
+    let safe_phone = || !C::is_yes("safe_contact.no_safe_phone");
+    let safe_route =
+        || C::is_set("safe_contact.alternative_contact") | C::is_yes("safe_contact.no_safe_phone");
+    const CUSTODY: &str = "perpetrator.custody.status";
+    let released = || {
+        C::one_of(
+            CUSTODY,
+            &["bail_with_conditions", "released_under_investigation"],
+        )
+    };
+    let on_bail = || C::equals(CUSTODY, "bail_with_conditions");
+    let bwv = || C::equals("consent.method", "body_worn_video");
     vec![
         (
             "referrer",
             "Referrer",
             vec![
-                f("referrer.organisation_type", "Organisation type").required(),
+                f(ORG, "Organisation type").required(),
                 f("referrer.organisation_id", "Force or organisation")
                     .required()
                     .max(64)
                     .hint("For police, the force id such as metropolitan or west-yorkshire."),
                 f("referrer.officer_name", "Your name").required(),
                 f("referrer.collar_number", "Collar or shoulder number")
-                    .required()
+                    .visible_when(police_or_unset())
+                    .required_when(police())
                     .max(8)
                     .hint("1 to 8 letters or digits."),
-                f("referrer.rank", "Rank"),
+                f("referrer.rank", "Rank").visible_when(police_or_unset()),
+                f("referrer.role", "Role or job title")
+                    .visible_when(not_police())
+                    .required_when(not_police()),
                 f("referrer.station", "Station, unit or team"),
                 f("referrer.contact_phone", "Your contact phone").required(),
                 f("referrer.email", "Your email")
@@ -120,7 +145,10 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             "incident",
             "Incident",
             vec![
-                f("incident.incident_number", "Incident or log number").required(),
+                f("incident.incident_number", "Incident or log number")
+                    .visible_when(police_or_unset())
+                    .required_when(police()),
+                f("incident.case_reference", "Your case reference").visible_when(not_police()),
                 f("incident.crime_recorded", "Was a crime recorded?").required(),
                 f("incident.crime_reference", "Crime reference")
                     .visible_when(C::is_yes("incident.crime_recorded"))
@@ -131,11 +159,16 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("incident.location_postcode", "Postcode of the location"),
                 f("incident.injuries", "Injuries").long(),
                 f("incident.arrest_made", "Was an arrest made?"),
+                f("incident.existing_orders", "Existing orders or notices").kind(SpecKind::Group {
+                    max_items: count(MAX_ORDERS),
+                }),
+                f("incident.existing_orders[].order_type", "Type of order").required(),
                 f(
-                    "incident.existing_orders",
-                    "Existing orders or bail conditions",
-                )
-                .long(),
+                    "incident.existing_orders[].protected_person",
+                    "Who it protects",
+                ),
+                f("incident.existing_orders[].expires_on", "Expiry date"),
+                f("incident.existing_orders[].details", "Details").long(),
                 f("incident.reason", "Reason for referral")
                     .required()
                     .long(),
@@ -145,76 +178,129 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             "victim",
             "Victim",
             vec![
-                f("victim.forename", "Forename").required(),
-                f("victim.surname", "Surname").required(),
+                f("victim.forename", "Forename")
+                    .hint("Leave empty for a person with a single name: put it in the surname."),
+                f("victim.surname", "Surname or single name").required(),
                 f("victim.other_names", "Other names used"),
                 f("victim.date_of_birth", "Date of birth")
                     .required()
                     .hint("A victim under 16 is a child-safeguarding matter, not a referral."),
                 f("victim.sex_or_gender", "Sex or gender").hint("As the victim describes it."),
                 f("victim.no_fixed_abode", "No fixed abode"),
+                f(
+                    "victim.address_confidential",
+                    "Address is confidential or a refuge",
+                )
+                .hint("Give a safe care-of address instead."),
                 f("victim.address.line1", "Address line 1")
-                    .visible_when(not_nfa())
-                    .required_when(not_nfa()),
-                f("victim.address.line2", "Address line 2").visible_when(not_nfa()),
-                f("victim.address.town", "Town or city").visible_when(not_nfa()),
+                    .visible_when(home())
+                    .required_when(home()),
+                f("victim.address.line2", "Address line 2").visible_when(home()),
+                f("victim.address.town", "Town or city").visible_when(home()),
                 f("victim.address.postcode", "Postcode")
-                    .visible_when(not_nfa())
-                    .required_when(not_nfa()),
+                    .visible_when(home())
+                    .required_when(home() & uk_postcode("victim.address.country")),
+                f("victim.address.country", "Country, if not the UK")
+                    .visible_when(home())
+                    .hint("Two-letter code, e.g. IE."),
+                f("victim.care_of_address.line1", "Care-of address line 1")
+                    .visible_when(confidential())
+                    .required_when(confidential()),
+                f("victim.care_of_address.line2", "Care-of address line 2")
+                    .visible_when(confidential()),
+                f("victim.care_of_address.town", "Care-of town or city")
+                    .visible_when(confidential()),
+                f("victim.care_of_address.postcode", "Care-of postcode")
+                    .visible_when(confidential())
+                    .required_when(confidential() & uk_postcode("victim.care_of_address.country")),
+                f(
+                    "victim.care_of_address.country",
+                    "Care-of country, if not the UK",
+                )
+                .visible_when(confidential()),
                 f("victim.preferred_language", "Preferred language").required(),
                 f("victim.interpreter_required", "Interpreter required?").required(),
+                f("victim.interpreter_language", "Interpreter language")
+                    .visible_when(C::is_yes("victim.interpreter_required"))
+                    .required_when(C::is_yes("victim.interpreter_required"))
+                    .hint("A language code, e.g. pl, ur, bfi (BSL)."),
                 f("victim.communication_needs", "Communication needs")
                     .long()
                     .hint("For example BSL."),
                 f("victim.vulnerability_notes", "Disability or vulnerability").long(),
                 f("victim.pregnant", "Pregnant?"),
+                f("victim.due_date", "Due date").visible_when(C::is_yes("victim.pregnant")),
                 f(
-                    "victim.immigration_status",
-                    "Immigration status or no recourse to public funds",
+                    "victim.no_recourse_to_public_funds",
+                    "No recourse to public funds?",
                 )
-                .long()
                 .hint("It affects legal aid."),
+                f("victim.immigration_status", "Immigration status").long(),
+                f(
+                    "victim.equality.ethnicity",
+                    "Ethnicity (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
+                f(
+                    "victim.equality.disability",
+                    "Disability (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
             ],
         ),
         (
             "safe_contact",
             "Safe contact",
             vec![
-                f("safe_contact.phone", "Phone to reach the victim").required(),
-                f("safe_contact.safe_to_call", "Safe to call?").required(),
-                f("safe_contact.voicemail_safe", "Safe to leave voicemail?").required(),
+                f("safe_contact.no_safe_phone", "The victim has no safe phone")
+                    .hint("Then give a person or agency to reach them through."),
+                f("safe_contact.phone", "Phone to reach the victim")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.safe_to_call", "Safe to call?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.voicemail_safe", "Safe to leave voicemail?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
                 f(
                     "safe_contact.text_message_safe",
                     "Safe to send text messages?",
                 )
-                .required()
+                .visible_when(safe_phone())
+                .required_when(safe_phone())
                 .hint("Only a mobile can receive texts."),
                 f(
                     "safe_contact.withheld_number_acceptable",
                     "Withheld number acceptable?",
-                ),
+                )
+                .visible_when(safe_phone()),
                 f("safe_contact.safe_times", "Safe times to call")
                     .kind(SpecKind::Group {
                         max_items: count(MAX_SAFE_TIMES),
                     })
                     .required()
-                    .hint("At least one window."),
+                    .hint("At least one window; a window may pass midnight."),
                 f("safe_contact.safe_times[].day", "Day").required(),
                 f("safe_contact.safe_times[].from", "From").required(),
                 f("safe_contact.safe_times[].to", "To").required(),
                 f(
                     "safe_contact.alternative_contact.name",
-                    "Alternative contact: name",
+                    "Safe contact person or agency: name",
                 )
-                .required_when(C::is_set("safe_contact.alternative_contact")),
+                .required_when(safe_route()),
                 f(
                     "safe_contact.alternative_contact.phone",
-                    "Alternative contact: phone",
+                    "Safe contact person or agency: phone",
                 )
-                .required_when(C::is_set("safe_contact.alternative_contact")),
+                .required_when(safe_route()),
                 f(
                     "safe_contact.alternative_contact.relationship",
-                    "Alternative contact: relationship to the victim",
+                    "Safe contact person: relationship to the victim",
+                ),
+                f(
+                    "safe_contact.alternative_contact.organisation",
+                    "Safe contact agency",
                 ),
                 f("safe_contact.email", "Victim's email").kind(SpecKind::Email),
                 f("safe_contact.email_safe", "Safe to email?")
@@ -227,6 +313,7 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             vec![
                 f("perpetrator.name", "Name").required(),
                 f("perpetrator.other_names", "Other names used"),
+                f("perpetrator.sex", "Sex"),
                 f("perpetrator.date_of_birth", "Date of birth"),
                 f("perpetrator.approximate_age", "Approximate age")
                     .visible_when(!C::is_set("perpetrator.date_of_birth"))
@@ -236,6 +323,7 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("perpetrator.address.line2", "Address line 2"),
                 f("perpetrator.address.town", "Town or city"),
                 f("perpetrator.address.postcode", "Postcode"),
+                f("perpetrator.address.country", "Country, if not the UK"),
                 f(
                     "perpetrator.relationship_to_victim",
                     "Relationship to the victim",
@@ -243,6 +331,25 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 .required(),
                 f("perpetrator.lives_with_victim", "Lives with the victim?"),
                 f("perpetrator.access_to_weapons", "Access to weapons?"),
+                f(CUSTODY, "Custody or bail")
+                    .required_when(C::is_set("perpetrator.custody"))
+                    .hint("Decides how urgent a without-notice order is."),
+                f(
+                    "perpetrator.custody.released_at",
+                    "Released (or due for release) at",
+                )
+                .visible_when(released())
+                .required_when(released()),
+                f("perpetrator.custody.bail_conditions", "Bail conditions")
+                    .long()
+                    .visible_when(on_bail())
+                    .required_when(on_bail()),
+                f(
+                    "perpetrator.custody.bail_expires_on",
+                    "Bail conditions end on",
+                )
+                .visible_when(on_bail())
+                .required_when(on_bail()),
             ],
         ),
         (
@@ -266,6 +373,16 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 .required(),
                 f("children[].lives_at_address", "Lives at the address?").required(),
                 f("children[].present_or_witnessed", "Present or witnessed?").required(),
+                f(
+                    "childrens_social_care.involved",
+                    "Children's social care involved?",
+                )
+                .required_when(C::is_set("childrens_social_care")),
+                f(
+                    "childrens_social_care.social_worker_allocated",
+                    "Social worker allocated?",
+                )
+                .visible_when(C::is_yes("childrens_social_care.involved")),
                 f("other_vulnerable_adults", "Other vulnerable adults").long(),
             ],
         ),
@@ -280,10 +397,22 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     .kind(SpecKind::Checklist)
                     .visible_when(C::is_set("risk.instrument"))
                     .hint("Answer every question: yes, no or not known."),
+                f(
+                    "risk.flags.non_fatal_strangulation",
+                    "Non-fatal strangulation",
+                ),
+                f("risk.flags.stalking", "Stalking"),
+                f("risk.flags.coercive_control", "Coercive control"),
+                f("risk.flags.honour_based_abuse", "Honour-based abuse"),
+                f("risk.flags.forced_marriage", "Forced marriage"),
+                f("risk.flags.threats_to_kill", "Threats to kill"),
+                f("risk.flags.weapons", "Weapons"),
                 f("risk.officer_level", "Your risk level").required().hint(
                     "Never below the level the answers give; a higher level needs a rationale.",
                 ),
-                f("risk.rationale", "Professional-judgement rationale").long(),
+                f("risk.rationale", "Professional-judgement rationale")
+                    .long()
+                    .hint("Needed when your level is above the level the answers give."),
                 f("risk.marac_referral_made", "MARAC referral made?"),
             ],
         ),
@@ -299,8 +428,17 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     "consent.body_worn_video_reference",
                     "Body-worn video reference",
                 )
-                .visible_when(C::equals("consent.method", "body_worn_video")),
+                .visible_when(bwv())
+                .required_when(bwv()),
                 f("consent.agreed_contact_methods", "Contact methods agreed"),
+                f(
+                    "consent.scope.onward_to_idva",
+                    "Consents to onward referral to an IDVA",
+                ),
+                f(
+                    "consent.scope.onward_to_refuge",
+                    "Consents to onward referral to a refuge",
+                ),
                 f("consent.script_version", "Consent script version").required(),
             ],
         ),

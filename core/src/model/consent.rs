@@ -30,7 +30,20 @@ pub enum ContactMethod {
     Voicemail,
     /// Email.
     Email,
+    /// Through the alternative contact (a named third party or agency).
+    ThirdParty,
 }
+
+/// What the consent covers beyond the legal-assistance service itself.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentScope {
+    /// The victim agrees to an onward referral to an IDVA service.
+    pub onward_to_idva: Option<bool>,
+    /// The victim agrees to an onward referral to a refuge.
+    pub onward_to_refuge: Option<bool>,
+}
+redacted_debug!(ConsentScope);
 
 /// The consent group.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -44,12 +57,14 @@ pub struct Consent {
     pub obtained_at: Option<InstantValue>,
     /// Who obtained it. Mandatory.
     pub obtained_by: Option<String>,
-    /// Body-worn video reference.
+    /// Body-worn video reference. Mandatory when the method is body-worn video.
     pub body_worn_video_reference: Option<String>,
-    /// Contact methods agreed to.
+    /// Contact methods agreed to; each must be usable with the safe contact given.
     #[serde(default)]
     pub agreed_contact_methods: Vec<ContactMethod>,
     /// Version of the consent script read out. Mandatory.
     pub script_version: Option<String>,
+    /// What the consent covers beyond the legal service (onward referrals).
+    pub scope: Option<ConsentScope>,
 }
 redacted_debug!(Consent);

@@ -26,7 +26,18 @@ pub enum ChildRelationship {
     None,
 }
 
-/// One child in the household. Every field is mandatory once a child is added.
+/// Whether children's social care is involved with the family.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChildrensSocialCare {
+    /// Children's social care is involved. Mandatory once this group is given.
+    pub involved: Option<bool>,
+    /// A social worker is allocated (only when involved).
+    pub social_worker_allocated: Option<bool>,
+}
+redacted_debug!(ChildrensSocialCare);
+
+/// One child in the household (under 18). Every field is mandatory once a child is added.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Child {

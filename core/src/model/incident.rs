@@ -4,14 +4,69 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::redacted_debug;
-use crate::values::{InstantValue, Postcode};
+use crate::values::{DateValue, InstantValue, Postcode};
+
+/// The kind of an existing protective order or notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderType {
+    /// Non-molestation order (Family Law Act 1996, s.42).
+    NonMolestation,
+    /// Occupation order (Family Law Act 1996, s.33-38).
+    Occupation,
+    /// Restraining order (Sentencing Act 2020 / Protection from Harassment Act 1997).
+    Restraining,
+    /// Domestic Violence Protection Notice.
+    Dvpn,
+    /// Domestic Violence Protection Order.
+    Dvpo,
+    /// Domestic Abuse Protection Notice (Domestic Abuse Act 2021).
+    Dapn,
+    /// Domestic Abuse Protection Order (Domestic Abuse Act 2021).
+    Dapo,
+    /// Child arrangements order (Children Act 1989, s.8).
+    ChildArrangements,
+    /// Any other order, notice or bail condition.
+    Other,
+}
+
+/// Who an existing order protects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectedPerson {
+    /// The victim.
+    Victim,
+    /// The victim's children.
+    Children,
+    /// The victim and the children.
+    VictimAndChildren,
+    /// Someone else (say who in `details`).
+    Other,
+}
+
+/// An order or notice already in force. Type is mandatory once an entry is added.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExistingOrder {
+    /// Kind of order. Mandatory.
+    pub order_type: Option<OrderType>,
+    /// Who it protects.
+    pub protected_person: Option<ProtectedPerson>,
+    /// The last day it is in force, if it has an end date.
+    pub expires_on: Option<DateValue>,
+    /// Free text: court, conditions, or what a version 1 referral said about orders.
+    pub details: Option<String>,
+}
+redacted_debug!(ExistingOrder);
 
 /// The incident group.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
-    /// Incident or log number (force-specific format). Mandatory.
+    /// Police incident or log number (force-specific format). Mandatory for police referrers.
     pub incident_number: Option<String>,
+    /// The referring organisation's own case reference (referrers who are not police).
+    pub case_reference: Option<String>,
     /// Whether a crime was recorded. Mandatory; decides whether a crime reference is needed.
     pub crime_recorded: Option<bool>,
     /// Crime reference: required when a crime was recorded, refused otherwise.
@@ -24,8 +79,10 @@ pub struct Incident {
     pub injuries: Option<String>,
     /// Whether an arrest was made.
     pub arrest_made: Option<bool>,
-    /// Existing orders or bail conditions.
-    pub existing_orders: Option<String>,
+    /// Orders or notices already in force (repeatable). Bail conditions are in
+    /// `perpetrator.custody`.
+    #[serde(default)]
+    pub existing_orders: Vec<ExistingOrder>,
     /// Short reason for the referral. Mandatory.
     pub reason: Option<String>,
 }

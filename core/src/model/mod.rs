@@ -3,28 +3,33 @@
 //! Every field a draft can leave empty is an `Option` (or an empty list), because a draft is
 //! saved as the officer types; which fields are mandatory is the validator's business, not the
 //! deserialiser's. JSON is snake_case and unknown fields are refused, so a typo in an
-//! integration never silently drops data. No type here derives `Debug` with contents: the whole
+//! integration never silently drops data.
+//!
+//! This is schema version 2. Version 1 is frozen in [`v1`] and migrated on load by
+//! `migrate` (nothing typed is lost), so drafts and queued referrals of version 1 survive. No type here derives `Debug` with contents: the whole
 //! referral is special-category personal data, so `Debug` prints only the type name.
 
 mod consent;
 mod household;
 mod incident;
+mod migrate;
 mod perpetrator;
 mod referral;
 mod referrer;
 mod risk;
 mod safe_contact;
+pub mod v1;
 mod victim;
 
-pub use consent::{Consent, ConsentMethod, ContactMethod};
-pub use household::{Child, ChildRelationship};
-pub use incident::Incident;
-pub use perpetrator::{Perpetrator, Relationship};
-pub use referral::{Referral, SCHEMA_VERSION};
+pub use consent::{Consent, ConsentMethod, ConsentScope, ContactMethod};
+pub use household::{Child, ChildRelationship, ChildrensSocialCare};
+pub use incident::{ExistingOrder, Incident, OrderType, ProtectedPerson};
+pub use perpetrator::{Custody, CustodyStatus, Perpetrator, Relationship, Sex};
+pub use referral::{READABLE_VERSIONS, Referral, SCHEMA_VERSION};
 pub use referrer::{OrganisationType, Referrer};
-pub use risk::{Answer, InstrumentRef, Risk, RiskAnswer, RiskLevel};
+pub use risk::{Answer, InstrumentRef, Risk, RiskAnswer, RiskFlags, RiskLevel};
 pub use safe_contact::{AlternativeContact, SafeContact, SafeTimeWindow, Weekday};
-pub use victim::{Address, Victim};
+pub use victim::{Address, EqualityMonitoring, Ethnicity, MonitoringAnswer, Victim};
 
 /// `Debug` that names the type and nothing else, for types holding personal data.
 macro_rules! redacted_debug {

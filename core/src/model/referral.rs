@@ -5,15 +5,18 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 
-/// The version of the referral document this build writes and reads. Bump it (and add a
-/// reader for the old one) whenever the JSON shape changes; queued referrals keep theirs.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the referral document this build writes. Bump it (and freeze the old shape
+/// beside `v1`, with a migration) whenever the JSON shape changes; queued referrals keep theirs.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// Every version this build reads: older ones are migrated on load.
+pub const READABLE_VERSIONS: &[u32] = &[1, 2];
 
 /// A referral from the scene of a domestic abuse incident to the legal-assistance service.
 #[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Referral {
-    /// Version of this document's shape; must equal the version the reader knows.
+    /// Version of this document's shape: 2. (Version 1 documents are read and migrated.)
     pub schema_version: u32,
     /// Who is referring.
     #[serde(default)]
@@ -36,6 +39,9 @@ pub struct Referral {
     /// Other vulnerable adults in the household (free text).
     #[serde(default)]
     pub other_vulnerable_adults: Option<String>,
+    /// Children's social care involvement.
+    #[serde(default)]
+    pub childrens_social_care: Option<ChildrensSocialCare>,
     /// The risk assessment.
     #[serde(default)]
     pub risk: Risk,
@@ -55,6 +61,7 @@ impl Default for Referral {
             perpetrator: Perpetrator::default(),
             children: Vec::new(),
             other_vulnerable_adults: None,
+            childrens_social_care: None,
             risk: Risk::default(),
             consent: Consent::default(),
         }

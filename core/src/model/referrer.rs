@@ -32,11 +32,13 @@ pub struct Referrer {
     pub organisation_id: Option<OrganisationId>,
     /// Name of the referring officer or professional. Mandatory.
     pub officer_name: Option<String>,
-    /// Collar or shoulder number. Mandatory.
+    /// Collar or shoulder number. Police only, and mandatory for police.
     pub collar_number: Option<CollarNumber>,
-    /// Rank.
+    /// Rank. Police only.
     pub rank: Option<String>,
-    /// Station or unit.
+    /// Role or job title (a nurse, an IDVA). Mandatory for referrers who are not police.
+    pub role: Option<String>,
+    /// Station, unit or team.
     pub station: Option<String>,
     /// The referrer's contact phone. Mandatory.
     pub contact_phone: Option<PhoneNumber>,

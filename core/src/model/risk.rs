@@ -57,6 +57,27 @@ pub struct RiskAnswer {
 }
 redacted_debug!(RiskAnswer);
 
+/// Flags the advisor looks for first. Each is yes (`true`), no (`false`) or not known (absent).
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskFlags {
+    /// Non-fatal strangulation or suffocation.
+    pub non_fatal_strangulation: Option<bool>,
+    /// Stalking.
+    pub stalking: Option<bool>,
+    /// Controlling or coercive behaviour.
+    pub coercive_control: Option<bool>,
+    /// So-called honour-based abuse.
+    pub honour_based_abuse: Option<bool>,
+    /// Forced marriage.
+    pub forced_marriage: Option<bool>,
+    /// Threats to kill.
+    pub threats_to_kill: Option<bool>,
+    /// Weapons used or threatened.
+    pub weapons: Option<bool>,
+}
+redacted_debug!(RiskFlags);
+
 /// The risk group.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,11 +87,13 @@ pub struct Risk {
     /// One answer per question of the instrument.
     #[serde(default)]
     pub answers: Vec<RiskAnswer>,
-    /// The officer's risk level. Mandatory; below the suggested level only with a rationale.
+    /// The officer's risk level. Mandatory; never below the level the answers give.
     pub officer_level: Option<RiskLevel>,
-    /// Professional-judgement rationale.
+    /// Professional-judgement rationale. Mandatory when the level is above the answers' level.
     pub rationale: Option<String>,
     /// Whether a MARAC referral was made.
     pub marac_referral_made: Option<bool>,
+    /// Flags the advisor looks for first.
+    pub flags: Option<RiskFlags>,
 }
 redacted_debug!(Risk);

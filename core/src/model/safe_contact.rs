@@ -26,11 +26,14 @@ pub enum Weekday {
     Sunday,
     /// Monday to Friday.
     Weekdays,
+    /// Saturday and Sunday.
+    Weekends,
     /// Every day.
     Any,
 }
 
-/// A window in which it is safe to contact the victim (local time, Europe/London).
+/// A window in which it is safe to contact the victim (local time, Europe/London). A window
+/// whose end is before its start passes midnight: `22:00`-`02:00` on Friday runs into Saturday.
 #[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafeTimeWindow {
@@ -38,12 +41,13 @@ pub struct SafeTimeWindow {
     pub day: Weekday,
     /// Start, `HH:MM`.
     pub from: TimeOfDay,
-    /// End, `HH:MM`; must be after `from`.
+    /// End, `HH:MM`; before `from` when the window passes midnight, never equal to it.
     pub to: TimeOfDay,
 }
 redacted_debug!(SafeTimeWindow);
 
-/// Another person through whom the victim can be reached safely.
+/// Another person or agency through whom the victim can be reached safely. Mandatory when the
+/// victim has no safe phone of their own.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlternativeContact {
@@ -53,6 +57,8 @@ pub struct AlternativeContact {
     pub phone: Option<PhoneNumber>,
     /// How they relate to the victim.
     pub relationship: Option<String>,
+    /// The agency they work for, when the route is through an agency (a refuge, a GP surgery).
+    pub organisation: Option<String>,
 }
 redacted_debug!(AlternativeContact);
 
@@ -60,13 +66,17 @@ redacted_debug!(AlternativeContact);
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafeContact {
-    /// Phone to reach the victim. Mandatory.
+    /// True when the victim has no phone that is safe to use (the perpetrator has or checks
+    /// it): then the alternative contact is the safe route and the phone fields are not asked.
+    pub no_safe_phone: Option<bool>,
+    /// Phone to reach the victim. Mandatory unless `no_safe_phone`.
     pub phone: Option<PhoneNumber>,
-    /// Safe to call. Mandatory.
+    /// Safe to call. Mandatory unless `no_safe_phone`.
     pub safe_to_call: Option<bool>,
-    /// Safe to leave voicemail. Mandatory.
+    /// Safe to leave voicemail. Mandatory unless `no_safe_phone`.
     pub voicemail_safe: Option<bool>,
-    /// Safe to send text messages. Mandatory; when true the phone must be a mobile.
+    /// Safe to send text messages. Mandatory unless `no_safe_phone`; when true the phone must
+    /// be a mobile.
     pub text_message_safe: Option<bool>,
     /// Whether a call from a withheld number is acceptable.
     pub withheld_number_acceptable: Option<bool>,

@@ -2,7 +2,8 @@
 
 use super::problem::Problem;
 use crate::values::{
-    CollarNumber, DateValue, InstantValue, OrganisationId, PhoneNumber, Postcode, TimeOfDay,
+    CollarNumber, CountryCode, DateValue, InstantValue, LanguageCode, OrganisationId, PhoneNumber,
+    PhoneProblem, Postcode, TimeOfDay,
 };
 
 /// Longest name-like field (names, numbers, references), in characters.
@@ -22,6 +23,10 @@ pub(crate) trait Checked {
     fn valid(&self) -> bool;
     fn blank(&self) -> bool;
     const INVALID: (&'static str, &'static str);
+    /// The code and message for this invalid value (most types have one).
+    fn invalid(&self) -> (&'static str, &'static str) {
+        Self::INVALID
+    }
 }
 
 macro_rules! checked {
@@ -37,11 +42,39 @@ macro_rules! checked {
         }
     };
 }
+impl Checked for PhoneNumber {
+    fn valid(&self) -> bool {
+        self.is_valid()
+    }
+    fn blank(&self) -> bool {
+        self.is_empty()
+    }
+    const INVALID: (&'static str, &'static str) = ("phone.invalid", "Not a valid phone number.");
+    fn invalid(&self) -> (&'static str, &'static str) {
+        match self.problem() {
+            Some(PhoneProblem::Letters) => (
+                "phone.letters",
+                "A phone number cannot contain letters: type the digits (letters are never converted).",
+            ),
+            Some(PhoneProblem::ExtensionOnMobile) => (
+                "phone.extension_on_mobile",
+                "A mobile number has no extension: an extension can follow a landline only.",
+            ),
+            _ => Self::INVALID,
+        }
+    }
+}
 checked!(
-    PhoneNumber,
-    |v: &PhoneNumber| v.is_empty(),
-    "phone.invalid",
-    "Not a valid phone number."
+    CountryCode,
+    |v: &CountryCode| v.as_str().is_empty(),
+    "country.invalid",
+    "Not a country code (ISO 3166-1 alpha-2, for example GB, IE, PL)."
+);
+checked!(
+    LanguageCode,
+    |v: &LanguageCode| v.as_str().is_empty(),
+    "language.invalid",
+    "Not a language code (for example pl, ur, pa-Arab, bfi)."
 );
 checked!(
     Postcode,
@@ -136,7 +169,7 @@ impl Checker {
                 if v.valid() {
                     Some(v)
                 } else {
-                    let (code, message) = T::INVALID;
+                    let (code, message) = v.invalid();
                     self.problem(path, code, message);
                     None
                 }

@@ -6,8 +6,10 @@
 //! reported as a [`Problem`] with a path and a code; serde's own message is never passed on
 //! because it quotes the offending value, which may be personal data.
 
+use serde::de::DeserializeOwned;
+
 use super::problem::Problem;
-use crate::model::{Referral, SCHEMA_VERSION};
+use crate::model::{READABLE_VERSIONS, Referral, v1};
 
 /// Why a document could not be read as a referral.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,7 +23,7 @@ pub enum DocumentError {
         column: usize,
     },
     /// `schema_version` is missing, or one this build does not know.
-    #[error("unknown schema version {found:?} (this build reads version {SCHEMA_VERSION})")]
+    #[error("{}", unknown_version_text(*found))]
     UnknownSchemaVersion {
         /// What the document said, if it said a number.
         found: Option<u64>,
@@ -31,8 +33,34 @@ pub enum DocumentError {
     Shape(Problem),
 }
 
-/// Parses referral JSON: checks it is JSON, checks the schema version, then reads the shape.
+/// "unknown schema version 99 (this build reads versions 1 and 2)": the version seen and the
+/// versions read, and nothing else.
+fn unknown_version_text(found: Option<u64>) -> String {
+    let reads: Vec<String> = READABLE_VERSIONS.iter().map(u32::to_string).collect();
+    let reads = reads.join(" and ");
+    match found {
+        Some(v) => format!("unknown schema version {v} (this build reads versions {reads})"),
+        None => format!("no schema version number (this build reads versions {reads})"),
+    }
+}
+
+/// A referral read from a document of any version this build reads.
+#[derive(Debug, Clone)]
+pub struct ReadReferral {
+    /// The referral, migrated to the current model (a version 1 document loses nothing).
+    pub referral: Referral,
+    /// The schema version the document was written in: its rules are the ones to apply.
+    pub source_version: u32,
+}
+
+/// Parses referral JSON of any readable version and migrates it to the current model.
 pub fn parse_referral(json: &str) -> Result<Referral, DocumentError> {
+    read_referral(json).map(|read| read.referral)
+}
+
+/// Parses referral JSON: checks it is JSON, checks the schema version, reads the shape of that
+/// version and migrates it to the current model, keeping the version it was written in.
+pub fn read_referral(json: &str) -> Result<ReadReferral, DocumentError> {
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|e| DocumentError::NotJson {
             line: e.line(),
@@ -41,9 +69,19 @@ pub fn parse_referral(json: &str) -> Result<Referral, DocumentError> {
     let version = value
         .get("schema_version")
         .and_then(serde_json::Value::as_u64);
-    if !value.is_object() || version != Some(u64::from(SCHEMA_VERSION)) {
-        return Err(DocumentError::UnknownSchemaVersion { found: version });
-    }
+    let (referral, source_version) = match version {
+        Some(1) if value.is_object() => (read_shape::<v1::Referral>(value)?.into(), 1),
+        Some(2) if value.is_object() => (read_shape::<Referral>(value)?, 2),
+        _ => return Err(DocumentError::UnknownSchemaVersion { found: version }),
+    };
+    Ok(ReadReferral {
+        referral,
+        source_version,
+    })
+}
+
+/// Reads the shape of one schema version, reporting a wrong shape as a [`Problem`].
+fn read_shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, DocumentError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let inner = e.inner().to_string();
         let segments: Vec<&serde_path_to_error::Segment> = e.path().iter().collect();
@@ -178,7 +216,51 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_version_1_document_is_an_empty_draft() {
-        assert!(parse_referral(r#"{"schema_version":1}"#).is_ok());
+    fn empty_documents_of_both_versions_are_empty_drafts_of_the_current_version() {
+        for json in [r#"{"schema_version":1}"#, r#"{"schema_version":2}"#] {
+            let read = read_referral(json).unwrap();
+            assert_eq!(read.referral.schema_version, crate::SCHEMA_VERSION);
+        }
+        assert_eq!(
+            read_referral(r#"{"schema_version":1}"#)
+                .unwrap()
+                .source_version,
+            1
+        );
+    }
+
+    #[test]
+    fn an_unknown_version_names_the_version_seen_and_the_versions_read() {
+        let err = parse_referral(r#"{"schema_version": 3}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown schema version 3 (this build reads versions 1 and 2)"
+        );
+        let err = parse_referral(r#"{"schema_version": "2"}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no schema version number (this build reads versions 1 and 2)"
+        );
+    }
+
+    #[test]
+    fn a_version_1_document_is_read_with_the_version_1_shape() {
+        // A field that only version 2 has is unknown in a version 1 document.
+        let Err(DocumentError::Shape(p)) =
+            parse_referral(r#"{"schema_version":1,"perpetrator":{"sex":"male"}}"#)
+        else {
+            panic!("expected a shape error")
+        };
+        assert_eq!(
+            (p.path.as_str(), p.code.as_str()),
+            ("perpetrator", "document.unknown_field")
+        );
+        // Version 1's free-text orders are text there, a list in version 2.
+        assert!(
+            parse_referral(r#"{"schema_version":1,"incident":{"existing_orders":"x"}}"#).is_ok()
+        );
+        assert!(
+            parse_referral(r#"{"schema_version":2,"incident":{"existing_orders":"x"}}"#).is_err()
+        );
     }
 }

@@ -14,9 +14,12 @@ mod rules;
 
 use chrono::{DateTime, Utc};
 
-pub use document::{DocumentError, parse_referral};
+pub use document::{DocumentError, ReadReferral, parse_referral, read_referral};
 pub use problem::{DraftReport, Problem};
-pub use rules::{CLOCK_SKEW, MAX_CHILDREN, MAX_RISK_ANSWERS, MAX_SAFE_TIMES, MINIMUM_VICTIM_AGE};
+pub use rules::{
+    ADULT_AGE, CLOCK_SKEW, MAX_AGE_YEARS, MAX_CHILDREN, MAX_ORDERS, MAX_RISK_ANSWERS,
+    MAX_SAFE_TIMES, MINIMUM_VICTIM_AGE, PLACEHOLDER_DATES, Rules,
+};
 
 /// The largest referral (as JSON) that may be sent: well under the intake API's 256 KiB body
 /// limit once sealed, so a referral that passes validation can never be refused for its size.
@@ -26,8 +29,13 @@ use crate::model::Referral;
 
 /// Checks a draft: problems in what is filled in, and what mandatory is still missing.
 pub fn validate_draft(referral: &Referral, now: DateTime<Utc>) -> DraftReport {
+    validate_draft_with(referral, Rules::V2, now)
+}
+
+/// As [`validate_draft`], with the rules of a given schema version.
+pub fn validate_draft_with(referral: &Referral, rules: Rules, now: DateTime<Utc>) -> DraftReport {
     let mut c = checker::Checker::default();
-    rules::check(referral, now, &mut c);
+    rules::check(referral, now, rules, &mut c);
     DraftReport {
         problems: c.problems,
         missing: c.missing,
@@ -39,7 +47,18 @@ pub fn validate_for_submission(
     referral: &Referral,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
-    let report = validate_draft(referral, now);
+    validate_for_submission_with(referral, Rules::V2, now)
+}
+
+/// As [`validate_for_submission`], with the rules of the schema version the document was
+/// written in ([`ReadReferral::source_version`]): the intake server checks a version 1
+/// referral sealed before an update by the rules it was written under.
+pub fn validate_for_submission_with(
+    referral: &Referral,
+    rules: Rules,
+    now: DateTime<Utc>,
+) -> Result<(), Vec<Problem>> {
+    let report = validate_draft_with(referral, rules, now);
     let mut all = report.problems;
     all.extend(report.missing);
     // Every field and list has its own limit; this catches the sum of them.
@@ -57,3 +76,5 @@ pub fn validate_for_submission(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_v2;

@@ -40,14 +40,11 @@ fn an_empty_draft_lists_every_mandatory_field_as_missing_and_nothing_as_wrong() 
         "referrer.organisation_type",
         "referrer.organisation_id",
         "referrer.officer_name",
-        "referrer.collar_number",
         "referrer.contact_phone",
         "referrer.email",
-        "incident.incident_number",
         "incident.crime_recorded",
         "incident.occurred_at",
         "incident.reason",
-        "victim.forename",
         "victim.surname",
         "victim.date_of_birth",
         "victim.address",
@@ -69,6 +66,14 @@ fn an_empty_draft_lists_every_mandatory_field_as_missing_and_nothing_as_wrong() 
         "consent.script_version",
     ] {
         assert!(paths.contains(&path), "{path} not reported missing");
+    }
+    // A single name is valid; collar and incident numbers depend on who refers.
+    for path in [
+        "victim.forename",
+        "referrer.collar_number",
+        "incident.incident_number",
+    ] {
+        assert!(!paths.contains(&path), "{path} reported missing");
     }
 }
 
@@ -95,8 +100,13 @@ fn strict_validation_returns_every_problem_at_once() {
     r.consent.given = Some(false);
     r.children[0].date_of_birth = Some(DateValue::parse("2030-01-01"));
     let found = problems(&r);
-    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found.len(), 5, "{found:?}");
     assert!(has(&r, "safe_contact.phone", "phone.not_mobile"));
+    assert!(has(
+        &r,
+        "consent.agreed_contact_methods[1]",
+        "contact_method.text_unusable"
+    ));
     assert!(has(&r, "victim.address.postcode", "postcode.invalid"));
     assert!(has(&r, "consent.given", "consent.not_given"));
     assert!(has(&r, "children[0].date_of_birth", "date.in_future"));
@@ -105,19 +115,25 @@ fn strict_validation_returns_every_problem_at_once() {
 #[test]
 fn text_message_safe_needs_a_mobile_but_calls_only_do_not() {
     let mut r = example_referral();
-    r.safe_contact.phone = Some(PhoneNumber::parse("07012 345678"));
+    r.safe_contact.phone = Some(PhoneNumber::parse("0306 999 0123"));
     assert!(has(&r, "safe_contact.phone", "phone.not_mobile"));
     r.safe_contact.text_message_safe = Some(false);
-    assert!(problems(&r).is_empty());
+    r.consent.agreed_contact_methods = vec![ContactMethod::Phone];
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
 }
 
 #[test]
-fn a_victim_under_16_is_refused_towards_child_safeguarding() {
+fn a_victim_under_16_at_the_incident_is_refused_towards_child_safeguarding() {
+    // The example's incident is on 20 November 2026; "now" is 28 November.
     let mut r = example_referral();
-    r.victim.date_of_birth = Some(DateValue::parse("2010-11-29"));
+    r.victim.date_of_birth = Some(DateValue::parse("2010-11-21"));
     assert!(has(&r, "victim.date_of_birth", "victim.under_16"));
-    r.victim.date_of_birth = Some(DateValue::parse("2010-11-28"));
+    // 16 on the day of the incident: the Act applies.
+    r.victim.date_of_birth = Some(DateValue::parse("2010-11-20"));
     assert!(!has(&r, "victim.date_of_birth", "victim.under_16"));
+    // 16 by the time of checking but not at the incident: still safeguarding.
+    r.victim.date_of_birth = Some(DateValue::parse("2010-11-25"));
+    assert!(has(&r, "victim.date_of_birth", "victim.under_16"));
 }
 
 #[test]
@@ -131,6 +147,9 @@ fn dates_of_birth_in_the_future_are_refused() {
 fn incident_times_allow_small_clock_skew_but_not_the_future_or_before_birth() {
     let mut r = example_referral();
     r.incident.occurred_at = Some(InstantValue::parse("2026-11-28T12:04:00+00:00"));
+    r.consent.obtained_at = r.incident.occurred_at.clone();
+    r.perpetrator.custody = None;
+    r.incident.existing_orders.clear();
     assert!(problems(&r).is_empty(), "{:?}", problems(&r));
     r.incident.occurred_at = Some(InstantValue::parse("2026-11-28T12:06:00+00:00"));
     assert!(has(&r, "incident.occurred_at", "incident.in_future"));
@@ -202,7 +221,7 @@ fn consent_must_be_given_with_method_time_officer_and_script() {
 }
 
 #[test]
-fn safe_time_windows_need_at_least_one_with_from_before_to() {
+fn safe_time_windows_need_at_least_one_and_may_pass_midnight_but_not_be_empty() {
     let mut r = example_referral();
     r.safe_contact.safe_times.clear();
     assert!(has(&r, "safe_contact.safe_times", "safe_times.none"));
@@ -214,8 +233,13 @@ fn safe_time_windows_need_at_least_one_with_from_before_to() {
     assert!(has(
         &r,
         "safe_contact.safe_times[0].to",
-        "safe_time.not_after_from"
+        "safe_time.empty_window"
     ));
+    // 22:00 to 02:00 passes midnight: valid.
+    r.safe_contact.safe_times[0].from = TimeOfDay::parse("22:00");
+    r.safe_contact.safe_times[0].to = TimeOfDay::parse("02:00");
+    r.safe_contact.safe_times[0].day = Weekday::Weekends;
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
     r.safe_contact.safe_times[0].from = TimeOfDay::parse("9am");
     assert!(has(&r, "safe_contact.safe_times[0].from", "time.invalid"));
 }
@@ -264,20 +288,30 @@ fn with_yes_answers(count: usize, level: RiskLevel, rationale: Option<&str>) -> 
 }
 
 #[test]
-fn a_level_below_the_suggested_one_needs_a_rationale() {
+fn the_level_can_never_be_below_the_answers_level_even_with_a_rationale() {
     let r = with_yes_answers(14, RiskLevel::Medium, None);
-    assert!(has(&r, "risk.rationale", "risk.level_below_suggested"));
+    assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
     let r = with_yes_answers(14, RiskLevel::Medium, Some("Victim has moved to a refuge"));
-    assert!(problems(&r).is_empty());
-    let r = with_yes_answers(10, RiskLevel::Standard, Some("   "));
-    assert!(has(&r, "risk.rationale", "risk.level_below_suggested"));
+    assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
+    let r = with_yes_answers(10, RiskLevel::Standard, Some("Low risk in my judgement"));
+    assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
 }
 
 #[test]
-fn a_level_at_or_above_the_suggested_one_is_allowed_without_rationale() {
+fn a_level_above_the_answers_level_needs_a_rationale_and_an_equal_one_does_not() {
     assert!(problems(&with_yes_answers(14, RiskLevel::High, None)).is_empty());
-    assert!(problems(&with_yes_answers(3, RiskLevel::High, None)).is_empty());
     assert!(problems(&with_yes_answers(10, RiskLevel::Medium, None)).is_empty());
+    assert!(problems(&with_yes_answers(9, RiskLevel::Standard, None)).is_empty());
+    let r = with_yes_answers(3, RiskLevel::High, None);
+    assert!(has(&r, "risk.rationale", "risk.rationale_required"));
+    let r = with_yes_answers(3, RiskLevel::High, Some("   "));
+    assert!(has(&r, "risk.rationale", "risk.rationale_required"));
+    let r = with_yes_answers(
+        13,
+        RiskLevel::High,
+        Some("Strangulation: judgement raises it"),
+    );
+    assert!(problems(&r).is_empty());
 }
 
 #[test]
@@ -290,7 +324,10 @@ fn police_referrers_need_a_known_force_but_others_any_slug() {
         "organisation_id.unknown_force"
     ));
     r.referrer.organisation_type = Some(OrganisationType::Charity);
-    assert!(problems(&r).is_empty());
+    r.referrer.collar_number = None;
+    r.referrer.rank = None;
+    r.referrer.role = Some("Outreach worker".into());
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
     r.referrer.organisation_id = Some(OrganisationId::parse("Not A Slug"));
     assert!(has(
         &r,
@@ -302,8 +339,8 @@ fn police_referrers_need_a_known_force_but_others_any_slug() {
 #[test]
 fn whitespace_only_text_counts_as_missing_and_overlong_text_is_refused() {
     let mut r = example_referral();
-    r.victim.forename = Some("   ".into());
-    assert!(has(&r, "victim.forename", "field.required"));
+    r.victim.surname = Some("   ".into());
+    assert!(has(&r, "victim.surname", "field.required"));
     r.victim.forename = Some("x".repeat(checker::MAX_SHORT_TEXT + 1));
     assert!(has(&r, "victim.forename", "text.too_long"));
 }
@@ -383,12 +420,14 @@ fn a_referral_too_large_to_send_is_refused_although_every_field_is_within_its_li
 }
 
 #[test]
-fn ages_and_dates_use_the_uk_calendar_date() {
+fn ages_are_judged_on_the_uk_calendar_date_of_the_incident() {
     // 23:30 UTC on 15 June is 00:30 on 16 June in London (BST).
-    let late_evening = Utc.with_ymd_and_hms(2026, 6, 15, 23, 30, 0).unwrap();
+    let later = Utc.with_ymd_and_hms(2026, 6, 20, 12, 0, 0).unwrap();
+    let late_evening = later;
     let mut r = example_referral();
-    r.incident.occurred_at = Some(InstantValue::parse("2026-06-15T20:00:00+00:00"));
-    r.consent.obtained_at = Some(InstantValue::parse("2026-06-15T20:30:00+00:00"));
+    r.incident.occurred_at = Some(InstantValue::parse("2026-06-15T23:30:00+00:00"));
+    r.consent.obtained_at = Some(InstantValue::parse("2026-06-16T00:10:00+00:00"));
+    r.perpetrator.custody = None;
     r.victim.date_of_birth = Some(DateValue::parse("2010-06-16"));
     let found = validate_for_submission(&r, late_evening)
         .err()

@@ -1,5 +1,5 @@
 //! Typed values for fields that have a format: phone numbers, postcodes, collar numbers,
-//! organisation ids, dates, instants and times of day.
+//! organisation ids, countries, language codes, dates, instants and times of day.
 //!
 //! Why each value keeps what was typed: an officer's draft must survive even when a field is
 //! half-filled ("07700 9"), so a value never fails to deserialise. Each type parses its input
@@ -8,14 +8,18 @@
 //! validation refuses values that did not parse. None of these types prints its content in
 //! `Debug`: they hold personal data.
 
+mod country;
 mod date;
+mod language;
 mod org;
 mod phone;
 mod postcode;
 
+pub use country::CountryCode;
 pub use date::{DateValue, InstantValue, TimeOfDay};
+pub use language::LanguageCode;
 pub use org::{CollarNumber, OrganisationId, POLICE_FORCES};
-pub use phone::{PhoneKind, PhoneNumber};
+pub use phone::{PhoneKind, PhoneNumber, PhoneProblem};
 pub use postcode::Postcode;
 
 /// Implements the shared plumbing of a lenient value type: serde as a plain string (the

@@ -22,9 +22,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{TimeDelta, Utc};
 use sha2::{Digest, Sha256};
 use weprotect_core::crypto::{self, CryptoError};
-use weprotect_core::{
-    DocumentError, Problem, SCHEMA_VERSION, parse_referral, validate_for_submission,
-};
+use weprotect_core::validation::{Rules, read_referral, validate_for_submission_with};
+use weprotect_core::{DocumentError, Problem};
 use zeroize::Zeroizing;
 
 use super::{App, AppState, LoggedReferralId};
@@ -197,9 +196,9 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
     }
     // The current key, or a retired one kept for envelopes sealed before a rotation.
     let service_key = app.keys.service_key(&header.key_id).ok_or(UNKNOWN_KEY)?;
-    if header.schema_version != SCHEMA_VERSION {
-        return Err(UNKNOWN_SCHEMA);
-    }
+    // Every version this build reads (1 and 2), each checked by the rules it was written under:
+    // a referral sealed on a phone before its app updated must not be refused for a newer rule.
+    let rules = Rules::for_version(header.schema_version).ok_or(UNKNOWN_SCHEMA)?;
     let opened = crypto::open(service_key, body).map_err(|e| match e {
         CryptoError::MalformedEnvelope => MALFORMED,
         CryptoError::KeyIdMismatch => UNKNOWN_KEY,
@@ -207,12 +206,16 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
     })?;
     let plaintext = Zeroizing::new(opened.plaintext);
     let text = std::str::from_utf8(&plaintext).map_err(|_| NOT_JSON)?;
-    let referral = parse_referral(text).map_err(|e| match e {
+    let read = read_referral(text).map_err(|e| match e {
         DocumentError::NotJson { .. } => NOT_JSON,
         DocumentError::UnknownSchemaVersion { .. } => UNKNOWN_SCHEMA,
         DocumentError::Shape(problem) => ApiError::invalid_referral(vec![wire(problem)]),
     })?;
-    validate_for_submission(&referral, Utc::now() + DEVICE_CLOCK_TOLERANCE)
+    // The envelope's header and the document must agree on the version.
+    if read.source_version != header.schema_version {
+        return Err(UNKNOWN_SCHEMA);
+    }
+    validate_for_submission_with(&read.referral, rules, Utc::now() + DEVICE_CLOCK_TOLERANCE)
         .map_err(|problems| ApiError::invalid_referral(problems.into_iter().map(wire).collect()))?;
     let sealed_json = app.keys.data.seal(
         &records::row_aad(referral_id, opened.schema_version),

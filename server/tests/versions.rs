@@ -1,0 +1,144 @@
+//! The intake server reads referral schema versions 1 and 2, and checks each by its own rules.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use weprotect_core::crypto::{ServicePublicKey, seal};
+use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
+use weprotect_server::referral_count;
+use weprotect_server::{ServerConfig, issue_token, start};
+
+fn v1_fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/fixtures/v1-store")
+        .join(name)
+}
+
+fn seal_version(
+    service: &weprotect_core::config::ServiceConfig,
+    id: &str,
+    version: u32,
+    json: &str,
+) -> Vec<u8> {
+    let pk = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
+    seal(&pk, id, version, json.as_bytes()).unwrap()
+}
+
+fn codes(body: &Value) -> Vec<String> {
+    body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_envelope_a_version_1_phone_queued_is_received() {
+    // A server holding the service key the version 1 fixture was sealed to.
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Value =
+        serde_json::from_str(&std::fs::read_to_string(v1_fixture("ids.json")).unwrap()).unwrap();
+    let private_key = std::fs::read_to_string(v1_fixture("service_private_key.hex")).unwrap();
+    let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
+    std::fs::write(
+        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
+        key_file.to_string(),
+    )
+    .unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let token = issue_token(dir.path(), "v1 phone").unwrap().token;
+    let id = ids["referral_id"].as_str().unwrap();
+    let sealed = std::fs::read(v1_fixture("sealed-v1.bin")).unwrap();
+    let response = submit(&client(), &server.url(), Some(&token), Some(id), sealed).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // The service keeps the document as the phone wrote it: version 1.
+    let stored = weprotect_server::read_referral(dir.path(), id).unwrap();
+    let read = weprotect_core::validation::read_referral(&stored).unwrap();
+    assert_eq!(read.source_version, 1);
+    server.shutdown().await;
+}
+
+/// A version 1 document that version 1's rules accept but version 2's refuse: a risk level
+/// below the answers' level with a rationale, a collar number for a charity worker.
+fn v1_valid_v2_invalid() -> String {
+    let fixture = std::fs::read_to_string(v1_fixture("submitted-v1.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(&fixture).unwrap();
+    for answer in doc["risk"]["answers"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .take(14)
+    {
+        answer["answer"] = json!("yes");
+    }
+    doc["risk"]["officer_level"] = json!("medium");
+    doc["risk"]["rationale"] = json!("Victim has moved away (fictional)");
+    doc["referrer"]["organisation_type"] = json!("charity");
+    doc["referrer"]["organisation_id"] = json!("example-charity");
+    doc.to_string()
+}
+
+#[tokio::test]
+async fn each_version_is_validated_by_its_own_rules() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+
+    let id = new_id();
+    let v1 = v1_valid_v2_invalid();
+    let response = h.submit(&id, seal_version(&service, &id, 1, &v1)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // The same content as a version 2 document breaks two version 2 rules.
+    let mut v2: Value = serde_json::from_str(&v1).unwrap();
+    v2["schema_version"] = json!(2);
+    v2["incident"]["existing_orders"] = json!([]);
+    let id = new_id();
+    let body = error_code(
+        h.submit(&id, seal_version(&service, &id, 2, &v2.to_string()))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    let found = codes(&body);
+    for code in [
+        "risk.level_below_answers",
+        "referrer.collar_number_not_police",
+        "referrer.rank_not_police",
+    ] {
+        assert!(found.iter().any(|c| c == code), "{code}: {body}");
+    }
+
+    // The current example is a valid version 2 referral.
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_version(&service, &id, 2, EXAMPLE_REFERRAL_JSON))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn the_header_and_the_document_must_agree_on_the_version() {
+    let h = harness(|_| {}).await;
+    let service = h.server.service_config();
+    let id = new_id();
+    // A version 2 document in an envelope that says version 1.
+    let body = error_code(
+        h.submit(&id, seal_version(&service, &id, 1, EXAMPLE_REFERRAL_JSON))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(body["code"], "referral.unknown_schema_version");
+    let id = new_id();
+    let body = error_code(
+        h.submit(&id, seal_version(&service, &id, 3, EXAMPLE_REFERRAL_JSON))
+            .await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(body["code"], "referral.unknown_schema_version");
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
+}
