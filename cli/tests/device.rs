@@ -73,12 +73,12 @@ fn an_invalid_draft_is_refused_with_exit_1_and_the_validate_format() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     ok(dir, &["configure", "--service", "-"], SERVICE);
-    let id = ok(dir, &["draft", "save", "-"], r#"{"schema_version":1}"#);
+    let id = ok(dir, &["draft", "save", "-"], r#"{"schema_version":2}"#);
     let out = run(dir, Some(KEY), &["submit", id.trim()], "");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.starts_with("invalid: "), "{stdout}");
-    assert!(stdout.contains("victim.forename"));
+    assert!(stdout.contains("victim.surname"));
     let out = run(dir, Some(KEY), &["submit", id.trim(), "--json"], "");
     let problems: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(problems.as_array().unwrap().len() > 5);

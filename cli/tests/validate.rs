@@ -180,9 +180,17 @@ fn a_broken_instrument_file_exits_2_naming_the_line_and_column() {
         .replace("\"section\": \"history\"", "\"section\": \"past\"");
     let path = dir.path().join("broken.json");
     std::fs::write(&path, broken).unwrap();
+    // The referral in a file: the command stops at the instrument, before reading its input.
+    let referral = dir.path().join("referral.json");
+    std::fs::write(&referral, example()).unwrap();
     let out = weprotect(
-        &["validate", "-", "--instrument", path.to_str().unwrap()],
-        &example(),
+        &[
+            "validate",
+            referral.to_str().unwrap(),
+            "--instrument",
+            path.to_str().unwrap(),
+        ],
+        "",
     );
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);

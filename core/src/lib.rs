@@ -20,8 +20,9 @@ pub mod validation;
 pub mod values;
 
 pub use error::WeprotectError;
-pub use model::{Referral, SCHEMA_VERSION};
+pub use model::{READABLE_VERSIONS, Referral, SCHEMA_VERSION};
 pub use store::{Store, StoreError, StoreSettings};
 pub use validation::{
-    DocumentError, DraftReport, Problem, parse_referral, validate_draft, validate_for_submission,
+    DocumentError, DraftReport, Problem, ReadReferral, Rules, parse_referral, read_referral,
+    validate_draft, validate_for_submission, validate_for_submission_with,
 };

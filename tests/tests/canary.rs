@@ -29,6 +29,22 @@ const CANARIES: &[(&str, &str, &str)] = &[
     ("/referrer/collar_number", "CQ7Z9K4W", "CQ7Z9K4W"),
     ("/referrer/rank", "CANARYRANK7Q", "CANARYRANK7Q"),
     ("/referrer/station", "CANARYSTATION7Q", "CANARYSTATION7Q"),
+    ("/referrer/role", "CANARYROLE7Q", "CANARYROLE7Q"),
+    (
+        "/incident/case_reference",
+        "CANARYCASEREF7Q",
+        "CANARYCASEREF7Q",
+    ),
+    (
+        "/perpetrator/custody/bail_conditions",
+        "CANARYBAIL7Q",
+        "CANARYBAIL7Q",
+    ),
+    (
+        "/safe_contact/alternative_contact/organisation",
+        "CANARYALTORG7Q",
+        "CANARYALTORG7Q",
+    ),
     ("/referrer/contact_phone", "020 7946 0999", "2079460999"),
     (
         "/referrer/email",
@@ -47,7 +63,7 @@ const CANARIES: &[(&str, &str, &str)] = &[
     ),
     ("/incident/injuries", "CANARYINJURIES7Q", "CANARYINJURIES7Q"),
     (
-        "/incident/existing_orders",
+        "/incident/existing_orders/0/details",
         "CANARYORDERS7Q",
         "CANARYORDERS7Q",
     ),
@@ -154,7 +170,7 @@ fn canary_referral() -> Referral {
         serde_json::from_str(weprotect_core::example::EXAMPLE_REFERRAL_JSON).unwrap();
     doc["perpetrator"]["approximate_age"] = Value::Null;
     doc["perpetrator"]["address"] =
-        json!({"line1": null, "line2": null, "town": null, "postcode": null});
+        json!({"line1": null, "line2": null, "town": null, "postcode": null, "country": null});
     doc["safe_contact"]["email_safe"] = json!(true);
     for (pointer, value, _) in CANARIES {
         *doc.pointer_mut(pointer)

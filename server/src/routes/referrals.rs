@@ -82,7 +82,7 @@ const UNDECRYPTABLE: ApiError = bad_request(
 );
 const UNKNOWN_SCHEMA: ApiError = bad_request(
     "referral.unknown_schema_version",
-    "The referral uses a schema version this service does not read.",
+    "The referral uses a schema version this service does not read (it reads versions 1 and 2), or the envelope and the document disagree on it.",
 );
 const NOT_JSON: ApiError = bad_request("referral.not_json", "The sealed referral is not JSON.");
 const TOO_LARGE: ApiError = ApiError::new(
