@@ -188,17 +188,19 @@ impl std::ops::Not for Condition {
 
 impl Test {
     fn holds(&self, doc: &Value, item: &[usize]) -> bool {
-        let concrete = path::instantiate(&self.path, item);
-        let value = path::parse(&concrete)
-            .and_then(|segs| path::get(doc, &segs).cloned())
-            .unwrap_or(Value::Null);
+        let found = if self.path.contains("[]") {
+            path::get_str(doc, &path::instantiate(&self.path, item))
+        } else {
+            path::get_str(doc, &self.path)
+        };
+        let value = found.unwrap_or(&Value::Null);
         let result = match &self.check {
             Check::IsYes { yes } => value.as_bool() == Some(*yes),
             Check::Equals { option } => value.as_str().is_some_and(|v| same(v, option)),
             Check::OneOf { options } => value
                 .as_str()
                 .is_some_and(|v| options.iter().any(|o| same(v, o))),
-            Check::IsSet => path::is_set(&value),
+            Check::IsSet => path::is_set(value),
         };
         result != self.negated
     }

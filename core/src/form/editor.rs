@@ -85,6 +85,7 @@ struct State {
 
 struct Computed {
     referral: Referral,
+    held: Vec<(String, usize)>,
     problems: Vec<Problem>,
     missing: Vec<Problem>,
     fields: Vec<FieldState>,
@@ -296,15 +297,12 @@ impl DraftEditor {
     pub fn snapshot(&self) -> FormSnapshot {
         let mut st = self.lock();
         let now = st.now();
-        let State {
-            doc,
-            stash,
-            computed,
-            ..
-        } = &mut *st;
-        if let Ok(c) = compute(doc, stash, now) {
-            *computed = c;
-        }
+        // The document has not changed since the last change was computed: only the clock
+        // may have (an age or "in the future" rule), so validate again without re-parsing.
+        let State { doc, computed, .. } = &mut *st;
+        let referral = computed.referral.clone();
+        let held = std::mem::take(&mut computed.held);
+        *computed = derive(doc, referral, held, now);
         FormSnapshot {
             draft_id: st.draft_id.clone(),
             fields: st.computed.fields.clone(),
@@ -452,6 +450,7 @@ fn unreachable_empty() -> Arc<DraftEditor> {
             stash: BTreeMap::new(),
             computed: Computed {
                 referral: Referral::default(),
+                held: Vec::new(),
                 problems: Vec::new(),
                 missing: Vec::new(),
                 fields: Vec::new(),
@@ -797,7 +796,7 @@ fn required(slot: &Slot, doc: &Value, visible: bool) -> bool {
 
 fn read<'a>(slot: &Slot, doc: &'a Value) -> Option<&'a Value> {
     match &slot.role {
-        Role::Plain => path::get(doc, &path::parse(&slot.path)?),
+        Role::Plain => path::get_str(doc, &slot.path),
         Role::Answer(q) => answer(doc, q)?.get("answer"),
         Role::Comment(q) => answer(doc, q)?.get("comment"),
         Role::Group | Role::Checklist => None,
@@ -1008,6 +1007,16 @@ fn compute(
 ) -> Result<Computed, FormError> {
     apply_visibility(doc, stash);
     let (referral, held) = parse_doc(doc)?;
+    Ok(derive(doc, referral, held, now))
+}
+
+/// Validation, held-back items and field states for a parsed document.
+fn derive(
+    doc: &Value,
+    referral: Referral,
+    held: Vec<(String, usize)>,
+    now: DateTime<Utc>,
+) -> Computed {
     let report = validate_draft(&referral, now);
     let mut problems = report.problems;
     let mut missing = report.missing;
@@ -1082,12 +1091,13 @@ fn compute(
             fields[i].problems.push(p);
         }
     }
-    Ok(Computed {
+    Computed {
         referral,
+        held,
         problems,
         missing,
         fields,
-    })
+    }
 }
 
 /// The concrete field a problem belongs to (see `FormDefinition::field_for_path`).

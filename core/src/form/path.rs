@@ -129,6 +129,26 @@ pub(crate) fn instantiate(template_path: &str, indexes: &[usize]) -> String {
     out
 }
 
+/// The value at a concrete path given as text, without allocating (conditions and reads run
+/// this for every field after every change). `None` for a template or malformed path.
+pub(crate) fn get_str<'a>(doc: &'a Value, concrete: &str) -> Option<&'a Value> {
+    let mut v = doc;
+    for part in concrete.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        v = v.as_object()?.get(key)?;
+        while let Some(r) = rest.strip_prefix('[') {
+            let close = r.find(']')?;
+            let i: usize = r[..close].parse().ok()?;
+            v = v.as_array()?.get(i)?;
+            rest = &r[close + 1..];
+        }
+    }
+    Some(v)
+}
+
 /// The value at a concrete path, if every step exists.
 pub(crate) fn get<'a>(doc: &'a Value, segments: &[Segment]) -> Option<&'a Value> {
     let mut v = doc;
