@@ -92,7 +92,7 @@ impl PhoneNumber {
     pub fn parse(text: &str) -> PhoneNumber {
         let trimmed = text.trim();
         PhoneNumber {
-            parsed: parse_usable(trimmed),
+            parsed: parse_recent(trimmed),
             text: trimmed.to_string(),
         }
     }
@@ -152,6 +152,36 @@ lenient_value!(
     PhoneNumber,
     "Phone number. UK national (07700 900123) or international (+44..., 0044...) form is accepted; valid numbers are stored in E.164."
 );
+
+thread_local! {
+    /// The last few numbers parsed on this thread. The form editor re-reads the same few
+    /// numbers after every change, and a libphonenumber parse costs tens of microseconds; the
+    /// parse is a pure function of the text, so a hit is exactly what a parse would give.
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<(String, Result<Parsed, PhoneProblem>)>> =
+        const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+const RECENT_MAX: usize = 8;
+
+fn parse_recent(text: &str) -> Result<Parsed, PhoneProblem> {
+    let hit = RECENT.with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(t, _)| t == text)
+            .map(|(_, p)| p.clone())
+    });
+    if let Some(parsed) = hit {
+        return parsed;
+    }
+    let parsed = parse_usable(text);
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= RECENT_MAX {
+            r.pop_back();
+        }
+        r.push_front((text.to_string(), parsed.clone()));
+    });
+    parsed
+}
 
 fn parse_usable(text: &str) -> Result<Parsed, PhoneProblem> {
     if text.is_empty() || text.len() > 64 {

@@ -1,0 +1,446 @@
+//! The one hand-written list: which fields the form shows, in which order, with which words
+//! and conditions.
+//!
+//! Kinds and choice options are not written here: they come from the model's JSON Schema. A
+//! field added to the model fails `every_schema_leaf_has_exactly_one_field` until it gets a
+//! line here, and that line is usually just a path and a label.
+
+use super::condition::Condition as C;
+use super::definition::Requirement;
+use crate::validation::{MAX_CHILDREN, MAX_ORDERS, MAX_SAFE_TIMES};
+
+/// Longest name-like text (validation's limit for names, numbers, references).
+pub(crate) const SHORT_TEXT: u32 = 200;
+/// Longest free text.
+pub(crate) const LONG_TEXT: u32 = 4000;
+/// Longest email address.
+pub(crate) const EMAIL_TEXT: u32 = 254;
+
+/// How the kind of a field is found.
+pub(crate) enum SpecKind {
+    /// From the schema leaf at the path.
+    FromSchema,
+    /// A plain string in the model that is an email address.
+    Email,
+    /// A list of objects in the model.
+    Group { max_items: u32 },
+    /// The risk instrument (an object in the model, chosen from the known instruments).
+    Instrument,
+    /// The risk answers.
+    Checklist,
+}
+
+/// One line of the list.
+pub(crate) struct Spec {
+    pub path: &'static str,
+    pub label: &'static str,
+    pub hint: Option<&'static str>,
+    pub kind: SpecKind,
+    pub required: Requirement,
+    pub visible_when: Option<C>,
+    pub long: bool,
+    pub max_length: Option<u32>,
+}
+
+fn f(path: &'static str, label: &'static str) -> Spec {
+    Spec {
+        path,
+        label,
+        hint: None,
+        kind: SpecKind::FromSchema,
+        required: Requirement::Never,
+        visible_when: None,
+        long: false,
+        max_length: None,
+    }
+}
+
+impl Spec {
+    fn hint(mut self, hint: &'static str) -> Spec {
+        self.hint = Some(hint);
+        self
+    }
+    fn required(mut self) -> Spec {
+        self.required = Requirement::Always;
+        self
+    }
+    fn required_when(mut self, condition: C) -> Spec {
+        self.required = Requirement::When { condition };
+        self
+    }
+    fn visible_when(mut self, condition: C) -> Spec {
+        self.visible_when = Some(condition);
+        self
+    }
+    fn long(mut self) -> Spec {
+        self.long = true;
+        self
+    }
+    fn max(mut self, n: u32) -> Spec {
+        self.max_length = Some(n);
+        self
+    }
+    fn kind(mut self, kind: SpecKind) -> Spec {
+        self.kind = kind;
+        self
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The sections: (id, English label, fields).
+pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
+    const ORG: &str = "referrer.organisation_type";
+    let police = || C::equals(ORG, "police");
+    let not_police = || C::one_of(ORG, &["health", "idva", "charity", "other"]);
+    // Police, or not chosen yet: police is the usual referrer.
+    let police_or_unset = || !not_police();
+    let home = || !C::is_yes("victim.no_fixed_abode") & !C::is_yes("victim.address_confidential");
+    let uk_postcode = |country: &'static str| {
+        !C::is_set(country) | C::one_of(country, &["GB", "UK", "JE", "GG", "IM"])
+    };
+    let confidential = || C::is_yes("victim.address_confidential");
+    let safe_phone = || !C::is_yes("safe_contact.no_safe_phone");
+    let safe_route =
+        || C::is_set("safe_contact.alternative_contact") | C::is_yes("safe_contact.no_safe_phone");
+    const CUSTODY: &str = "perpetrator.custody.status";
+    let released = || {
+        C::one_of(
+            CUSTODY,
+            &["bail_with_conditions", "released_under_investigation"],
+        )
+    };
+    let on_bail = || C::equals(CUSTODY, "bail_with_conditions");
+    let bwv = || C::equals("consent.method", "body_worn_video");
+    vec![
+        (
+            "referrer",
+            "Referrer",
+            vec![
+                f(ORG, "Organisation type").required(),
+                f("referrer.organisation_id", "Force or organisation")
+                    .required()
+                    .max(64)
+                    .hint("For police, the force id such as metropolitan or west-yorkshire."),
+                f("referrer.officer_name", "Your name").required(),
+                f("referrer.collar_number", "Collar or shoulder number")
+                    .visible_when(police_or_unset())
+                    .required_when(police())
+                    .max(8)
+                    .hint("1 to 8 letters or digits."),
+                f("referrer.rank", "Rank").visible_when(police_or_unset()),
+                f("referrer.role", "Role or job title")
+                    .visible_when(not_police())
+                    .required_when(not_police()),
+                f("referrer.station", "Station, unit or team"),
+                f("referrer.contact_phone", "Your contact phone").required(),
+                f("referrer.email", "Your email")
+                    .kind(SpecKind::Email)
+                    .required(),
+            ],
+        ),
+        (
+            "incident",
+            "Incident",
+            vec![
+                f("incident.incident_number", "Incident or log number")
+                    .visible_when(police_or_unset())
+                    .required_when(police()),
+                f("incident.case_reference", "Your case reference").visible_when(not_police()),
+                f("incident.crime_recorded", "Was a crime recorded?").required(),
+                f("incident.crime_reference", "Crime reference")
+                    .visible_when(C::is_yes("incident.crime_recorded"))
+                    .required_when(C::is_yes("incident.crime_recorded")),
+                f("incident.occurred_at", "When it happened")
+                    .required()
+                    .hint("Date and time, with the UTC offset the device had."),
+                f("incident.location_postcode", "Postcode of the location"),
+                f("incident.injuries", "Injuries").long(),
+                f("incident.arrest_made", "Was an arrest made?"),
+                f("incident.existing_orders", "Existing orders or notices").kind(SpecKind::Group {
+                    max_items: count(MAX_ORDERS),
+                }),
+                f("incident.existing_orders[].order_type", "Type of order").required(),
+                f(
+                    "incident.existing_orders[].protected_person",
+                    "Who it protects",
+                ),
+                f("incident.existing_orders[].expires_on", "Expiry date"),
+                f("incident.existing_orders[].details", "Details").long(),
+                f("incident.reason", "Reason for referral")
+                    .required()
+                    .long(),
+            ],
+        ),
+        (
+            "victim",
+            "Victim",
+            vec![
+                f("victim.forename", "Forename")
+                    .hint("Leave empty for a person with a single name: put it in the surname."),
+                f("victim.surname", "Surname or single name").required(),
+                f("victim.other_names", "Other names used"),
+                f("victim.date_of_birth", "Date of birth")
+                    .required()
+                    .hint("A victim under 16 is a child-safeguarding matter, not a referral."),
+                f("victim.sex_or_gender", "Sex or gender").hint("As the victim describes it."),
+                f("victim.no_fixed_abode", "No fixed abode"),
+                f(
+                    "victim.address_confidential",
+                    "Address is confidential or a refuge",
+                )
+                .hint("Give a safe care-of address instead."),
+                f("victim.address.line1", "Address line 1")
+                    .visible_when(home())
+                    .required_when(home()),
+                f("victim.address.line2", "Address line 2").visible_when(home()),
+                f("victim.address.town", "Town or city").visible_when(home()),
+                f("victim.address.postcode", "Postcode")
+                    .visible_when(home())
+                    .required_when(home() & uk_postcode("victim.address.country")),
+                f("victim.address.country", "Country, if not the UK")
+                    .visible_when(home())
+                    .hint("Two-letter code, e.g. IE."),
+                f("victim.care_of_address.line1", "Care-of address line 1")
+                    .visible_when(confidential())
+                    .required_when(confidential()),
+                f("victim.care_of_address.line2", "Care-of address line 2")
+                    .visible_when(confidential()),
+                f("victim.care_of_address.town", "Care-of town or city")
+                    .visible_when(confidential()),
+                f("victim.care_of_address.postcode", "Care-of postcode")
+                    .visible_when(confidential())
+                    .required_when(confidential() & uk_postcode("victim.care_of_address.country")),
+                f(
+                    "victim.care_of_address.country",
+                    "Care-of country, if not the UK",
+                )
+                .visible_when(confidential()),
+                f("victim.preferred_language", "Preferred language").required(),
+                f("victim.interpreter_required", "Interpreter required?").required(),
+                f("victim.interpreter_language", "Interpreter language")
+                    .visible_when(C::is_yes("victim.interpreter_required"))
+                    .required_when(C::is_yes("victim.interpreter_required"))
+                    .hint("A language code, e.g. pl, ur, bfi (BSL)."),
+                f("victim.communication_needs", "Communication needs")
+                    .long()
+                    .hint("For example BSL."),
+                f("victim.vulnerability_notes", "Disability or vulnerability").long(),
+                f("victim.pregnant", "Pregnant?"),
+                f("victim.due_date", "Due date").visible_when(C::is_yes("victim.pregnant")),
+                f(
+                    "victim.no_recourse_to_public_funds",
+                    "No recourse to public funds?",
+                )
+                .hint("It affects legal aid."),
+                f("victim.immigration_status", "Immigration status").long(),
+                f(
+                    "victim.equality.ethnicity",
+                    "Ethnicity (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
+                f(
+                    "victim.equality.disability",
+                    "Disability (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
+            ],
+        ),
+        (
+            "safe_contact",
+            "Safe contact",
+            vec![
+                f("safe_contact.no_safe_phone", "The victim has no safe phone")
+                    .hint("Then give a person or agency to reach them through."),
+                f("safe_contact.phone", "Phone to reach the victim")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.safe_to_call", "Safe to call?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.voicemail_safe", "Safe to leave voicemail?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f(
+                    "safe_contact.text_message_safe",
+                    "Safe to send text messages?",
+                )
+                .visible_when(safe_phone())
+                .required_when(safe_phone())
+                .hint("Only a mobile can receive texts."),
+                f(
+                    "safe_contact.withheld_number_acceptable",
+                    "Withheld number acceptable?",
+                )
+                .visible_when(safe_phone()),
+                f("safe_contact.safe_times", "Safe times to call")
+                    .kind(SpecKind::Group {
+                        max_items: count(MAX_SAFE_TIMES),
+                    })
+                    .required()
+                    .hint("At least one window; a window may pass midnight."),
+                f("safe_contact.safe_times[].day", "Day").required(),
+                f("safe_contact.safe_times[].from", "From").required(),
+                f("safe_contact.safe_times[].to", "To").required(),
+                f(
+                    "safe_contact.alternative_contact.name",
+                    "Safe contact person or agency: name",
+                )
+                .required_when(safe_route()),
+                f(
+                    "safe_contact.alternative_contact.phone",
+                    "Safe contact person or agency: phone",
+                )
+                .required_when(safe_route()),
+                f(
+                    "safe_contact.alternative_contact.relationship",
+                    "Safe contact person: relationship to the victim",
+                ),
+                f(
+                    "safe_contact.alternative_contact.organisation",
+                    "Safe contact agency",
+                ),
+                f("safe_contact.email", "Victim's email").kind(SpecKind::Email),
+                f("safe_contact.email_safe", "Safe to email?")
+                    .visible_when(C::is_set("safe_contact.email")),
+            ],
+        ),
+        (
+            "perpetrator",
+            "Perpetrator",
+            vec![
+                f("perpetrator.name", "Name").required(),
+                f("perpetrator.other_names", "Other names used"),
+                f("perpetrator.sex", "Sex"),
+                f("perpetrator.date_of_birth", "Date of birth"),
+                f("perpetrator.approximate_age", "Approximate age")
+                    .visible_when(!C::is_set("perpetrator.date_of_birth"))
+                    .hint("When the date of birth is not known."),
+                f("perpetrator.address.line1", "Address line 1")
+                    .required_when(C::is_set("perpetrator.address")),
+                f("perpetrator.address.line2", "Address line 2"),
+                f("perpetrator.address.town", "Town or city"),
+                f("perpetrator.address.postcode", "Postcode"),
+                f("perpetrator.address.country", "Country, if not the UK"),
+                f(
+                    "perpetrator.relationship_to_victim",
+                    "Relationship to the victim",
+                )
+                .required(),
+                f("perpetrator.lives_with_victim", "Lives with the victim?"),
+                f("perpetrator.access_to_weapons", "Access to weapons?"),
+                f(CUSTODY, "Custody or bail")
+                    .required_when(C::is_set("perpetrator.custody"))
+                    .hint("Decides how urgent a without-notice order is."),
+                f(
+                    "perpetrator.custody.released_at",
+                    "Released (or due for release) at",
+                )
+                .visible_when(released())
+                .required_when(released()),
+                f("perpetrator.custody.bail_conditions", "Bail conditions")
+                    .long()
+                    .visible_when(on_bail())
+                    .required_when(on_bail()),
+                f(
+                    "perpetrator.custody.bail_expires_on",
+                    "Bail conditions end on",
+                )
+                .visible_when(on_bail())
+                .required_when(on_bail()),
+            ],
+        ),
+        (
+            "household",
+            "Children and household",
+            vec![
+                f("children", "Children in the household").kind(SpecKind::Group {
+                    max_items: count(MAX_CHILDREN),
+                }),
+                f("children[].name", "Name").required(),
+                f("children[].date_of_birth", "Date of birth").required(),
+                f(
+                    "children[].relationship_to_victim",
+                    "Relationship to the victim",
+                )
+                .required(),
+                f(
+                    "children[].relationship_to_perpetrator",
+                    "Relationship to the perpetrator",
+                )
+                .required(),
+                f("children[].lives_at_address", "Lives at the address?").required(),
+                f("children[].present_or_witnessed", "Present or witnessed?").required(),
+                f(
+                    "childrens_social_care.involved",
+                    "Children's social care involved?",
+                )
+                .required_when(C::is_set("childrens_social_care")),
+                f(
+                    "childrens_social_care.social_worker_allocated",
+                    "Social worker allocated?",
+                )
+                .visible_when(C::is_yes("childrens_social_care.involved")),
+                f("other_vulnerable_adults", "Other vulnerable adults").long(),
+            ],
+        ),
+        (
+            "risk",
+            "Risk",
+            vec![
+                f("risk.instrument", "Risk instrument")
+                    .kind(SpecKind::Instrument)
+                    .required(),
+                f("risk.answers", "Risk questions")
+                    .kind(SpecKind::Checklist)
+                    .visible_when(C::is_set("risk.instrument"))
+                    .hint("Answer every question: yes, no or not known."),
+                f(
+                    "risk.flags.non_fatal_strangulation",
+                    "Non-fatal strangulation",
+                ),
+                f("risk.flags.stalking", "Stalking"),
+                f("risk.flags.coercive_control", "Coercive control"),
+                f("risk.flags.honour_based_abuse", "Honour-based abuse"),
+                f("risk.flags.forced_marriage", "Forced marriage"),
+                f("risk.flags.threats_to_kill", "Threats to kill"),
+                f("risk.flags.weapons", "Weapons"),
+                f("risk.officer_level", "Your risk level").required().hint(
+                    "Never below the level the answers give; a higher level needs a rationale.",
+                ),
+                f("risk.rationale", "Professional-judgement rationale")
+                    .long()
+                    .hint("Needed when your level is above the level the answers give."),
+                f("risk.marac_referral_made", "MARAC referral made?"),
+            ],
+        ),
+        (
+            "consent",
+            "Consent",
+            vec![
+                f("consent.given", "Victim consents to the referral").required(),
+                f("consent.method", "How consent was obtained").required(),
+                f("consent.obtained_at", "When consent was obtained").required(),
+                f("consent.obtained_by", "Obtained by").required(),
+                f(
+                    "consent.body_worn_video_reference",
+                    "Body-worn video reference",
+                )
+                .visible_when(bwv())
+                .required_when(bwv()),
+                f("consent.agreed_contact_methods", "Contact methods agreed"),
+                f(
+                    "consent.scope.onward_to_idva",
+                    "Consents to onward referral to an IDVA",
+                ),
+                f(
+                    "consent.scope.onward_to_refuge",
+                    "Consents to onward referral to a refuge",
+                ),
+                f("consent.script_version", "Consent script version").required(),
+            ],
+        ),
+    ]
+}
