@@ -100,6 +100,10 @@ pub enum WeprotectError {
         /// Its maximum.
         max: u32,
     },
+    /// A bug inside the core (the FFI layer turns a caught panic into this). Nothing saved
+    /// was lost; the call may be retried, and the app should report it.
+    #[error("internal error")]
+    Internal,
 }
 
 impl WeprotectError {
@@ -125,6 +129,7 @@ impl WeprotectError {
             WeprotectError::OutOfRange { .. } => "out_of_range",
             WeprotectError::FieldHidden { .. } => "field_hidden",
             WeprotectError::GroupFull { .. } => "group_full",
+            WeprotectError::Internal => "internal",
         }
     }
 }
