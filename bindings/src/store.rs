@@ -44,6 +44,9 @@ pub struct DraftSummary {
     pub missing_fields: u32,
     /// Problems in what was filled in when it was saved.
     pub problems: u32,
+    /// True when this draft's stored values cannot be read (damaged on disk); only its id and
+    /// times are shown, and the other drafts are unaffected.
+    pub damaged: bool,
 }
 
 impl From<core_store::DraftSummary> for DraftSummary {
@@ -56,6 +59,7 @@ impl From<core_store::DraftSummary> for DraftSummary {
             title,
             missing_fields,
             problems,
+            damaged,
         } = d;
         DraftSummary {
             id,
@@ -64,6 +68,7 @@ impl From<core_store::DraftSummary> for DraftSummary {
             title: PersonalText::wrap(title),
             missing_fields,
             problems,
+            damaged,
         }
     }
 }
@@ -91,6 +96,9 @@ pub struct OutboxEntry {
     pub rejection_code: Option<String>,
     /// Status updates after delivery, oldest first.
     pub statuses: Vec<StatusUpdate>,
+    /// True when this entry's stored values cannot be read (damaged on disk); the other
+    /// entries are unaffected.
+    pub damaged: bool,
 }
 
 impl From<core_store::OutboxEntry> for OutboxEntry {
@@ -106,6 +114,7 @@ impl From<core_store::OutboxEntry> for OutboxEntry {
             receipt,
             rejection_code,
             statuses,
+            damaged,
         } = e;
         OutboxEntry {
             referral_id,
@@ -118,6 +127,7 @@ impl From<core_store::OutboxEntry> for OutboxEntry {
             receipt,
             rejection_code,
             statuses,
+            damaged,
         }
     }
 }
