@@ -8,17 +8,20 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod swift;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust(),
+        ["test"] => test_rust().and_then(|()| swift::test()),
         ["test", "rust"] => test_rust(),
+        ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
         ["bench", rest @ ..] => bench(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust]\n       cargo xtask schema\n       cargo xtask bench [NAME]"
+                "usage: cargo xtask test [rust|swift]\n       cargo xtask schema\n       cargo xtask bench [NAME]"
             );
             return ExitCode::from(2);
         }

@@ -1,0 +1,524 @@
+//! `cargo xtask test swift`: the generated Swift bindings and the Swift package's own code,
+//! compiled and run against the real library on Linux.
+//!
+//! Where `swift` is on PATH (macOS, or a Linux machine with a toolchain) it is used directly.
+//! Otherwise Swift 6.0.3 runs from Debian 13's `swiftlang` inside a minbase chroot that this module
+//! builds once into a cache folder outside the repository (`/var/cache/weprotect/swift-chroot`,
+//! or `WEPROTECT_SWIFT_CHROOT`). A stamp file marks a finished chroot, so a half-built one (an
+//! interrupted download) is removed and rebuilt instead of being trusted. While the tests run, proc
+//! and the worktree are mounted into the chroot at the same absolute paths as on the host (so every
+//! path means the same inside and out); a guard unmounts them however the run ends, and a stale
+//! mount left by a killed run is cleared before the next one.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// Bump when the recipe changes, so cached chroots built by an older recipe are rebuilt.
+const RECIPE: &str = "debian-stable minbase + swiftlang libc6-dev libstdc++-14-dev (v1)";
+const STAMP: &str = ".weprotect-swift-ready";
+const PACKAGES: &[&str] = &["swiftlang", "libc6-dev", "libstdc++-14-dev"];
+
+/// Where the chroot lives: outside the repository, so CI and later runs reuse it.
+fn chroot_dir() -> PathBuf {
+    std::env::var_os("WEPROTECT_SWIFT_CHROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/weprotect/swift-chroot"))
+}
+
+/// How Swift commands are run: natively, or inside the chroot.
+pub enum Toolchain {
+    /// `swift`/`swiftc` found on PATH.
+    Native,
+    /// The cached Debian chroot; commands run through `chroot DIR`.
+    Chroot(PathBuf),
+}
+
+impl Toolchain {
+    /// A command that runs `program` with this toolchain, in `cwd` (same path inside the chroot).
+    pub fn command(&self, program: &str, cwd: &Path) -> Command {
+        match self {
+            Toolchain::Native => {
+                let mut c = Command::new(program);
+                c.current_dir(cwd);
+                c
+            }
+            Toolchain::Chroot(dir) => {
+                let mut c = Command::new("chroot");
+                // `env -C` changes into the folder inside the chroot; HOME keeps swift's caches
+                // (module cache) inside the chroot rather than in a host path that is not mounted.
+                c.arg(dir)
+                    .arg("env")
+                    .arg("-C")
+                    .arg(cwd)
+                    .arg("HOME=/root")
+                    .arg("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+                    .arg(program);
+                c
+            }
+        }
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Finds `swiftc` on PATH, or makes sure the cached chroot exists (building it when missing).
+pub fn toolchain() -> Result<Toolchain, String> {
+    if std::env::var_os("WEPROTECT_SWIFT_FORCE_CHROOT").is_none()
+        && on_path("swift")
+        && on_path("swiftc")
+    {
+        eprintln!("==> swift: using swift found on PATH");
+        return Ok(Toolchain::Native);
+    }
+    let dir = chroot_dir();
+    ensure_chroot(&dir)?;
+    Ok(Toolchain::Chroot(dir))
+}
+
+fn stamp_is_current(dir: &Path) -> bool {
+    fs::read_to_string(dir.join(STAMP)).is_ok_and(|s| s.trim() == RECIPE)
+}
+
+fn ensure_chroot(dir: &Path) -> Result<(), String> {
+    if stamp_is_current(dir) {
+        eprintln!("==> swift: reusing chroot {}", dir.display());
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "swift is not on PATH and building the Swift chroot at {} needs root \
+             (debootstrap, chroot, mount); run as root or install Swift 6",
+            dir.display()
+        ));
+    }
+    // A chroot without the stamp is half-built (or from an older recipe): start again. Any mounts
+    // a killed run left inside it must go first, or removing it would reach into them.
+    if dir.exists() {
+        eprintln!(
+            "==> swift: {} is incomplete or stale; rebuilding",
+            dir.display()
+        );
+        unmount_everything_under(dir);
+        fs::remove_dir_all(dir).map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+    }
+    if !on_path("debootstrap") {
+        sh("install debootstrap", "apt-get", &["update"])?;
+        sh(
+            "install debootstrap",
+            "apt-get",
+            &["install", "-y", "--no-install-recommends", "debootstrap"],
+        )?;
+    }
+    let mirror = host_mirror()?;
+    let parent = dir.parent().ok_or("chroot folder has no parent")?;
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let dir_s = dir.to_str().ok_or("chroot path is not UTF-8")?;
+    sh(
+        "debootstrap",
+        "debootstrap",
+        &["--variant=minbase", "stable", dir_s, &mirror],
+    )?;
+    // Name resolution inside the chroot for apt.
+    if let Ok(resolv) = fs::read("/etc/resolv.conf") {
+        let _ = fs::write(dir.join("etc/resolv.conf"), resolv);
+    }
+    {
+        let _mounts = Mounts::new(dir, &[])?;
+        let chroot = Toolchain::Chroot(dir.to_path_buf());
+        let root = Path::new("/");
+        let mut update = chroot.command("apt-get", root);
+        update.arg("update");
+        status("chroot apt-get update", update)?;
+        let mut install = chroot.command("apt-get", root);
+        install
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(PACKAGES);
+        status("chroot apt-get install swiftlang", install)?;
+        let mut clean = chroot.command("apt-get", root);
+        clean.arg("clean");
+        status("chroot apt-get clean", clean)?;
+    }
+    fs::write(dir.join(STAMP), format!("{RECIPE}\n"))
+        .map_err(|e| format!("cannot write the chroot stamp: {e}"))?;
+    eprintln!("==> swift: chroot ready at {}", dir.display());
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// The first `URIs:` value of the host's deb822 sources (the mirror this machine is allowed to
+/// reach), falling back to the one-line sources.list format.
+fn host_mirror() -> Result<String, String> {
+    if let Ok(text) = fs::read_to_string("/etc/apt/sources.list.d/debian.sources") {
+        for line in text.lines() {
+            if let Some(rest) = line.trim().strip_prefix("URIs:")
+                && let Some(uri) = rest.split_whitespace().next()
+            {
+                return Ok(uri.to_string());
+            }
+        }
+    }
+    if let Ok(text) = fs::read_to_string("/etc/apt/sources.list") {
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if words.next() == Some("deb")
+                && let Some(uri) = words.find(|w| !w.starts_with('['))
+            {
+                return Ok(uri.to_string());
+            }
+        }
+    }
+    Err("no Debian mirror found in /etc/apt/sources.list.d/debian.sources".into())
+}
+
+/// Mounts that live exactly as long as this value: proc and bind mounts of host folders at the
+/// same absolute path inside the chroot. Dropped in reverse order, also on error and panic.
+pub struct Mounts {
+    points: Vec<PathBuf>,
+}
+
+impl Mounts {
+    /// Mounts proc into `dir`, then bind-mounts each of `binds` at its own path inside `dir`.
+    pub fn new(dir: &Path, binds: &[&Path]) -> Result<Self, String> {
+        // A run that was killed (SIGKILL, a CI timeout) never ran its Drop: clear what it left.
+        unmount_everything_under(dir);
+        let mut mounts = Mounts { points: Vec::new() };
+        let proc_point = dir.join("proc");
+        fs::create_dir_all(&proc_point).map_err(|e| format!("mkdir proc: {e}"))?;
+        mount(&["-t", "proc", "proc"], &proc_point)?;
+        mounts.points.push(proc_point);
+        for host in binds {
+            let inside = dir.join(host.strip_prefix("/").unwrap_or(host));
+            fs::create_dir_all(&inside)
+                .map_err(|e| format!("cannot create {}: {e}", inside.display()))?;
+            let host_s = host.to_str().ok_or("bind path is not UTF-8")?;
+            mount(&["--bind", host_s], &inside)?;
+            mounts.points.push(inside);
+        }
+        Ok(mounts)
+    }
+}
+
+impl Drop for Mounts {
+    fn drop(&mut self) {
+        for point in self.points.iter().rev() {
+            let ok = Command::new("umount")
+                .arg(point)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !ok {
+                // Busy (a process still inside): detach lazily rather than leave it mounted.
+                let _ = Command::new("umount").arg("-l").arg(point).status();
+            }
+        }
+    }
+}
+
+fn mount(args: &[&str], point: &Path) -> Result<(), String> {
+    let s = Command::new("mount")
+        .args(args)
+        .arg(point)
+        .status()
+        .map_err(|e| format!("cannot run mount: {e}"))?;
+    if s.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "mount {} {} failed",
+            args.join(" "),
+            point.display()
+        ))
+    }
+}
+
+/// Lazily unmounts every mount point at or below `dir`, deepest first.
+fn unmount_everything_under(dir: &Path) {
+    let Ok(table) = fs::read_to_string("/proc/self/mounts") else {
+        return;
+    };
+    let mut points: Vec<PathBuf> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|p| PathBuf::from(p.replace("\\040", " ")))
+        .filter(|p| p.starts_with(dir) && p != dir)
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+    for p in points {
+        eprintln!("==> swift: clearing stale mount {}", p.display());
+        let _ = Command::new("umount").arg("-l").arg(&p).status();
+    }
+}
+
+fn sh(step: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    let mut c = Command::new(program);
+    c.args(args);
+    status(step, c)
+}
+
+fn status(step: &str, mut c: Command) -> Result<(), String> {
+    eprintln!("==> {step}");
+    let s = c
+        .status()
+        .map_err(|e| format!("{step}: cannot start: {e}"))?;
+    if s.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({s})"))
+    }
+}
+
+/// One Swift module to compile: its name, its sources, and the libraries it links.
+struct Module<'a> {
+    name: &'a str,
+    sources: Vec<PathBuf>,
+    links: &'a [&'a str],
+}
+
+/// Every `*.swift` file under `dir`, sorted (a missing folder has none).
+fn swift_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "swift") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Test classes and their test methods, read from XCTest sources (Linux XCTest has no runtime
+/// discovery when compiled with swiftc, so the runner lists them). Returns (class, [(method,
+/// is_async)]).
+fn discover_tests(sources: &[PathBuf]) -> Vec<(String, Vec<(String, bool)>)> {
+    let mut classes: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+    for file in sources {
+        let Ok(text) = fs::read_to_string(file) else {
+            continue;
+        };
+        for line in text.lines() {
+            let t = line.trim_start();
+            if let Some(rest) = t
+                .strip_prefix("final class ")
+                .or_else(|| t.strip_prefix("class "))
+                && let Some((name, parent)) = rest.split_once(':')
+                && parent.trim_start().starts_with("XCTestCase")
+            {
+                classes.push((name.trim().to_string(), Vec::new()));
+            } else if let Some(rest) = t.strip_prefix("func test")
+                && let Some((name, after)) = rest.split_once("()")
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && let Some((_, methods)) = classes.last_mut()
+            {
+                let is_async = after.trim_start().starts_with("async");
+                methods.push((format!("test{name}"), is_async));
+            }
+        }
+    }
+    classes.retain(|(_, m)| !m.is_empty());
+    classes
+}
+
+/// The Linux test runner: `XCTMain` over every discovered test.
+fn runner_source(classes: &[(String, Vec<(String, bool)>)]) -> String {
+    let mut s = String::from(
+        "// Generated by `cargo xtask test swift`: lists the XCTest tests for Linux.\nimport XCTest\n\nXCTMain([\n",
+    );
+    for (class, methods) in classes {
+        s.push_str("    testCase([\n");
+        for (m, is_async) in methods {
+            if *is_async {
+                s.push_str(&format!("        (\"{m}\", asyncTest({class}.{m})),\n"));
+            } else {
+                s.push_str(&format!("        (\"{m}\", {class}.{m}),\n"));
+            }
+        }
+        s.push_str("    ]),\n");
+    }
+    s.push_str("])\n");
+    s
+}
+
+/// Counts of a run, read from XCTest's per-test lines.
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    passed: u32,
+    failed: u32,
+    skipped: u32,
+    failures: Vec<String>,
+    skips: Vec<String>,
+}
+
+fn count_results(output: &str) -> Counts {
+    let mut c = Counts::default();
+    for line in output.lines() {
+        let Some(rest) = line.strip_prefix("Test Case '") else {
+            continue;
+        };
+        let Some((name, verdict)) = rest.split_once("' ") else {
+            continue;
+        };
+        if verdict.starts_with("passed") {
+            c.passed += 1;
+        } else if verdict.starts_with("failed") {
+            c.failed += 1;
+            c.failures.push(name.to_string());
+        } else if verdict.starts_with("skipped") {
+            c.skipped += 1;
+            c.skips.push(name.to_string());
+        }
+    }
+    c
+}
+
+/// `cargo xtask test swift`.
+pub fn test() -> Result<(), String> {
+    let root = crate::root();
+    let tc = toolchain()?;
+    let work = root.join("target/swift");
+    let build = work.join("build");
+    let _ = fs::remove_dir_all(&build);
+    fs::create_dir_all(&build).map_err(|e| format!("cannot create {}: {e}", build.display()))?;
+
+    let ios = root.join("ios");
+    let mut test_sources = swift_files(&ios.join("Tests/WeProtectTests"));
+    let runner = build.join("main.swift");
+    let classes = discover_tests(&test_sources);
+    fs::write(&runner, runner_source(&classes)).map_err(|e| format!("runner: {e}"))?;
+    test_sources.push(runner);
+
+    let modules = [Module {
+        name: "WeProtect",
+        sources: swift_files(&ios.join("Sources/WeProtect")),
+        links: &[],
+    }];
+
+    let mounts = match &tc {
+        Toolchain::Native => None,
+        Toolchain::Chroot(dir) => Some(Mounts::new(dir, &[&root])?),
+    };
+    let cache = build.join("module-cache");
+    for m in &modules {
+        let mut c = tc.command("swiftc", &build);
+        c.args([
+            "-emit-library",
+            "-emit-module",
+            "-enable-testing",
+            "-parse-as-library",
+        ])
+        .args(["-module-name", m.name])
+        .arg("-module-cache-path")
+        .arg(&cache)
+        .arg("-I")
+        .arg(&build)
+        .arg("-L")
+        .arg(&build)
+        .args(m.links.iter().map(|l| format!("-l{l}")))
+        .args(&m.sources)
+        .arg("-o")
+        .arg(build.join(format!("lib{}.so", m.name)));
+        status(&format!("swiftc {}", m.name), c)?;
+    }
+    let exe = build.join("weprotect-swift-tests");
+    let mut c = tc.command("swiftc", &build);
+    c.args(["-module-name", "WeProtectTests"])
+        .arg("-module-cache-path")
+        .arg(&cache)
+        .arg("-I")
+        .arg(&build)
+        .arg("-L")
+        .arg(&build)
+        .args(modules.iter().map(|m| format!("-l{}", m.name)))
+        .args(&test_sources)
+        .arg("-o")
+        .arg(&exe);
+    status("swiftc tests", c)?;
+
+    eprintln!("==> Swift tests ({} classes)", classes.len());
+    let mut c = tc.command(&exe.to_string_lossy(), &build);
+    c.env("LD_LIBRARY_PATH", &build)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = c
+        .output()
+        .map_err(|e| format!("cannot run the Swift tests: {e}"))?;
+    drop(mounts);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprint!("{text}");
+    let counts = count_results(&text);
+    println!(
+        "Swift: {} passed, {} failed, {} skipped",
+        counts.passed, counts.failed, counts.skipped
+    );
+    for s in &counts.skips {
+        println!("  skipped: {s}");
+    }
+    for f in &counts.failures {
+        println!("  FAILED: {f}");
+    }
+    if counts.failed > 0 || !out.status.success() {
+        return Err(format!("Swift tests failed ({})", out.status));
+    }
+    if counts.passed == 0 {
+        return Err("no Swift test ran".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_passes_failures_and_skips_separately() {
+        let out = "Test Case 'A.testOne' started at x\nTest Case 'A.testOne' passed (0.1 seconds)\n\
+                   Test Case 'A.testTwo' skipped (0.0 seconds)\nTest Case 'A.testThree' failed (0.2 seconds)\n";
+        let c = count_results(out);
+        assert_eq!((c.passed, c.failed, c.skipped), (1, 1, 1));
+        assert_eq!(c.skips, vec!["A.testTwo"]);
+        assert_eq!(c.failures, vec!["A.testThree"]);
+    }
+
+    #[test]
+    fn the_runner_lists_sync_and_async_tests_of_each_class() {
+        let dir = std::env::temp_dir().join(format!("xtask-swift-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("T.swift");
+        fs::write(
+            &f,
+            "final class ATests: XCTestCase {\n    func testX() throws {}\n    func testY() async throws {}\n    func helper() {}\n}\nclass Plain {}\n",
+        )
+        .unwrap();
+        let classes = discover_tests(&[f]);
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(
+            classes,
+            vec![(
+                "ATests".to_string(),
+                vec![("testX".to_string(), false), ("testY".to_string(), true)]
+            )]
+        );
+        let src = runner_source(&classes);
+        assert!(src.contains("(\"testY\", asyncTest(ATests.testY))"));
+        assert!(src.contains("(\"testX\", ATests.testX)"));
+    }
+}
