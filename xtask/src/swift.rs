@@ -96,6 +96,12 @@ fn ensure_chroot(dir: &Path) -> Result<(), String> {
             dir.display()
         ));
     }
+    // One run at a time builds or mounts the chroot (CI and a developer, or two worktrees, may
+    // share it); the one that waited finds it built.
+    let lock = lock_chroot(dir)?;
+    if stamp_is_current(dir) {
+        return Ok(());
+    }
     // A chroot without the stamp is half-built (or from an older recipe): start again. Any mounts
     // a killed run left inside it must go first, or removing it would reach into them.
     if dir.exists() {
@@ -128,7 +134,7 @@ fn ensure_chroot(dir: &Path) -> Result<(), String> {
         let _ = fs::write(dir.join("etc/resolv.conf"), resolv);
     }
     {
-        let _mounts = Mounts::new(dir, &[])?;
+        let _mounts = Mounts::with_lock(dir, &[], lock)?;
         let chroot = Toolchain::Chroot(dir.to_path_buf());
         let root = Path::new("/");
         let mut update = chroot.command("apt-get", root);
@@ -182,18 +188,51 @@ fn host_mirror() -> Result<String, String> {
     Err("no Debian mirror found in /etc/apt/sources.list.d/debian.sources".into())
 }
 
+/// An exclusive lock on the chroot (a sibling lock file), held while it is built or mounted.
+fn lock_chroot(dir: &Path) -> Result<fs::File, String> {
+    let parent = dir.parent().ok_or("chroot folder has no parent")?;
+    fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    let path = dir.with_extension("lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "==> swift: waiting for another run to release {}",
+            path.display()
+        );
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    }
+    Ok(file)
+}
+
 /// Mounts that live exactly as long as this value: proc and bind mounts of host folders at the
-/// same absolute path inside the chroot. Dropped in reverse order, also on error and panic.
+/// same absolute path inside the chroot. Dropped in reverse order, also on error and panic; the
+/// chroot's lock is released only after the last unmount.
 pub struct Mounts {
     points: Vec<PathBuf>,
+    _lock: fs::File,
 }
 
 impl Mounts {
-    /// Mounts proc into `dir`, then bind-mounts each of `binds` at its own path inside `dir`.
+    /// Locks the chroot, mounts proc into `dir`, then bind-mounts each of `binds` at its own
+    /// path inside `dir`.
     pub fn new(dir: &Path, binds: &[&Path]) -> Result<Self, String> {
+        Mounts::with_lock(dir, binds, lock_chroot(dir)?)
+    }
+
+    fn with_lock(dir: &Path, binds: &[&Path], lock: fs::File) -> Result<Self, String> {
         // A run that was killed (SIGKILL, a CI timeout) never ran its Drop: clear what it left.
+        // Safe: holding the lock, no other run has anything mounted.
         unmount_everything_under(dir);
-        let mut mounts = Mounts { points: Vec::new() };
+        let mut mounts = Mounts {
+            points: Vec::new(),
+            _lock: lock,
+        };
         let proc_point = dir.join("proc");
         fs::create_dir_all(&proc_point).map_err(|e| format!("mkdir proc: {e}"))?;
         mount(&["-t", "proc", "proc"], &proc_point)?;
@@ -884,6 +923,18 @@ mod tests {
                 "uniffi_weprotect_ffi_fn_func_version"
             ]
         );
+    }
+
+    #[test]
+    fn only_a_stamp_of_the_current_recipe_marks_a_finished_chroot() {
+        let dir = std::env::temp_dir().join(format!("xtask-stamp-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        assert!(!stamp_is_current(&dir), "no stamp: half-built");
+        fs::write(dir.join(STAMP), "an older recipe\n").unwrap();
+        assert!(!stamp_is_current(&dir), "older recipe: rebuilt");
+        fs::write(dir.join(STAMP), format!("{RECIPE}\n")).unwrap();
+        assert!(stamp_is_current(&dir));
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]
