@@ -24,7 +24,7 @@ final class AppModel: ObservableObject {
 
     private(set) var coordinator: SyncCoordinator?
     /// The engine, for the BGProcessingTask's expiration handler (cancel() is thread-safe).
-    nonisolated(unsafe) private(set) var engineForExpiry: SyncEngine?
+    private(set) var engine: SyncEngine?
     private var store: Store?
     private var service: ServiceConfig?
     private var session: FormSession?
@@ -45,7 +45,7 @@ final class AppModel: ObservableObject {
                 tokens: ClosureTokenProvider(current: { tokens.read() }), observer: events)
             self.store = store
             self.service = service
-            self.engineForExpiry = engine
+            self.engine = engine
             self.coordinator = SyncCoordinator(store: store, engine: engine, host: UIKitBackgroundHost())
             self.session = try FormSession(store: store, draftId: try store.listDrafts().first?.id)
         } catch WeprotectError.WrongKey {

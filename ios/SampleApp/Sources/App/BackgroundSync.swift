@@ -17,19 +17,21 @@ import WeProtect
 enum BackgroundSync {
     static let taskIdentifier = SampleAppInfo.syncTaskIdentifier
 
-    /// Registers the handler; call from `application(_:didFinishLaunchingWithOptions:)`.
+    /// Registers the handler; call from `application(_:didFinishLaunchingWithOptions:)`. The
+    /// handler runs on the main queue, where the app model lives.
     static func register() {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: taskIdentifier, using: nil) { task in
+        BGTaskScheduler.shared.register(forTaskWithIdentifier: taskIdentifier, using: .main) { task in
             guard let task = task as? BGProcessingTask else { return }
-            run(task)
+            MainActor.assumeIsolated { run(task) }
         }
     }
 
+    @MainActor
     private static func run(_ task: BGProcessingTask) {
         let model = AppModel.shared
         // Set first: iOS may take the time back at any moment. cancel() ends the Rust pass,
-        // which cancelling the Swift task alone would not.
-        let engine = model.engineForExpiry
+        // which cancelling the Swift task alone would not; it is safe from any thread.
+        let engine = model.engine
         task.expirationHandler = { try? engine?.cancel() }
         Task { @MainActor in
             let report = await model.coordinator?.handle(.processingTask)
