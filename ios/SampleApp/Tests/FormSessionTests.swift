@@ -1,3 +1,4 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
 // The sample app's form logic against the real library: the rows a screen draws come from the
 // core's definition and snapshot.
 import Foundation

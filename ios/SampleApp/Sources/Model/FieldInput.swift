@@ -1,3 +1,4 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
 // Turning what a control produced into the value the core takes. Dates and times travel as the
 // text the core parses (a date-time keeps its UTC offset, which `Date` would lose), written in
 // Europe/London as UK officers read clocks. Plain Swift: tested on Linux.

@@ -1,3 +1,4 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
 // What the form screen shows, computed from the core's form definition and the editor's
 // snapshot. The app never lists a field or a rule: sections, fields, kinds, options, which
 // fields are visible and required, and every problem come from the core. This file only joins

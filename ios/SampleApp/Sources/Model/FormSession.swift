@@ -1,3 +1,4 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
 // One referral being filled in: the core's editor, its latest snapshot and the rows the screen
 // draws. Every change goes to the core, which keeps exactly what was typed, autosaves, and
 // answers with the problems of every field the change touched; the screen then redraws from
