@@ -23,6 +23,16 @@ final class RecordingHost: BackgroundHost {
     func scheduleProcessingTask(earliest: Date?) { scheduled.append(earliest) }
 }
 
+/// The token the officer's sign-in gives, read by the core from its own threads.
+final class SignedInToken: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: String?
+    var token: String? {
+        get { lock.lock(); defer { lock.unlock() }; return value }
+        set { lock.lock(); value = newValue; lock.unlock() }
+    }
+}
+
 final class OutboxAndSyncTests: XCTestCase {
     private func service() throws -> (ServiceConfig, String) {
         let env = ProcessInfo.processInfo.environment
@@ -67,9 +77,9 @@ final class OutboxAndSyncTests: XCTestCase {
         let draft = try store.saveDraftJson(id: nil, json: try exampleReferralJson())
         _ = try store.submit(draftId: draft, service: service)
         let host = RecordingHost()
-        var current: String? = nil
+        let signIn = SignedInToken()
         let engine = try SyncEngine(
-            store: store, service: service, tokens: ClosureTokenProvider(current: { current }),
+            store: store, service: service, tokens: ClosureTokenProvider(current: { signIn.token }),
             observer: nil)
         let coordinator = SyncCoordinator(store: store, engine: engine, host: host)
         let report = try await XCTUnwrapAsync(await coordinator.handle(.manual))
@@ -82,7 +92,7 @@ final class OutboxAndSyncTests: XCTestCase {
         let skipped = await coordinator.handle(.foregrounded)
         XCTAssertNil(skipped, "no pass while sign-in is needed")
 
-        current = token
+        signIn.token = token
         let after = try await XCTUnwrapAsync(await coordinator.signedIn())
         XCTAssertEqual(after.delivered, 2)
         XCTAssertNil(OutboxScreen.banner(counts: try store.counts(), needsSignIn: coordinator.needsSignIn))
