@@ -26,7 +26,14 @@ let package = Package(
         .target(
             name: "WeProtectCore",
             dependencies: ["WeProtectCoreFFI"],
-            path: "Sources/WeProtectCore"
+            path: "Sources/WeProtectCore",
+            // What the Rust static library needs from the system (rustc's native-static-libs
+            // for Apple targets: the platform TLS verifier uses Security and CoreFoundation).
+            linkerSettings: [
+                .linkedFramework("Security"),
+                .linkedFramework("CoreFoundation"),
+                .linkedLibrary("iconv"),
+            ]
         ),
         .target(
             name: "WeProtect",
