@@ -891,6 +891,8 @@ pub fn test() -> Result<(), String> {
     c.env("LD_LIBRARY_PATH", &build)
         .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
         .env("WEPROTECT_TOKEN", &server.token)
+        .env("WEPROTECT_CLI", target.join("weprotect"))
+        .env("WEPROTECT_SERVER_DIR", &server.dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let out = c

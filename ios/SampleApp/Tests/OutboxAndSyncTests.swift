@@ -123,6 +123,36 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertEqual(try store.counts().queued, 1)
     }
 
+    func testTheServicesStatusUpdateAppearsAfterTheNextPass() async throws {
+        let (service, token) = try service()
+        let env = ProcessInfo.processInfo.environment
+        guard let cli = env["WEPROTECT_CLI"], let serverDir = env["WEPROTECT_SERVER_DIR"] else {
+            throw XCTSkip("no CLI to act as the service's advisor (WEPROTECT_CLI)")
+        }
+        let store = try queuedStore(service)
+        let engine = try SyncEngine(
+            store: store, service: service, tokens: ClosureTokenProvider(current: { token }),
+            observer: nil)
+        let coordinator = SyncCoordinator(store: store, engine: engine, host: RecordingHost())
+        _ = await coordinator.handle(.manual)
+        let id = try XCTUnwrap(try store.outbox().first?.referralId)
+
+        // An advisor at the service records an action.
+        let advisor = Process()
+        advisor.executableURL = URL(fileURLWithPath: cli)
+        advisor.arguments = ["admin", "--server-dir", serverDir, "status", id, "advisor_assigned"]
+        advisor.standardOutput = FileHandle.nullDevice
+        try advisor.run()
+        advisor.waitUntilExit()
+        XCTAssertEqual(advisor.terminationStatus, 0)
+
+        _ = await coordinator.handle(.manual)
+        let row = try XCTUnwrap(OutboxScreen.rows(try store.outbox(), now: Date()).first)
+        XCTAssertEqual(
+            row.statuses, ["A legal advisor has been assigned", "Received by the service"],
+            "newest first")
+    }
+
     func testStatusCodesReadAsSentences() {
         XCTAssertEqual(OutboxScreen.statusLabel("order_granted"), "A protective order has been granted")
         XCTAssertEqual(OutboxScreen.statusLabel("something_new"), "Something new")

@@ -62,6 +62,7 @@ enum OutboxScreen {
     /// The service's status codes as sentences; an unknown code is shown readable, not hidden.
     static func statusLabel(_ code: String) -> String {
         switch code {
+        case "received": return "Received by the service"
         case "advisor_assigned": return "A legal advisor has been assigned"
         case "victim_contacted": return "The advisor has contacted the victim"
         case "could_not_contact": return "The advisor could not make contact yet"

@@ -1,5 +1,6 @@
 // Runs sync passes when the app has a reason to: right after a submit, when signal returns in
-// the foreground, in a BGProcessingTask. The decisions come from `BackgroundSyncPlanner`; what
+// the foreground, in a BGProcessingTask; each pass also fetches the service's status updates
+// in the time left. The decisions come from `BackgroundSyncPlanner`; what
 // iOS provides (background time, BGTaskScheduler) comes through `BackgroundHost`, a few lines
 // of UIKit in the app (`App/BackgroundSync.swift`) and a recording fake in the Linux tests, which
 // drive this class against the real library and the reference server.
@@ -81,6 +82,19 @@ final class SyncCoordinator {
         }
         lastReport = report
         needsSignIn = report.needsSignIn
+        // The service's status updates for what it has received, in the time that is left.
+        let left = deadline.timeIntervalSinceNow
+        if !report.needsSignIn, !report.cancelled, left > 1,
+            ((try? store.counts().delivered) ?? 0) > 0
+        {
+            do {
+                _ = try await engine.refreshStatuses(deadline: left)
+            } catch WeprotectError.NeedsSignIn {
+                needsSignIn = true
+            } catch {
+                // Statuses are best effort: the next pass asks again.
+            }
+        }
         host.scheduleProcessingTask(
             earliest: planner.nextBackgroundRequest(after: PassOutcome(report), now: Date()))
         return report
