@@ -1,27 +1,36 @@
 //! `cargo xtask`: the project's own build and test commands (the cargo-xtask pattern).
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
-//! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests); later `kotlin` and
-//! `swift`. `cargo xtask schema` rewrites docs/referral.schema.json; `cargo xtask bench` runs the
-//! benchmarks that print ratios against baselines measured in the same run.
+//! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
+//! generated bindings on the JVM, see `kotlin.rs`), `swift` (the generated bindings, the iOS
+//! package and the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
+//! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
+//! baselines measured in the same run.
+
+mod kotlin;
+mod size;
+mod swift;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-
-mod swift;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust().and_then(|()| swift::test()),
+        ["test"] => test_rust()
+            .and_then(|()| kotlin::test())
+            .and_then(|()| swift::test()),
         ["test", "rust"] => test_rust(),
+        ["test", "kotlin"] => kotlin::test(),
         ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
+        ["bench", "size"] => size::bench(),
+        ["bench", "kotlin"] => kotlin::bench(),
         ["bench", rest @ ..] => bench(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|swift]\n       cargo xtask schema\n       cargo xtask bench [NAME]"
+                "usage: cargo xtask test [rust|kotlin|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]"
             );
             return ExitCode::from(2);
         }
