@@ -12,8 +12,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 /// Bump when the recipe changes, so cached chroots built by an older recipe are rebuilt.
 const RECIPE: &str = "debian-stable minbase + swiftlang libc6-dev libstdc++-14-dev (v1)";
@@ -665,93 +664,15 @@ fn private_static_library(target: &Path, header: &Path, build: &Path) -> Result<
     Ok(merged)
 }
 
-/// Builds the library, the bindgen and the CLI in one cargo invocation (one feature set, the
-/// same as the Kotlin layer's, so neither rebuilds the other's artifacts).
-fn build() -> Result<PathBuf, String> {
-    crate::run(
-        "build",
-        &crate::cargo(),
-        &[
-            "build",
-            "-p",
-            "weprotect-ffi",
-            "-p",
-            "weprotect-uniffi-bindgen",
-            "-p",
-            "weprotect-cli",
-        ],
-    )?;
-    Ok(crate::root().join("target/debug"))
-}
-
-/// The reference server (`weprotect serve`) on a free loopback port with a device token, killed
-/// and removed on drop.
-struct Server {
-    child: Child,
-    dir: PathBuf,
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
-    }
-}
-
-impl Server {
-    fn start(target: &Path, work: &Path) -> Result<Server, String> {
-        let dir = work.join("service");
-        let _ = fs::remove_dir_all(&dir);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let cli = target.join("weprotect");
-        let child = Command::new(&cli)
-            .args(["serve", "--server-dir"])
-            .arg(&dir)
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", cli.display()))?;
-        let mut server = Server {
-            child,
-            dir: dir.clone(),
-            token: String::new(),
-        };
-        let started = Instant::now();
-        while !(dir.join("service.json").exists()
-            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
-        {
-            if started.elapsed() > Duration::from_secs(30) {
-                return Err("the reference server did not start within 30 s".into());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let out = Command::new(&cli)
-            .args(["admin", "--server-dir"])
-            .arg(&dir)
-            .args(["token-issue", "swift tests"])
-            .output()
-            .map_err(|e| format!("cannot issue a token: {e}"))?;
-        if !out.status.success() {
-            return Err("cannot issue a token".into());
-        }
-        server.token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        Ok(server)
-    }
-}
-
 /// `cargo xtask test swift`: builds the library, generates the Swift, compiles the generated
 /// module, the `WeProtect` layer, the sample app's plain-Swift model and the README quickstart,
 /// then runs every XCTest test against the real library and a reference server on loopback.
 pub fn test() -> Result<(), String> {
     let root = crate::root();
     let tc = toolchain()?;
-    let target = build()?;
+    // The Kotlin layer's build (one feature set, so neither layer rebuilds the other's artifacts)
+    // and its reference server on a free loopback port with a device token.
+    let target = crate::kotlin::build("debug")?;
     let work = root.join("target/swift");
     let build = work.join("build");
     let _ = fs::remove_dir_all(&build);
@@ -835,7 +756,7 @@ pub fn test() -> Result<(), String> {
         },
     ];
 
-    let server = Server::start(&target, &work)?;
+    let server = crate::kotlin::Server::start(&target, &work)?;
     let mounts = match &tc {
         Toolchain::Native => None,
         Toolchain::Chroot(dir) => Some(Mounts::new(dir, &[&root])?),
