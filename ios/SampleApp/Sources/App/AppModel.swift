@@ -81,7 +81,7 @@ final class AppModel: ObservableObject {
 
     // MARK: form
 
-    func set(_ path: String, _ value: FormValue) {
+    func set(_ path: String, _ value: FieldValue) {
         guard let session else { return }
         do {
             try session.set(path, value)

@@ -45,7 +45,7 @@ struct FieldView: View {
         VStack(alignment: .leading, spacing: 4) {
             control
             if let hint = row.field.hint { Text(hint).font(.caption).foregroundStyle(.secondary) }
-            if let normalised = row.normalised {
+            if let normalised = try? row.normalised?.reveal() {
                 Text("Saved as \(normalised)").font(.caption).foregroundStyle(.secondary)
             }
             ForEach(row.messages, id: \.self) { message in
@@ -153,7 +153,7 @@ struct DateField: View {
     var body: some View {
         HStack {
             DatePicker(label, selection: $date, displayedComponents: components)
-                .onChange(of: date) { _, new in model.set(row.path, .text(text: format(new))) }
+                .onChange(of: date) { _, new in model.set(row.path, FieldInput.text(format(new))) }
             if row.value != nil {
                 Button("Clear") { model.set(row.path, .clear) }
             }

@@ -29,9 +29,10 @@ enum FieldInput {
         Int64(text.trimmingCharacters(in: .whitespaces))
     }
 
-    /// Text as typed; an emptied field clears the value rather than storing "".
-    static func text(_ text: String) -> FormValue {
-        text.isEmpty ? .clear : .text(text: text)
+    /// Text as typed (wrapped, so it prints redacted); an emptied field clears the value
+    /// rather than storing "".
+    static func text(_ text: String) -> FieldValue {
+        text.isEmpty ? .clear : .text(text: PersonalText(text: text))
     }
 
     private static func format(_ date: Date, _ pattern: String) -> String {

@@ -15,11 +15,11 @@ struct FieldRow: Identifiable {
     let field: Field
     /// Must be filled now.
     let required: Bool
-    /// The value as the officer typed it.
-    let value: FormValue?
+    /// The value as the officer typed it (text stays wrapped: it prints redacted).
+    let value: FieldValue?
     /// The normalised form (E.164, `SW1A 1AA`), when the core gave one that differs from what
     /// was typed: shown under the field so the officer sees how it was understood.
-    let normalised: String?
+    let normalised: PersonalText?
     /// Items in a repeatable group (0 for other fields).
     let itemCount: UInt32
     /// Messages under the field: problems always, "missing" ones only once the officer has
@@ -58,7 +58,9 @@ enum FormScreen {
             var messages = state.problems.map(\.message)
             if showMissing { messages += state.missing.map(\.message) }
             let typed = FormScreen.text(of: state.value)
-            let normalised = state.normalised.flatMap { $0 == typed ? nil : $0 }
+            let normalised = state.normalised.flatMap {
+                (try? $0.reveal()) == typed ? nil : $0
+            }
             rowsBySection[section, default: []].append(
                 FieldRow(
                     path: state.path, field: field, required: state.required, value: state.value,
@@ -78,9 +80,10 @@ enum FormScreen {
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
-    /// The text of a text-kind value (nil for other kinds).
-    static func text(of value: FormValue?) -> String? {
-        if case .text(let text)? = value { return text }
+    /// The text of a text-kind value (nil for other kinds), revealed for the control that
+    /// shows it.
+    static func text(of value: FieldValue?) -> String? {
+        if case .text(let text)? = value { return try? text.reveal() }
         return nil
     }
 

@@ -16,11 +16,7 @@ final class FormSession {
     /// A new draft (`draftId` nil) or a saved one, reopened.
     init(store: Store, draftId: String?) throws {
         definition = try formDefinition()
-        if let draftId {
-            editor = try DraftEditor.openDraft(store: store, draftId: draftId)
-        } else {
-            editor = try DraftEditor.openNew(store: store)
-        }
+        editor = try draftId.map { try store.openDraft(draftId: $0) } ?? store.newDraft()
         snapshot = try editor.snapshot()
     }
 
@@ -35,7 +31,7 @@ final class FormSession {
     /// Sets a field to what the officer entered. A value the field cannot take (a letter in a
     /// number field) throws with the path and rule, and changes nothing.
     @discardableResult
-    func set(_ path: String, _ value: FormValue) throws -> SetOutcome {
+    func set(_ path: String, _ value: FieldValue) throws -> SetOutcome {
         let outcome = try editor.set(path: path, value: value)
         snapshot = try editor.snapshot()
         return outcome
