@@ -14,11 +14,13 @@
 //! - async calls run on the bindings' own small tokio runtime ([`guard::runtime`]).
 //!
 //! One file per concern: `guard` (runtime, panics), `types` (remote types), `personal`,
-//! `store`, `sync`, `functions`.
+//! `store`, `editor` (the form and the draft editor), `sync`, `functions`, `platform_tls`
+//! (Android only).
 #![deny(missing_docs)]
 
 uniffi::setup_scaffolding!();
 
+pub mod editor;
 pub mod functions;
 pub mod guard;
 pub mod personal;
@@ -28,6 +30,7 @@ pub mod store;
 pub mod sync;
 pub mod types;
 
+pub use editor::{DraftEditor, FieldValue};
 pub use personal::PersonalText;
 pub use store::Store;
 pub use sync::{SyncEngine, SyncObserver, TokenProvider};

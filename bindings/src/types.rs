@@ -75,6 +75,12 @@ pub enum WeprotectError {
     Closed,
     NeedsSignIn,
     Storage,
+    UnknownField { path: String },
+    WrongKind { path: String, expected: String },
+    UnknownOption { path: String },
+    OutOfRange { path: String },
+    FieldHidden { path: String },
+    GroupFull { path: String, max: u32 },
     Internal,
 }
 

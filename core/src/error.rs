@@ -5,6 +5,7 @@
 //! stable [`WeprotectError::code`]; the rich causes (SQLite codes, I/O kinds) stay inside the
 //! core. Neither carries personal data: problems have paths and codes, never typed values.
 
+use crate::form::FormError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
 use crate::validation::{DocumentError, Problem};
@@ -59,6 +60,46 @@ pub enum WeprotectError {
     /// Storage failed (disk full, I/O error, busy); retrying may help.
     #[error("storage error")]
     Storage,
+    /// The form has no field at this path (or no item at this position).
+    #[error("no field {path} in the form")]
+    UnknownField {
+        /// The path (field names and indexes only).
+        path: String,
+    },
+    /// A value of the wrong kind for the field (text for a yes/no...). Nothing was changed.
+    #[error("{path} takes a {expected} value")]
+    WrongKind {
+        /// The field.
+        path: String,
+        /// The field's kind, e.g. `yes_no`.
+        expected: String,
+    },
+    /// A choice that is not one of the field's options. Nothing was changed.
+    #[error("{path}: not one of the options")]
+    UnknownOption {
+        /// The field.
+        path: String,
+    },
+    /// A number or text the field cannot hold. Nothing was changed.
+    #[error("{path}: out of range")]
+    OutOfRange {
+        /// The field.
+        path: String,
+    },
+    /// The field is not shown now, so it takes no value. Nothing was changed.
+    #[error("{path} is not shown now")]
+    FieldHidden {
+        /// The field.
+        path: String,
+    },
+    /// The repeatable group is full. Nothing was changed.
+    #[error("{path} already has {max} items")]
+    GroupFull {
+        /// The group.
+        path: String,
+        /// Its maximum.
+        max: u32,
+    },
     /// A bug inside the core (the FFI layer turns a caught panic into this). Nothing saved
     /// was lost; the call may be retried, and the app should report it.
     #[error("internal error")]
@@ -82,6 +123,12 @@ impl WeprotectError {
             WeprotectError::Closed => "closed",
             WeprotectError::NeedsSignIn => "needs_sign_in",
             WeprotectError::Storage => "storage",
+            WeprotectError::UnknownField { .. } => "unknown_field",
+            WeprotectError::WrongKind { .. } => "wrong_kind",
+            WeprotectError::UnknownOption { .. } => "unknown_option",
+            WeprotectError::OutOfRange { .. } => "out_of_range",
+            WeprotectError::FieldHidden { .. } => "field_hidden",
+            WeprotectError::GroupFull { .. } => "group_full",
             WeprotectError::Internal => "internal",
         }
     }
@@ -109,6 +156,29 @@ impl From<StoreError> for WeprotectError {
             StoreError::Sqlite(_) | StoreError::Migration(_) | StoreError::Io(_) => {
                 WeprotectError::Storage
             }
+        }
+    }
+}
+
+impl From<FormError> for WeprotectError {
+    fn from(e: FormError) -> WeprotectError {
+        match e {
+            FormError::UnknownField { path } | FormError::NoSuchItem { path } => {
+                WeprotectError::UnknownField { path }
+            }
+            FormError::WrongKind { path, expected, .. } => WeprotectError::WrongKind {
+                path,
+                expected: expected.to_string(),
+            },
+            FormError::UnknownOption { path } => WeprotectError::UnknownOption { path },
+            FormError::OutOfRange { path } | FormError::TooLong { path } => {
+                WeprotectError::OutOfRange { path }
+            }
+            FormError::Hidden { path } => WeprotectError::FieldHidden { path },
+            FormError::GroupFull { path, max } => WeprotectError::GroupFull { path, max },
+            FormError::Document(e) => StoreError::Document(e).into(),
+            FormError::Store(e) => e.into(),
+            FormError::Submitted | FormError::NoStore => WeprotectError::InvalidState,
         }
     }
 }

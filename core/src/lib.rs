@@ -10,6 +10,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod example;
+pub mod form;
 pub mod instrument;
 pub mod model;
 pub mod schema;

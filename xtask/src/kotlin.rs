@@ -110,16 +110,21 @@ pub fn build(profile: &str) -> Result<PathBuf, String> {
     Ok(root().join("target").join(profile))
 }
 
-/// Generates the Kotlin bindings from the built library into `out`.
+/// Generates the Kotlin bindings from the library built in `target` into `out`.
 pub fn generate(target: &Path, out: &Path) -> Result<(), String> {
+    generate_from(&target.join("uniffi-bindgen"), &target.join(LIB_NAME), out)
+}
+
+/// Generates the Kotlin bindings of `lib` with the bindgen binary `bindgen` into `out`.
+pub fn generate_from(bindgen: &Path, lib: &Path, out: &Path) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(out);
     run(
         "generate Kotlin",
-        &target.join("uniffi-bindgen").to_string_lossy(),
+        &bindgen.to_string_lossy(),
         &[
             "generate",
             "--library",
-            &target.join(LIB_NAME).to_string_lossy(),
+            &lib.to_string_lossy(),
             "--language",
             "kotlin",
             "--no-format",
@@ -390,27 +395,33 @@ pub fn test() -> Result<(), String> {
 }
 
 /// `cargo xtask bench kotlin`: the editor's `set` and a snapshot from Kotlin against the same
-/// calls in Rust, in one JVM process, with the library built in the release profile.
+/// calls in Rust, in one JVM process, with the library as apps ship it (profile `release-ffi`;
+/// the debug bindgen reads its metadata, which does not depend on the profile).
 pub fn bench() -> Result<(), String> {
     let kotlin = kotlin_home()?;
     let jna = jna_jar()?;
+    let debug = build("debug")?;
     run(
-        "build (release)",
+        "build (release-ffi)",
         &cargo(),
         &[
             "build",
-            "--release",
             "-p",
             "weprotect-ffi",
-            "-p",
-            "weprotect-uniffi-bindgen",
+            "--lib",
+            "--profile",
+            "release-ffi",
         ],
     )?;
-    let target = root().join("target/release");
+    let target = root().join("target/release-ffi");
     let work = root().join("target/kotlin-bench");
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let generated = work.join("generated");
-    generate(&target, &generated)?;
+    generate_from(
+        &debug.join("uniffi-bindgen"),
+        &target.join(LIB_NAME),
+        &generated,
+    )?;
     let layer = root().join("android/core-kotlin/src");
     let mut sources = kotlin_sources(&generated);
     sources.extend(kotlin_sources(&layer.join("main/kotlin")));

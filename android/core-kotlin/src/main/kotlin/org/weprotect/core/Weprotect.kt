@@ -147,5 +147,28 @@ val WeprotectException.code: String
         is WeprotectException.NeedsSignIn -> "needs_sign_in"
         is WeprotectException.Storage -> "storage"
         is WeprotectException.Internal -> "internal"
+        is WeprotectException.UnknownField -> "unknown_field"
+        is WeprotectException.WrongKind -> "wrong_kind"
+        is WeprotectException.UnknownOption -> "unknown_option"
+        is WeprotectException.OutOfRange -> "out_of_range"
+        is WeprotectException.FieldHidden -> "field_hidden"
+        is WeprotectException.GroupFull -> "group_full"
     }
 
+/** Text as typed, for [DraftEditor.set]: `editor.set("victim.forename", FieldValue.text(typed))`. */
+fun FieldValue.Companion.text(typed: String): FieldValue = FieldValue.Text(PersonalText(typed))
+
+/** A yes/no answer. */
+fun FieldValue.Companion.yesNo(yes: Boolean): FieldValue = FieldValue.YesNo(yes)
+
+/** One option of a choice field (its `value` in the definition). */
+fun FieldValue.Companion.choice(option: String): FieldValue = FieldValue.Choice(option)
+
+/** The state of the field at [path] in this snapshot, if the form has it. */
+fun FormSnapshot.field(path: String): FieldState? = fields.firstOrNull { it.path == path }
+
+/** Runs editor calls (which autosave into SQLite) off the caller's thread. */
+suspend fun <T> DraftEditor.io(
+    dispatcher: CoroutineDispatcher = Dispatchers.IO,
+    block: DraftEditor.() -> T,
+): T = withContext(dispatcher) { block() }

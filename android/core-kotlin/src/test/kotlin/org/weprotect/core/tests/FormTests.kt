@@ -1,9 +1,121 @@
 package org.weprotect.core.tests
 
+import org.weprotect.core.DraftEditor
+import org.weprotect.core.FieldKind
+import org.weprotect.core.FieldValue
+import org.weprotect.core.PersonalText
 import org.weprotect.core.Store
+import org.weprotect.core.WeprotectException
+import org.weprotect.core.choice
+import org.weprotect.core.code
+import org.weprotect.core.field
+import org.weprotect.core.formDefinition
+import org.weprotect.core.text
+import org.weprotect.core.yesNo
 
-/** Tests of the form engine and the draft editor (added with the editor). */
-fun formTests(): List<Test> = listOf()
+fun openStore(name: String): Store = Store.open(freshDir(name).path, TestVault().dataKey())
 
-/** Printed forms of the editor's values for the canary test (added with the editor). */
-fun formPrintedForms(store: Store): List<String> = listOf()
+fun formTests(): List<Test> = listOf(
+    Test("the form definition lists sections and fields with their kinds") {
+        val form = formDefinition()
+        val fields = form.sections.flatMap { it.fields }
+        check(form.sections.size >= 5) { "${form.sections.size} sections" }
+        check(fields.any { it.path == "victim.forename" && it.kind is FieldKind.Text }) { "no forename" }
+        check(fields.any { it.path == "safe_contact.phone" && it.kind is FieldKind.Phone }) { "no phone" }
+        check(fields.any { it.kind is FieldKind.RepeatableGroup }) { "no group" }
+        check(fields.all { it.label.isNotBlank() }) { "a field without a label" }
+    },
+    Test("typed text is kept and a half-typed phone is flagged") {
+        val store = openStore("typed")
+        val editor = store.newDraft()
+        editor.set("victim.forename", FieldValue.text("  jamie "))
+        val half = editor.set("safe_contact.phone", FieldValue.text("07400 12"))
+        val phone = half.changed.single { it.path == "safe_contact.phone" }
+        check(phone.problems.isNotEmpty()) { "a half-typed phone was not flagged" }
+        check(half.normalised == null) { "a half-typed phone was normalised" }
+        val snap = editor.snapshot()
+        val forename = snap.field("victim.forename")?.value as FieldValue.Text
+        check(forename.text.reveal() == "  jamie ") { "the typed text was changed" }
+        val typedPhone = snap.field("safe_contact.phone")?.value as FieldValue.Text
+        check(typedPhone.text.reveal() == "07400 12") { "the typed phone was changed" }
+        val whole = editor.set("safe_contact.phone", FieldValue.text("07400 123456"))
+        check(whole.normalised?.reveal() == "+447400123456") { "not normalised to E.164" }
+        check(whole.changed.single { it.path == "safe_contact.phone" }.problems.isEmpty()) { "still flagged" }
+        editor.close()
+        store.close()
+    },
+    Test("a value of the wrong kind is refused and changes nothing") {
+        val editor = DraftEditor.detached()
+        editor.set("incident.crime_recorded", FieldValue.yesNo(true))
+        val e = expectThrows<WeprotectException.WrongKind> {
+            editor.set("incident.crime_recorded", FieldValue.text("yes"))
+        }
+        check(e.path == "incident.crime_recorded" && e.code == "wrong_kind") { "${e.path} ${e.code}" }
+        check(editor.snapshot().field("incident.crime_recorded")?.value == FieldValue.YesNo(true)) { "changed" }
+        expectThrows<WeprotectException.UnknownField> { editor.set("victim.shoe_size", FieldValue.text("9")) }
+        expectThrows<WeprotectException.UnknownOption> { editor.set("consent.method", FieldValue.choice("banana")) }
+        editor.close()
+    },
+    Test("a draft is saved as typed, listed and reopened in the editor") {
+        val store = openStore("editor-drafts")
+        val editor = store.newDraft()
+        editor.set("victim.forename", FieldValue.text("Jamie"))
+        editor.set("victim.surname", FieldValue.text("Testperson"))
+        val id = editor.draftId() ?: throw TestFailure("not autosaved")
+        check(editor.snapshot().saved) { "not saved" }
+        editor.close()
+        val listed = store.listDrafts().single()
+        check(listed.id == id && listed.title.reveal() == "J.T.") { listed.title.reveal() }
+        val reopened = store.openDraft(id)
+        val surname = reopened.snapshot().field("victim.surname")?.value as FieldValue.Text
+        check(surname.text.reveal() == "Testperson") { "lost" }
+        reopened.close()
+        store.close()
+    },
+    Test("conditional fields appear and disappear") {
+        val editor = DraftEditor.detached()
+        check(editor.snapshot().field("incident.crime_reference")?.visible == false) { "shown too early" }
+        val yes = editor.set("incident.crime_recorded", FieldValue.yesNo(true))
+        check(yes.changed.any { it.path == "incident.crime_reference" && it.visible }) { "did not appear" }
+        check(editor.snapshot().field("incident.crime_reference")?.required == true) { "not required" }
+        val no = editor.set("incident.crime_recorded", FieldValue.yesNo(false))
+        check(no.changed.any { it.path == "incident.crime_reference" && !it.visible }) { "did not disappear" }
+        editor.close()
+    },
+    Test("submitting an incomplete draft from the editor lists its problems") {
+        val store = openStore("editor-incomplete")
+        val editor = store.newDraft()
+        editor.set("victim.forename", FieldValue.text("Sam"))
+        editor.set("safe_contact.phone", FieldValue.text("12"))
+        val e = expectThrows<WeprotectException.Invalid> { editor.submit(service()) }
+        val paths = e.problems.map { it.path }
+        check("safe_contact.phone" in paths && "victim.surname" in paths) { "$paths" }
+        check(store.listDrafts().size == 1 && store.counts().queued == 0u) { "changed" }
+        editor.close()
+        store.close()
+    },
+    Test("a complete draft from the editor is submitted") {
+        val store = openStore("editor-complete")
+        val editor = DraftEditor.fromJson(org.weprotect.core.exampleReferralJson(), store)
+        check(editor.snapshot().complete) { "the example is not complete" }
+        val queued = editor.submit(service())
+        check(store.outbox().single().referralId == queued.referralId) { "not queued" }
+        editor.close()
+        store.close()
+    },
+)
+
+/** Printed forms of the editor's values for the canary test. */
+fun formPrintedForms(store: Store): List<String> {
+    val editor = store.newDraft()
+    val printed = mutableListOf<String>()
+    printed += editor.set("victim.forename", FieldValue.text(CANARY)).toString()
+    printed += editor.set("victim.surname", FieldValue.text(CANARY)).toString()
+    printed += editor.snapshot().toString()
+    printed += editor.toJson().toString()
+    printed += FieldValue.text(CANARY).toString()
+    printed += PersonalText(CANARY).toString()
+    printed += store.listDrafts().toString()
+    editor.close()
+    return printed
+}

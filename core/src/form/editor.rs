@@ -1,0 +1,1122 @@
+//! The draft editor: one open referral, edited field by field, autosaved.
+//!
+//! # Why it works on a JSON document
+//!
+//! The editor keeps the draft as the referral's JSON document exactly as typed (a half-typed
+//! phone stays "07700 9", a phone typed with spaces stays as typed) and parses it into the typed
+//! [`Referral`] after each change, which normalises values and is what validation, the store
+//! and submission see. Writing to a path of a JSON document works for every field the model
+//! has, so a field added to the model needs no editor code: the definition (tested against the
+//! schema) is the only list. Each change is made on a copy and committed only when it parses,
+//! so a refused change changes nothing.
+//!
+//! # Conditions and hidden fields
+//!
+//! After each change the editor evaluates every `visible_when` and `required` condition. A
+//! field that becomes hidden gives up its value (it is set aside in memory, so it comes back if
+//! the field reappears in this session): a hidden field never holds a value that validation
+//! would complain about or that would be sent, as ODK does with non-relevant questions.
+//!
+//! # Autosave
+//!
+//! With a store, every accepted change is saved (encrypted) before `set` returns, while the
+//! editor's lock is held, so saves happen in the order of the changes. There is no debounce: a
+//! crash or a killed app loses at most the change being made. A save costs one SQLite
+//! transaction (WAL, `synchronous = FULL`); apps call `set` when a field's text changes or when
+//! it loses focus, both are fine. If a save fails (disk full), the change stays in memory,
+//! `saved` is false in the answer, and the next change or [`DraftEditor::save`] tries again.
+//! The first accepted change creates the draft in the store; an untouched new form leaves
+//! nothing behind.
+//!
+//! An item of a repeatable group whose mandatory choice is still empty (a safe time window
+//! without its day) cannot be a typed item yet: it is held back from the typed referral, and
+//! so from autosave, until it is complete, and its missing fields are reported under its path.
+//!
+//! The editor is shaped for uniffi: used behind `Arc`, `&self` methods, one interior mutex,
+//! owned arguments and results.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::definition::{Field, FieldKind, FormDefinition, Requirement, definition};
+use super::error::{FormError, shown};
+use super::path;
+use super::snapshot::{FieldState, FormSnapshot, SetOutcome};
+use super::value::FormValue;
+use crate::config::ServiceConfig;
+use crate::model::Referral;
+use crate::store::{QueuedReferral, Store, StoreError};
+use crate::validation::{DocumentError, Problem, parse_referral, validate_draft};
+use crate::values::{PhoneNumber, Postcode};
+
+/// The path of the risk instrument (a choice stored as an object `{id, version}`).
+const INSTRUMENT: &str = "risk.instrument";
+/// The path of the risk answers (stored as a list, addressed by question id).
+const ANSWERS: &str = "risk.answers";
+/// Largest text taken into any field. Over a field's own limit, validation says
+/// `text.too_long` and the text is kept so the officer can shorten it; this cap only protects
+/// memory from a runaway paste.
+pub const MAX_INPUT_BYTES: usize = 16 * 1024;
+
+/// An open draft being edited.
+pub struct DraftEditor {
+    store: Option<Arc<Store>>,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for DraftEditor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DraftEditor").finish_non_exhaustive()
+    }
+}
+
+struct State {
+    doc: Value,
+    stash: BTreeMap<String, Value>,
+    computed: Computed,
+    draft_id: Option<String>,
+    saved: bool,
+    submitted: bool,
+    pinned_now: Option<DateTime<Utc>>,
+}
+
+struct Computed {
+    referral: Referral,
+    problems: Vec<Problem>,
+    missing: Vec<Problem>,
+    fields: Vec<FieldState>,
+}
+
+/// What a concrete slot of the form is.
+#[derive(Clone, PartialEq)]
+enum Role {
+    Plain,
+    Group,
+    Checklist,
+    Answer(String),
+    Comment(String),
+}
+
+struct Slot {
+    path: String,
+    field: &'static Field,
+    indexes: Vec<usize>,
+    role: Role,
+}
+
+impl DraftEditor {
+    /// A new, empty draft that autosaves into `store` from its first change.
+    pub fn open_new(store: Arc<Store>) -> Arc<DraftEditor> {
+        DraftEditor::build(Some(store), Referral::default(), None)
+            .unwrap_or_else(|_| unreachable_empty())
+    }
+
+    /// A new, empty draft with no store (nothing is saved): for tests, benchmarks and
+    /// integrations that only want JSON out.
+    pub fn open_detached() -> Arc<DraftEditor> {
+        DraftEditor::build(None, Referral::default(), None).unwrap_or_else(|_| unreachable_empty())
+    }
+
+    /// Opens a saved draft of `store` for editing; changes autosave into the same draft.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::Store`] with `NotFound` if there is no such draft (purged or submitted).
+    pub fn open_draft(store: Arc<Store>, draft_id: String) -> Result<Arc<DraftEditor>, FormError> {
+        let referral = store.load_draft(draft_id.clone())?;
+        let editor = DraftEditor::build(Some(store), referral, Some(draft_id))?;
+        editor.lock().saved = true;
+        Ok(editor)
+    }
+
+    /// Opens a referral document (JSON). With a store, the first change (or [`Self::save`])
+    /// saves it as a new draft.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::Document`] if the JSON is not a referral document of this schema version.
+    pub fn open_json(
+        json: String,
+        store: Option<Arc<Store>>,
+    ) -> Result<Arc<DraftEditor>, FormError> {
+        let json = zeroize::Zeroizing::new(json);
+        let referral = parse_referral(&json).map_err(FormError::Document)?;
+        DraftEditor::build(store, referral, None)
+    }
+
+    fn build(
+        store: Option<Arc<Store>>,
+        referral: Referral,
+        draft_id: Option<String>,
+    ) -> Result<Arc<DraftEditor>, FormError> {
+        let mut doc = serde_json::to_value(&referral).unwrap_or_else(|_| Value::Object(Map::new()));
+        let mut stash = BTreeMap::new();
+        let computed = compute(&mut doc, &mut stash, Utc::now())?;
+        Ok(Arc::new(DraftEditor {
+            store,
+            state: Mutex::new(State {
+                doc,
+                stash,
+                computed,
+                draft_id,
+                saved: false,
+                submitted: false,
+                pinned_now: None,
+            }),
+        }))
+    }
+
+    /// Fixes the clock used for "in the future" and age rules and for save times (`None`:
+    /// the system clock). For tests and benchmarks.
+    pub fn pin_clock(&self, now: Option<DateTime<Utc>>) {
+        let mut st = self.lock();
+        st.pinned_now = now;
+        let now = st.now();
+        let State {
+            doc,
+            stash,
+            computed,
+            ..
+        } = &mut *st;
+        if let Ok(c) = compute(doc, stash, now) {
+            *computed = c;
+        }
+    }
+
+    /// The draft's id in the store, once it has been saved.
+    pub fn draft_id(&self) -> Option<String> {
+        self.lock().draft_id.clone()
+    }
+
+    /// Sets the field at `path` to `value` (`FormValue::Clear` empties it), and answers with
+    /// the normalised value and the state of every field the change affected.
+    ///
+    /// # Errors
+    ///
+    /// Nothing is changed when the path is not a field of the form
+    /// ([`FormError::UnknownField`]), names an item that does not exist
+    /// ([`FormError::NoSuchItem`]) or a field not shown now ([`FormError::Hidden`]), or the
+    /// value is of the wrong kind ([`FormError::WrongKind`]), not an option
+    /// ([`FormError::UnknownOption`]), out of range or too long.
+    pub fn set(&self, path: String, value: FormValue) -> Result<SetOutcome, FormError> {
+        let mut st = self.lock();
+        if st.submitted {
+            return Err(FormError::Submitted);
+        }
+        let slot = find_slot(&st, &path)?;
+        let visible = st
+            .computed
+            .fields
+            .iter()
+            .find(|f| f.path == path)
+            .is_some_and(|f| f.visible);
+        if !visible && value != FormValue::Clear {
+            return Err(FormError::Hidden { path: shown(&path) });
+        }
+        let encoded = encode(&slot, value)?;
+        let mut doc = st.doc.clone();
+        write(&mut doc, &slot, encoded)?;
+        st.stash.remove(&path);
+        self.commit(&mut st, doc, path)
+    }
+
+    /// Adds an empty item to the repeatable group at `group_path` (e.g. `children`).
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::GroupFull`] at the group's maximum; [`FormError::UnknownField`] or
+    /// [`FormError::WrongKind`] if the path is not a repeatable group. Nothing is changed.
+    pub fn add_item(&self, group_path: String) -> Result<SetOutcome, FormError> {
+        let mut st = self.lock();
+        if st.submitted {
+            return Err(FormError::Submitted);
+        }
+        let (field, max, items) = group(&group_path)?;
+        let mut doc = st.doc.clone();
+        let segs = path::parse(&group_path).ok_or_else(|| unknown(&group_path))?;
+        let list = path::get_mut_creating(&mut doc, &segs).ok_or_else(|| unknown(&group_path))?;
+        if list.is_null() {
+            *list = Value::Array(Vec::new());
+        }
+        let Value::Array(list) = list else {
+            return Err(unknown(&group_path));
+        };
+        if list.len() >= max as usize {
+            return Err(FormError::GroupFull {
+                path: field.path.clone(),
+                max,
+            });
+        }
+        let mut item = Map::new();
+        for p in items {
+            if let Some(key) = p.rsplit('.').next() {
+                item.insert(key.to_string(), Value::Null);
+            }
+        }
+        list.push(Value::Object(item));
+        let new_path = format!("{group_path}[{}]", list.len() - 1);
+        self.commit(&mut st, doc, new_path)
+    }
+
+    /// Removes item `index` of the repeatable group at `group_path`; later items move up.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::NoSuchItem`] if there is no such item. Nothing is changed.
+    pub fn remove_item(&self, group_path: String, index: u32) -> Result<SetOutcome, FormError> {
+        let mut st = self.lock();
+        if st.submitted {
+            return Err(FormError::Submitted);
+        }
+        group(&group_path)?;
+        let mut doc = st.doc.clone();
+        let segs = path::parse(&group_path).ok_or_else(|| unknown(&group_path))?;
+        let Some(Value::Array(list)) = path::get_mut_creating(&mut doc, &segs) else {
+            return Err(FormError::NoSuchItem {
+                path: shown(&group_path),
+            });
+        };
+        let index = index as usize;
+        if index >= list.len() {
+            return Err(FormError::NoSuchItem {
+                path: shown(&group_path),
+            });
+        }
+        list.remove(index);
+        // Values set aside for this group's items no longer match their positions.
+        let prefix = format!("{group_path}[");
+        st.stash.retain(|k, _| !k.starts_with(&prefix));
+        self.commit(&mut st, doc, group_path)
+    }
+
+    /// Every field's value, visibility, requirement and problems, in one call.
+    pub fn snapshot(&self) -> FormSnapshot {
+        let mut st = self.lock();
+        let now = st.now();
+        let State {
+            doc,
+            stash,
+            computed,
+            ..
+        } = &mut *st;
+        if let Ok(c) = compute(doc, stash, now) {
+            *computed = c;
+        }
+        FormSnapshot {
+            draft_id: st.draft_id.clone(),
+            fields: st.computed.fields.clone(),
+            problems: st.computed.problems.clone(),
+            missing: st.computed.missing.clone(),
+            complete: st.computed.problems.is_empty() && st.computed.missing.is_empty(),
+            saved: st.saved,
+        }
+    }
+
+    /// The referral as JSON (normalised values; an incomplete held-back item is left out).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(&self.lock().computed.referral).unwrap_or_default()
+    }
+
+    /// The typed referral as it stands.
+    pub fn referral(&self) -> Referral {
+        self.lock().computed.referral.clone()
+    }
+
+    /// Saves now and returns the draft id (autosave already does this after each change).
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::NoStore`] without a store; [`FormError::Store`] if the save failed.
+    pub fn save(&self) -> Result<String, FormError> {
+        let store = self.store.clone().ok_or(FormError::NoStore)?;
+        let mut st = self.lock();
+        if st.submitted {
+            return Err(FormError::Submitted);
+        }
+        let now = st.now();
+        let id = store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now)?;
+        st.draft_id = Some(id.clone());
+        st.saved = true;
+        Ok(id)
+    }
+
+    /// Submits the draft through the store's submit path (strict validation, seal, enqueue,
+    /// delete the draft, in one transaction). Afterwards the editor refuses changes.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::Store`] with `Invalid` listing every problem and missing field when the
+    /// referral is not ready (nothing is changed); other store errors as [`Store::submit`].
+    pub fn submit(&self, service: ServiceConfig) -> Result<QueuedReferral, FormError> {
+        let store = self.store.clone().ok_or(FormError::NoStore)?;
+        let mut st = self.lock();
+        if st.submitted {
+            return Err(FormError::Submitted);
+        }
+        let now = st.now();
+        {
+            let State {
+                doc,
+                stash,
+                computed,
+                ..
+            } = &mut *st;
+            *computed = compute(doc, stash, now)?;
+        }
+        if !st.computed.problems.is_empty() || !st.computed.missing.is_empty() {
+            let mut all = st.computed.problems.clone();
+            all.extend(st.computed.missing.iter().cloned());
+            return Err(FormError::Store(StoreError::Invalid(all)));
+        }
+        let id = store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now)?;
+        st.draft_id = Some(id.clone());
+        st.saved = true;
+        let queued = store.submit(id, service, now)?;
+        st.submitted = true;
+        st.draft_id = None;
+        Ok(queued)
+    }
+
+    fn commit(
+        &self,
+        st: &mut State,
+        mut doc: Value,
+        changed_path: String,
+    ) -> Result<SetOutcome, FormError> {
+        let now = st.now();
+        let mut stash = st.stash.clone();
+        let computed = compute(&mut doc, &mut stash, now)?;
+        let old: HashMap<&str, &FieldState> = st
+            .computed
+            .fields
+            .iter()
+            .map(|f| (f.path.as_str(), f))
+            .collect();
+        let changed: Vec<FieldState> = computed
+            .fields
+            .iter()
+            .filter(|f| f.path == changed_path || old.get(f.path.as_str()) != Some(f))
+            .cloned()
+            .collect();
+        let normalised = computed
+            .fields
+            .iter()
+            .find(|f| f.path == changed_path)
+            .and_then(|f| f.normalised.clone());
+        st.doc = doc;
+        st.stash = stash;
+        st.computed = computed;
+        st.saved = false;
+        if let Some(store) = &self.store {
+            match store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now) {
+                Ok(id) => {
+                    st.draft_id = Some(id);
+                    st.saved = true;
+                }
+                Err(_) => st.saved = false,
+            }
+        }
+        Ok(SetOutcome {
+            path: changed_path,
+            normalised,
+            changed,
+            problem_count: count(st.computed.problems.len()),
+            missing_count: count(st.computed.missing.len()),
+            complete: st.computed.problems.is_empty() && st.computed.missing.is_empty(),
+            saved: st.saved,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every change is computed on a copy and committed in plain assignments, so a panic
+        // cannot leave the state half-changed: a poisoned lock is safe to reuse.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    fn now(&self) -> DateTime<Utc> {
+        self.pinned_now.unwrap_or_else(Utc::now)
+    }
+}
+
+fn unreachable_empty() -> Arc<DraftEditor> {
+    // An empty referral always parses; this keeps the constructor infallible without a panic.
+    Arc::new(DraftEditor {
+        store: None,
+        state: Mutex::new(State {
+            doc: Value::Object(Map::new()),
+            stash: BTreeMap::new(),
+            computed: Computed {
+                referral: Referral::default(),
+                problems: Vec::new(),
+                missing: Vec::new(),
+                fields: Vec::new(),
+            },
+            draft_id: None,
+            saved: false,
+            submitted: false,
+            pinned_now: None,
+        }),
+    })
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn unknown(path: &str) -> FormError {
+    FormError::UnknownField { path: shown(path) }
+}
+
+/// The repeatable group at `group_path`: (field, max items, item field paths).
+fn group(group_path: &str) -> Result<(&'static Field, u32, &'static [String]), FormError> {
+    let field = definition()
+        .field(group_path)
+        .ok_or_else(|| unknown(group_path))?;
+    match &field.kind {
+        FieldKind::RepeatableGroup {
+            item_fields,
+            max_items,
+        } => Ok((field, *max_items, item_fields)),
+        other => Err(FormError::WrongKind {
+            path: field.path.clone(),
+            expected: other.name(),
+            given: "repeatable_group",
+        }),
+    }
+}
+
+/// The slot a `set` addresses, or why there is none.
+fn find_slot(st: &State, concrete: &str) -> Result<Slot, FormError> {
+    let def = definition();
+    let segs = path::parse(concrete).ok_or_else(|| unknown(concrete))?;
+    if path::render(&segs) != concrete {
+        return Err(unknown(concrete));
+    }
+    let slots = slots(def, &st.doc);
+    if let Some(slot) = slots.into_iter().find(|s| s.path == concrete) {
+        return match &slot.role {
+            Role::Group | Role::Checklist => Err(FormError::WrongKind {
+                path: slot.path.clone(),
+                expected: slot.field.kind.name(),
+                given: "value",
+            }),
+            _ => Ok(slot),
+        };
+    }
+    let template = path::template(concrete);
+    match def.field(&template) {
+        Some(f) if f.group.is_some() => Err(FormError::NoSuchItem {
+            path: shown(concrete),
+        }),
+        _ if concrete.starts_with("risk.answers.") && selected_instrument(&st.doc).is_none() => {
+            Err(FormError::Hidden {
+                path: shown(concrete),
+            })
+        }
+        _ => Err(unknown(concrete)),
+    }
+}
+
+/// Checks a value against the slot's kind and turns it into JSON (`None`: clear).
+fn encode(slot: &Slot, value: FormValue) -> Result<Option<Value>, FormError> {
+    let path = || shown(&slot.path);
+    let wrong = |value: &FormValue, expected: &'static str| FormError::WrongKind {
+        path: shown(&slot.path),
+        expected,
+        given: value.kind_name(),
+    };
+    match &value {
+        FormValue::Clear => return Ok(None),
+        FormValue::Text { text } if text.is_empty() => return Ok(None),
+        FormValue::Text { text } if text.len() > MAX_INPUT_BYTES => {
+            return Err(FormError::TooLong { path: path() });
+        }
+        _ => {}
+    }
+    match &slot.role {
+        Role::Answer(_) => {
+            let FieldKind::RiskChecklist { answer_options, .. } = &slot.field.kind else {
+                return Err(wrong(&value, "choice"));
+            };
+            return match value {
+                FormValue::Choice { option }
+                    if answer_options.iter().any(|o| o.value == option) =>
+                {
+                    Ok(Some(Value::String(option)))
+                }
+                FormValue::Choice { .. } => Err(FormError::UnknownOption { path: path() }),
+                other => Err(wrong(&other, "choice")),
+            };
+        }
+        Role::Comment(_) => {
+            return match value {
+                FormValue::Text { text } => Ok(Some(Value::String(text))),
+                other => Err(wrong(&other, "text")),
+            };
+        }
+        _ => {}
+    }
+    let kind = &slot.field.kind;
+    match (kind, value) {
+        (k, FormValue::Text { text }) if k.takes_text() => Ok(Some(Value::String(text))),
+        (FieldKind::YesNo, FormValue::YesNo { yes }) => Ok(Some(Value::Bool(yes))),
+        (FieldKind::Choice { options }, FormValue::Choice { option }) => {
+            if !options.iter().any(|o| o.value == option) {
+                return Err(FormError::UnknownOption { path: path() });
+            }
+            if slot.field.path == INSTRUMENT {
+                let (id, version) = option.split_once(':').unwrap_or((option.as_str(), ""));
+                let mut m = Map::new();
+                m.insert("id".into(), Value::String(id.to_string()));
+                m.insert("version".into(), Value::String(version.to_string()));
+                return Ok(Some(Value::Object(m)));
+            }
+            Ok(Some(Value::String(option)))
+        }
+        (FieldKind::MultiChoice { options }, FormValue::Choices { options: chosen }) => {
+            let mut out: Vec<Value> = Vec::new();
+            for c in chosen {
+                if !options.iter().any(|o| o.value == c) {
+                    return Err(FormError::UnknownOption { path: path() });
+                }
+                if !out.iter().any(|v| v.as_str() == Some(c.as_str())) {
+                    out.push(Value::String(c));
+                }
+            }
+            Ok((!out.is_empty()).then_some(Value::Array(out)))
+        }
+        (FieldKind::Integer { min, max }, FormValue::Integer { value }) => {
+            if value < *min || value > *max {
+                return Err(FormError::OutOfRange { path: path() });
+            }
+            Ok(Some(Value::from(value)))
+        }
+        (k, other) => Err(wrong(&other, k.name())),
+    }
+}
+
+/// Writes an encoded value into the document at the slot.
+fn write(doc: &mut Value, slot: &Slot, value: Option<Value>) -> Result<(), FormError> {
+    let unknown_here = || unknown(&slot.path);
+    match &slot.role {
+        Role::Answer(qid) => {
+            let segs = path::parse(ANSWERS).ok_or_else(unknown_here)?;
+            let list = path::get_mut_creating(doc, &segs).ok_or_else(unknown_here)?;
+            if list.is_null() {
+                *list = Value::Array(Vec::new());
+            }
+            let Value::Array(list) = list else {
+                return Err(unknown_here());
+            };
+            let pos = list
+                .iter()
+                .position(|a| a.get("question_id").and_then(Value::as_str) == Some(qid));
+            match (pos, value) {
+                (Some(i), None) => {
+                    list.remove(i);
+                }
+                (Some(i), Some(v)) => {
+                    if let Value::Object(m) = &mut list[i] {
+                        m.insert("answer".into(), v);
+                    }
+                }
+                (None, Some(v)) => {
+                    let mut m = Map::new();
+                    m.insert("question_id".into(), Value::String(qid.clone()));
+                    m.insert("answer".into(), v);
+                    m.insert("comment".into(), Value::Null);
+                    list.push(Value::Object(m));
+                }
+                (None, None) => {}
+            }
+            Ok(())
+        }
+        Role::Comment(qid) => {
+            let answer = answer_mut(doc, qid).ok_or_else(|| FormError::Hidden {
+                path: shown(&slot.path),
+            })?;
+            answer.insert("comment".into(), value.unwrap_or(Value::Null));
+            Ok(())
+        }
+        Role::Plain => {
+            let segs = path::parse(&slot.path).ok_or_else(unknown_here)?;
+            let target = path::get_mut_creating(doc, &segs).ok_or_else(unknown_here)?;
+            *target = value.unwrap_or(Value::Null);
+            Ok(())
+        }
+        Role::Group | Role::Checklist => Err(unknown_here()),
+    }
+}
+
+fn answers(doc: &Value) -> &[Value] {
+    doc.get("risk")
+        .and_then(|r| r.get("answers"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
+fn answer<'a>(doc: &'a Value, qid: &str) -> Option<&'a Value> {
+    answers(doc)
+        .iter()
+        .find(|a| a.get("question_id").and_then(Value::as_str) == Some(qid))
+}
+
+fn answer_mut<'a>(doc: &'a mut Value, qid: &str) -> Option<&'a mut Map<String, Value>> {
+    doc.get_mut("risk")?
+        .get_mut("answers")?
+        .as_array_mut()?
+        .iter_mut()
+        .find(|a| a.get("question_id").and_then(Value::as_str) == Some(qid))?
+        .as_object_mut()
+}
+
+/// `id:version` of the chosen instrument.
+fn selected_instrument(doc: &Value) -> Option<String> {
+    let i = doc.get("risk")?.get("instrument")?;
+    Some(format!(
+        "{}:{}",
+        i.get("id")?.as_str()?,
+        i.get("version")?.as_str()?
+    ))
+}
+
+/// Every concrete slot of the form for this document, in display order.
+fn slots(def: &'static FormDefinition, doc: &Value) -> Vec<Slot> {
+    let mut out = Vec::with_capacity(128);
+    for field in def.fields() {
+        if field.group.is_some() {
+            continue;
+        }
+        match &field.kind {
+            FieldKind::RepeatableGroup { item_fields, .. } => {
+                out.push(Slot {
+                    path: field.path.clone(),
+                    field,
+                    indexes: Vec::new(),
+                    role: Role::Group,
+                });
+                let n = path::parse(&field.path)
+                    .and_then(|s| path::get(doc, &s).and_then(Value::as_array).map(Vec::len))
+                    .unwrap_or(0);
+                for i in 0..n {
+                    for item_path in item_fields {
+                        if let Some(item_field) = def.field(item_path) {
+                            out.push(Slot {
+                                path: path::instantiate(item_path, &[i]),
+                                field: item_field,
+                                indexes: vec![i],
+                                role: Role::Plain,
+                            });
+                        }
+                    }
+                }
+            }
+            FieldKind::RiskChecklist { instruments, .. } => {
+                out.push(Slot {
+                    path: field.path.clone(),
+                    field,
+                    indexes: Vec::new(),
+                    role: Role::Checklist,
+                });
+                let chosen = selected_instrument(doc);
+                if let Some(ins) = instruments
+                    .iter()
+                    .find(|i| Some(&i.value) == chosen.as_ref())
+                {
+                    for q in &ins.questions {
+                        out.push(Slot {
+                            path: format!("{}.{}", field.path, q.id),
+                            field,
+                            indexes: Vec::new(),
+                            role: Role::Answer(q.id.clone()),
+                        });
+                        out.push(Slot {
+                            path: format!("{}.{}.comment", field.path, q.id),
+                            field,
+                            indexes: Vec::new(),
+                            role: Role::Comment(q.id.clone()),
+                        });
+                    }
+                }
+            }
+            _ => out.push(Slot {
+                path: field.path.clone(),
+                field,
+                indexes: Vec::new(),
+                role: Role::Plain,
+            }),
+        }
+    }
+    out
+}
+
+fn visible(slot: &Slot, doc: &Value) -> bool {
+    let holds = |f: &Field| {
+        f.visible_when
+            .as_ref()
+            .is_none_or(|c| c.holds(doc, &slot.indexes))
+    };
+    if !holds(slot.field) {
+        return false;
+    }
+    if let Some(g) = slot
+        .field
+        .group
+        .as_deref()
+        .and_then(|g| definition().field(g))
+        && !holds(g)
+    {
+        return false;
+    }
+    match &slot.role {
+        Role::Comment(qid) => answer(doc, qid).is_some(),
+        _ => true,
+    }
+}
+
+fn required(slot: &Slot, doc: &Value, visible: bool) -> bool {
+    if !visible {
+        return false;
+    }
+    match &slot.role {
+        Role::Answer(_) => true,
+        Role::Comment(_) => false,
+        _ => match &slot.field.required {
+            Requirement::Always => true,
+            Requirement::Never => false,
+            Requirement::When { condition } => condition.holds(doc, &slot.indexes),
+        },
+    }
+}
+
+fn read<'a>(slot: &Slot, doc: &'a Value) -> Option<&'a Value> {
+    match &slot.role {
+        Role::Plain => path::get(doc, &path::parse(&slot.path)?),
+        Role::Answer(q) => answer(doc, q)?.get("answer"),
+        Role::Comment(q) => answer(doc, q)?.get("comment"),
+        Role::Group | Role::Checklist => None,
+    }
+}
+
+fn form_value(v: &Value) -> Option<FormValue> {
+    match v {
+        Value::Null => None,
+        Value::Bool(b) => Some(FormValue::YesNo { yes: *b }),
+        Value::Number(n) => n.as_i64().map(|value| FormValue::Integer { value }),
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(FormValue::Text { text: s.clone() }),
+        Value::Array(a) => {
+            let options: Vec<String> = a
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
+            (!options.is_empty()).then_some(FormValue::Choices { options })
+        }
+        Value::Object(m) => Some(FormValue::Choice {
+            option: format!(
+                "{}:{}",
+                m.get("id").and_then(Value::as_str).unwrap_or_default(),
+                m.get("version").and_then(Value::as_str).unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+/// The value of a slot as the app sees it (choices as `Choice`, not text).
+fn slot_value(slot: &Slot, doc: &Value) -> Option<FormValue> {
+    let v = form_value(read(slot, doc)?)?;
+    let is_choice = matches!(slot.role, Role::Answer(_))
+        || (slot.role == Role::Plain && matches!(slot.field.kind, FieldKind::Choice { .. }));
+    match v {
+        FormValue::Text { text } if is_choice => Some(FormValue::Choice { option: text }),
+        other => Some(other),
+    }
+}
+
+fn normalised(slot: &Slot, value: Option<&FormValue>) -> Option<String> {
+    let Some(FormValue::Text { text }) = value else {
+        return None;
+    };
+    match (&slot.role, &slot.field.kind) {
+        (Role::Plain, FieldKind::Phone) => PhoneNumber::parse(text).e164().map(str::to_string),
+        (Role::Plain, FieldKind::Postcode) => {
+            let p = Postcode::parse(text);
+            p.is_valid().then(|| p.as_str().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Sets aside the values of hidden fields and brings back those of fields shown again, until
+/// nothing changes (a hidden value can hide or show others); then drops optional objects left
+/// empty, so an emptied address is no address.
+fn apply_visibility(doc: &mut Value, stash: &mut BTreeMap<String, Value>) {
+    let def = definition();
+    for _ in 0..8 {
+        let mut changed = false;
+        for slot in slots(def, doc) {
+            if slot.role != Role::Plain {
+                continue;
+            }
+            let shown_now = visible(&slot, doc);
+            let Some(segs) = path::parse(&slot.path) else {
+                continue;
+            };
+            let current_set = path::get(doc, &segs).is_some_and(path::is_set);
+            if !shown_now && current_set {
+                if let Some(v) = path::get_mut_creating(doc, &segs) {
+                    stash.insert(slot.path.clone(), std::mem::take(v));
+                    changed = true;
+                }
+            } else if shown_now
+                && !current_set
+                && let Some(v) = stash.remove(&slot.path)
+                && let Some(target) = path::get_mut_creating(doc, &segs)
+            {
+                *target = v;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    collapse_empty_objects(doc, 0);
+}
+
+fn collapse_empty_objects(v: &mut Value, depth: usize) {
+    match v {
+        Value::Object(m) => {
+            for child in m.values_mut() {
+                collapse_empty_objects(child, depth + 1);
+            }
+            if depth >= 2 && !m.values().any(path::is_set) {
+                *v = Value::Null;
+            }
+        }
+        Value::Array(a) => {
+            // Items are objects at any depth, but an empty item is still an item.
+            for item in a.iter_mut() {
+                if let Value::Object(m) = item {
+                    for child in m.values_mut() {
+                        collapse_empty_objects(child, depth + 2);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Parses the document into the typed referral, holding back list items that cannot be typed
+/// yet. Returns the referral and the held-back items as (group path, original index).
+fn parse_doc(doc: &Value) -> Result<(Referral, Vec<(String, usize)>), FormError> {
+    let first = match serde_path_to_error::deserialize::<_, Referral>(doc) {
+        Ok(r) => return Ok((r, Vec::new())),
+        Err(e) => e,
+    };
+    let mut work = doc.clone();
+    let mut held: Vec<(String, usize)> = Vec::new();
+    let mut err = first;
+    for _ in 0..64 {
+        let at = err.path().to_string();
+        let Some((group, index)) = last_item(&at) else {
+            return Err(shape_error(&at));
+        };
+        let Some(segs) = path::parse(&group) else {
+            return Err(shape_error(&at));
+        };
+        let Some(Value::Array(list)) = path::get_mut_creating(&mut work, &segs) else {
+            return Err(shape_error(&at));
+        };
+        if index >= list.len() {
+            return Err(shape_error(&at));
+        }
+        list.remove(index);
+        let original = original_index(&held, &group, index);
+        held.push((group, original));
+        match serde_path_to_error::deserialize::<_, Referral>(&work) {
+            Ok(r) => return Ok((r, held)),
+            Err(e) => err = e,
+        }
+    }
+    Err(shape_error("referral"))
+}
+
+fn shape_error(at: &str) -> FormError {
+    FormError::Document(DocumentError::Shape(Problem::new(
+        &shown(at),
+        "document.invalid_value",
+        "This value cannot be read.",
+    )))
+}
+
+/// `a.b[3].c` gives (`a.b`, 3): the innermost list item of a path.
+fn last_item(p: &str) -> Option<(String, usize)> {
+    let open = p.rfind('[')?;
+    let close = open + p[open..].find(']')?;
+    let index = p[open + 1..close].parse().ok()?;
+    Some((p[..open].to_string(), index))
+}
+
+/// The original position of working index `j` of `group`, given the items already held back.
+fn original_index(held: &[(String, usize)], group: &str, j: usize) -> usize {
+    let mut gone: Vec<usize> = held
+        .iter()
+        .filter(|(g, _)| g == group)
+        .map(|(_, i)| *i)
+        .collect();
+    gone.sort_unstable();
+    let mut i = 0;
+    let mut seen = 0;
+    loop {
+        if !gone.contains(&i) {
+            if seen == j {
+                return i;
+            }
+            seen += 1;
+        }
+        i += 1;
+    }
+}
+
+/// Rewrites `group[j]` in a problem path to the item's original index.
+fn remap(p: &mut Problem, held: &[(String, usize)]) {
+    for (group, _) in held {
+        let prefix = format!("{group}[");
+        if let Some(rest) = p.path.strip_prefix(&prefix)
+            && let Some(close) = rest.find(']')
+            && let Ok(j) = rest[..close].parse::<usize>()
+        {
+            let orig = original_index(held, group, j);
+            p.path = format!("{group}[{orig}]{}", &rest[close + 1..]);
+            return;
+        }
+    }
+}
+
+fn compute(
+    doc: &mut Value,
+    stash: &mut BTreeMap<String, Value>,
+    now: DateTime<Utc>,
+) -> Result<Computed, FormError> {
+    apply_visibility(doc, stash);
+    let (referral, held) = parse_doc(doc)?;
+    let report = validate_draft(&referral, now);
+    let mut problems = report.problems;
+    let mut missing = report.missing;
+    let def = definition();
+    let all_slots = slots(def, doc);
+    if !held.is_empty() {
+        for p in problems.iter_mut().chain(missing.iter_mut()) {
+            remap(p, &held);
+        }
+        for (group, index) in &held {
+            let item = format!("{group}[{index}]");
+            for slot in all_slots
+                .iter()
+                .filter(|s| s.path.starts_with(&format!("{item}.")))
+            {
+                let set = read(slot, doc).is_some_and(path::is_set);
+                if !set && required(slot, doc, visible(slot, doc)) {
+                    missing.push(Problem::new(
+                        &slot.path,
+                        "field.required",
+                        "This mandatory field is missing.",
+                    ));
+                }
+            }
+        }
+    }
+    let mut fields: Vec<FieldState> = all_slots
+        .iter()
+        .map(|slot| {
+            let visible = visible(slot, doc);
+            let value = slot_value(slot, doc);
+            let item_count = match slot.role {
+                Role::Group => path::parse(&slot.path)
+                    .and_then(|s| {
+                        path::get(doc, &s)
+                            .and_then(Value::as_array)
+                            .map(|a| count(a.len()))
+                    })
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            FieldState {
+                path: slot.path.clone(),
+                field_path: slot.field.path.clone(),
+                visible,
+                required: required(slot, doc, visible),
+                normalised: normalised(slot, value.as_ref()),
+                value,
+                item_count,
+                problems: Vec::new(),
+                missing: Vec::new(),
+            }
+        })
+        .collect();
+    let index: HashMap<&str, usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_str(), i))
+        .collect();
+    let mut attach: Vec<(usize, bool, Problem)> = Vec::new();
+    for (is_missing, list) in [(false, &problems), (true, &missing)] {
+        for p in list {
+            if let Some(i) = slot_for_problem(&p.path, doc, &index, &fields) {
+                attach.push((i, is_missing, p.clone()));
+            }
+        }
+    }
+    for (i, is_missing, p) in attach {
+        if is_missing {
+            fields[i].missing.push(p);
+        } else {
+            fields[i].problems.push(p);
+        }
+    }
+    Ok(Computed {
+        referral,
+        problems,
+        missing,
+        fields,
+    })
+}
+
+/// The concrete field a problem belongs to (see `FormDefinition::field_for_path`).
+fn slot_for_problem(
+    p: &str,
+    doc: &Value,
+    index: &HashMap<&str, usize>,
+    fields: &[FieldState],
+) -> Option<usize> {
+    if let Some(rest) = p.strip_prefix("risk.answers[") {
+        let close = rest.find(']')?;
+        let i: usize = rest[..close].parse().ok()?;
+        let tail = &rest[close + 1..];
+        let qid = answers(doc).get(i)?.get("question_id")?.as_str()?;
+        let by_id = format!(
+            "{ANSWERS}.{qid}{}",
+            if tail == ".comment" { tail } else { "" }
+        );
+        return index
+            .get(by_id.as_str())
+            .or_else(|| index.get(ANSWERS))
+            .copied();
+    }
+    if let Some(i) = index.get(p) {
+        return Some(*i);
+    }
+    let dot = format!("{p}.");
+    let bracket = format!("{p}[");
+    fields
+        .iter()
+        .position(|f| f.path.starts_with(&dot) || f.path.starts_with(&bracket))
+}
