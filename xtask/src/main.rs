@@ -2,7 +2,8 @@
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
 //! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
-//! generated bindings on the JVM, see `kotlin.rs`); later `swift`. `cargo xtask schema` rewrites
+//! generated bindings on the JVM, see `kotlin.rs`), `swift` (the generated bindings, the iOS
+//! package and the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run; `cargo xtask proof` prints the reliability figures (proof
 //! loops in long mode; see xtask/src/proof.rs).
@@ -11,6 +12,7 @@ mod kotlin;
 mod proof;
 mod schemathesis;
 mod size;
+mod swift;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,9 +21,12 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust().and_then(|()| kotlin::test()),
+        ["test"] => test_rust()
+            .and_then(|()| kotlin::test())
+            .and_then(|()| swift::test()),
         ["test", "rust"] => test_rust(),
         ["test", "kotlin"] => kotlin::test(),
+        ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
@@ -29,7 +34,7 @@ fn main() -> ExitCode {
         ["proof", rest @ ..] => proof::proof(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
             );
             return ExitCode::from(2);
         }

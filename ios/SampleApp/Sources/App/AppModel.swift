@@ -1,0 +1,181 @@
+// The app's state for SwiftUI: opens the store with the Keychain-held key, owns the form
+// session, the outbox rows and the sync coordinator, and turns iOS events into sync triggers.
+// Apple-only glue (ObservableObject, Keychain, bundle resources); the logic it calls lives in
+// Model/ and is tested on Linux.
+#if canImport(SwiftUI) && canImport(UIKit) && canImport(Security)
+import Foundation
+import Security
+import SwiftUI
+import WeProtect
+import WeProtectCore
+
+@MainActor
+final class AppModel: ObservableObject {
+    static let shared = AppModel()
+
+    @Published private(set) var sections: [SectionRows] = []
+    @Published private(set) var summary: String?
+    @Published private(set) var outbox: [OutboxRow] = []
+    @Published private(set) var banner: String?
+    @Published private(set) var queuedCount: UInt32 = 0
+    @Published private(set) var openFailure: String?
+    @Published var message: String?
+    @Published var showSignIn = false
+
+    private(set) var coordinator: SyncCoordinator?
+    /// The engine, for the BGProcessingTask's expiration handler (cancel() is thread-safe).
+    private(set) var engine: SyncEngine?
+    private var store: Store?
+    private var service: ServiceConfig?
+    private var session: FormSession?
+    private let tokens = DeviceTokenKeychain()
+    private let events = SyncEventStream()
+    private let path = PathWatcher()
+    private var isActive = false
+    private var pathSatisfied = false
+
+    private init() {
+        do {
+            let folder = try StoreFolder.prepareDefault()
+            let store = try Store.open(folder: folder, vault: KeychainKeyVault())
+            let service = try Self.bundledService()
+            let tokens = self.tokens
+            let engine = try SyncEngine(
+                store: store, service: service,
+                tokens: ClosureTokenProvider(current: { tokens.read() }), observer: events)
+            self.store = store
+            self.service = service
+            self.engine = engine
+            self.coordinator = SyncCoordinator(store: store, engine: engine, host: UIKitBackgroundHost())
+            self.session = try FormSession(store: store, draftId: try store.listDrafts().first?.id)
+        } catch WeprotectError.WrongKey {
+            openFailure = "The key for this device's referrals is missing. Ask your administrator to reset the app."
+        } catch {
+            openFailure = "Referrals could not be opened (\(error))."
+        }
+        refresh()
+        Task { [weak self] in
+            guard let self else { return }
+            for await _ in events.events { self.refresh() }
+        }
+        path.start { [weak self] satisfied in
+            guard let self else { return }
+            self.pathSatisfied = satisfied
+            guard self.isActive else { return }
+            Task { await self.sync(.networkSatisfied) }
+        }
+    }
+
+    /// The receiving service's description, shipped with the app by its operator.
+    private static func bundledService() throws -> ServiceConfig {
+        guard let url = Bundle.main.url(forResource: "service", withExtension: "json") else {
+            throw WeprotectError.ServiceConfig
+        }
+        return try serviceConfigFromJson(json: String(contentsOf: url, encoding: .utf8))
+    }
+
+    func scenePhaseChanged(active: Bool) {
+        isActive = active
+        if active { Task { await sync(.foregrounded) } }
+    }
+
+    // MARK: form
+
+    func set(_ path: String, _ value: FieldValue) {
+        guard let session else { return }
+        do {
+            try session.set(path, value)
+        } catch {
+            message = "That value cannot be used here (\(error))."
+        }
+        refreshForm()
+    }
+
+    func addItem(group: String) {
+        try? session?.addItem(group: group)
+        refreshForm()
+    }
+
+    func removeItem(group: String, index: UInt32) {
+        try? session?.removeItem(group: group, index: index)
+        refreshForm()
+    }
+
+    func submit() {
+        guard let session, let service, let store else { return }
+        do {
+            _ = try session.submit(service: service)
+            self.session = try FormSession(store: store, draftId: nil)
+            message = "Referral queued. It sends as soon as there is signal."
+            refresh()
+            Task { await sync(.submitted) }
+        } catch WeprotectError.Invalid(let problems) {
+            message = "Not ready to send: \(plural(problems.count, "field")) to check."
+            refreshForm()
+        } catch {
+            message = "The referral could not be queued (\(error)). Nothing was lost."
+        }
+    }
+
+    // MARK: sync and sign-in
+
+    func sync(_ trigger: SyncTrigger) async {
+        guard let coordinator else { return }
+        await coordinator.handle(trigger, pathSatisfied: pathSatisfied)
+        refresh()
+    }
+
+    func signIn(token: String) {
+        tokens.write(token)
+        showSignIn = false
+        Task {
+            await coordinator?.signedIn()
+            refresh()
+        }
+    }
+
+    private func refresh() {
+        refreshForm()
+        guard let store else { return }
+        let counts = try? store.counts()
+        queuedCount = counts?.queued ?? 0
+        outbox = OutboxScreen.rows((try? store.outbox()) ?? [], now: Date())
+        banner = counts.flatMap {
+            OutboxScreen.banner(counts: $0, needsSignIn: coordinator?.needsSignIn ?? false)
+        }
+    }
+
+    private func refreshForm() {
+        sections = session?.sections ?? []
+        summary = session?.summary
+    }
+}
+
+/// The device token from the service's sign-in, in the Keychain (readable in the background
+/// after the first unlock, never migrated). A real app gets it from its identity provider.
+final class DeviceTokenKeychain: @unchecked Sendable {
+    private let query: [String: Any] = [
+        kSecClass as String: kSecClassGenericPassword,
+        kSecAttrService as String: "org.weprotect.sample",
+        kSecAttrAccount as String: "device-token",
+    ]
+
+    func read() -> String? {
+        var q = query
+        q[kSecReturnData as String] = true
+        var result: CFTypeRef?
+        guard SecItemCopyMatching(q as CFDictionary, &result) == errSecSuccess,
+            let data = result as? Data
+        else { return nil }
+        return String(data: data, encoding: .utf8)
+    }
+
+    func write(_ token: String) {
+        SecItemDelete(query as CFDictionary)
+        var q = query
+        q[kSecValueData as String] = Data(token.utf8)
+        q[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        SecItemAdd(q as CFDictionary, nil)
+    }
+}
+#endif

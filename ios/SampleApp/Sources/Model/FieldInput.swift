@@ -1,0 +1,46 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
+// Turning what a control produced into the value the core takes. Dates and times travel as the
+// text the core parses (a date-time keeps its UTC offset, which `Date` would lose), written in
+// Europe/London as UK officers read clocks. Plain Swift: tested on Linux.
+import Foundation
+import WeProtectCore
+
+enum FieldInput {
+    static let london = TimeZone(identifier: "Europe/London")!
+
+    /// `YYYY-MM-DD` of `date` in London.
+    static func dateText(_ date: Date) -> String {
+        format(date, "yyyy-MM-dd")
+    }
+
+    /// RFC 3339 with the London offset, e.g. `2026-07-01T21:40:00+01:00`.
+    static func dateTimeText(_ date: Date) -> String {
+        format(date, "yyyy-MM-dd'T'HH:mm:ssxxx")
+    }
+
+    /// `HH:MM` of `date` in London.
+    static func timeOfDayText(_ date: Date) -> String {
+        format(date, "HH:mm")
+    }
+
+    /// A whole number typed in a number field, or nil when it is not one (the field then shows
+    /// "Enter a whole number" and sends nothing).
+    static func integer(_ text: String) -> Int64? {
+        Int64(text.trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Text as typed (wrapped, so it prints redacted); an emptied field clears the value
+    /// rather than storing "".
+    static func text(_ text: String) -> FieldValue {
+        text.isEmpty ? .clear : .text(text: PersonalText(text: text))
+    }
+
+    private static func format(_ date: Date, _ pattern: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.calendar = Calendar(identifier: .gregorian)
+        f.timeZone = london
+        f.dateFormat = pattern
+        return f.string(from: date)
+    }
+}

@@ -1,0 +1,98 @@
+// What the outbox screen shows: each referral's state, its receipt and the service's status
+// updates, and the banner that asks the officer to sign in. Officers must never see raw HTTP
+// errors (a weak spot of other offline form apps): codes become plain sentences here. The
+// referral's title is personal and stays wrapped until the view reveals it.
+import Foundation
+import WeProtectCore
+
+struct OutboxRow: Identifiable {
+    let id: String
+    /// Victim initials and incident number; nil once delivered (the core purges it).
+    let title: PersonalText?
+    let state: OutboxState
+    /// "Waiting to send", "Delivered", "Refused by the service".
+    let stateLabel: String
+    /// One line under the state: the receipt, the next attempt, or why it was refused.
+    let detail: String?
+    /// The service's status updates, newest first, as sentences.
+    let statuses: [String]
+}
+
+enum OutboxScreen {
+    static func rows(_ entries: [OutboxEntry], now: Date) -> [OutboxRow] {
+        entries.reversed().map { entry in
+            OutboxRow(
+                id: entry.referralId, title: entry.title, state: entry.state,
+                stateLabel: stateLabel(entry.state), detail: detail(entry, now: now),
+                statuses: entry.statuses.reversed().map { statusLabel($0.status) })
+        }
+    }
+
+    static func stateLabel(_ state: OutboxState) -> String {
+        switch state {
+        case .queued: return "Waiting to send"
+        case .delivered: return "Delivered"
+        case .rejected: return "Refused by the service"
+        }
+    }
+
+    static func detail(_ entry: OutboxEntry, now: Date) -> String? {
+        switch entry.state {
+        case .delivered:
+            guard let receipt = entry.receipt else { return nil }
+            return "Reference \(receipt.serviceReference), received \(timestamp(receipt.receivedAt))"
+        case .rejected:
+            return "Reason: \(reasonLabel(entry.rejectionCode)). Open it to correct and send again."
+        case .queued:
+            guard entry.attempts > 0 else { return "Sends as soon as there is signal" }
+            let tries = plural(Int(entry.attempts), "attempt")
+            if let next = entry.nextAttemptAt, next > now {
+                return "\(tries) so far; next try \(timestamp(next))"
+            }
+            return "\(tries) so far; trying again"
+        }
+    }
+
+    /// The banner over the outbox: sign-in first (nothing can leave without it), else nothing.
+    static func banner(counts: StoreCounts, needsSignIn: Bool) -> String? {
+        guard needsSignIn, counts.queued > 0 else { return nil }
+        return "Sign in to send \(plural(Int(counts.queued), "referral"))"
+    }
+
+    /// The service's status codes as sentences; an unknown code is shown readable, not hidden.
+    static func statusLabel(_ code: String) -> String {
+        switch code {
+        case "received": return "Received by the service"
+        case "advisor_assigned": return "A legal advisor has been assigned"
+        case "victim_contacted": return "The advisor has contacted the victim"
+        case "could_not_contact": return "The advisor could not make contact yet"
+        case "legal_aid_applied": return "Legal aid has been applied for"
+        case "order_applied": return "A protective order has been applied for"
+        case "order_granted": return "A protective order has been granted"
+        case "closed": return "The service has closed the case"
+        default: return code.replacingOccurrences(of: "_", with: " ").capitalizedFirst
+        }
+    }
+
+    static func reasonLabel(_ code: String?) -> String {
+        guard let code else { return "not given" }
+        return code.replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: ".", with: " ")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_GB")
+        f.timeZone = TimeZone(identifier: "Europe/London")
+        f.dateFormat = "d MMM yyyy, HH:mm"
+        return f.string(from: date)
+    }
+}
+
+/// "1 referral", "2 referrals".
+func plural(_ n: Int, _ noun: String) -> String {
+    n == 1 ? "1 \(noun)" : "\(n) \(noun)s"
+}
+
+extension String {
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
+}

@@ -1,0 +1,71 @@
+// Sync progress as an AsyncStream, and the small adapters an iOS app needs around the generated
+// API. The generated `SyncObserver` protocol is a callback the core calls from its own thread;
+// Swift code would rather `for await` over events on the main actor. Nothing here adds a rule.
+import Foundation
+import WeProtectCore
+
+/// A `SyncObserver` whose events arrive as an `AsyncStream`.
+///
+/// Pass it to `SyncEngine(store:service:tokens:observer:)` and iterate `events` (for example in
+/// a SwiftUI `.task`). The callback only yields into the stream, so it is quick and never calls
+/// back into the engine, as the core requires. The stream keeps the newest `bufferSize` events
+/// when nobody is reading.
+public final class SyncEventStream: SyncObserver, @unchecked Sendable {
+    /// The events, in the order the engine reported them (ids and codes only, no personal data).
+    public let events: AsyncStream<SyncEvent>
+    private let continuation: AsyncStream<SyncEvent>.Continuation
+
+    public init(bufferSize: Int = 256) {
+        (events, continuation) = AsyncStream.makeStream(
+            of: SyncEvent.self, bufferingPolicy: .bufferingNewest(bufferSize))
+    }
+
+    /// Called by the core during a pass.
+    public func onEvent(event: SyncEvent) {
+        continuation.yield(event)
+    }
+
+    /// Ends the stream (for example when the engine is released).
+    public func finish() {
+        continuation.finish()
+    }
+}
+
+/// A `TokenProvider` backed by closures (the app's sign-in). The core calls them off its async
+/// workers, so they may block briefly (a Keychain read, a token refresh).
+public final class ClosureTokenProvider: TokenProvider, @unchecked Sendable {
+    private let current: @Sendable () -> String?
+    private let refresh: @Sendable () -> String?
+
+    /// `refresh` is asked once after the service refused `current()`; return nil when the
+    /// officer must sign in again.
+    public init(
+        current: @escaping @Sendable () -> String?,
+        refresh: @escaping @Sendable () -> String? = { nil }
+    ) {
+        self.current = current
+        self.refresh = refresh
+    }
+
+    public func token() -> String? { current() }
+    public func refreshToken() -> String? { refresh() }
+}
+
+extension Store {
+    /// Opens (or creates) the store in `folder` with the data key from `vault`, after giving the
+    /// folder its file protection and backup exclusion. Throws `WeprotectError.wrongKey` when
+    /// the vault's key is not the store's (nothing is changed).
+    public static func open(folder: URL, vault: KeyVault) throws -> Store {
+        try StoreFolder.prepare(folder)
+        return try Store.open(dir: folder.path, dataKey: try vault.dataKey())
+    }
+}
+
+extension PassOutcome {
+    /// What the scheduler needs from a core report.
+    public init(_ report: SyncReport) {
+        self.init(
+            waiting: report.waiting, needsSignIn: report.needsSignIn,
+            pinMismatch: report.pinMismatch, nextRunAt: report.nextRunAt)
+    }
+}

@@ -1,0 +1,15 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
+// The README's form quickstart, run.
+import Foundation
+import XCTest
+
+@testable import WeProtect
+@testable import WeProtectCore
+
+final class QuickstartFormTests: XCTestCase {
+    func testTheQuickstartRendersTheFormWithTheNormalisedPhone() throws {
+        let store = try quickstartOpenStore(folder: temporaryFolder(self))
+        let lines = try quickstartRenderForm(store: store)
+        XCTAssertTrue(lines.contains { $0.contains("+447400123456") }, "normalised phone shown")
+    }
+}

@@ -1,0 +1,65 @@
+// needs: form-editor (compiled once the bindings export the DraftEditor; see xtask/src/swift.rs)
+// The core's form editor from Swift, against the real library.
+import Foundation
+import XCTest
+
+@testable import WeProtect
+@testable import WeProtectCore
+
+final class FormEditorTests: XCTestCase {
+    private func typed(_ text: String) -> FieldValue { .text(text: PersonalText(text: text)) }
+
+    private func state(_ editor: DraftEditor, _ path: String) throws -> FieldState? {
+        try editor.snapshot().fields.first { $0.path == path }
+    }
+
+    func testTypedTextIsKeptAndTheNormalisedFormComesBack() throws {
+        let (store, _, _) = try openFreshStore(self)
+        let editor = try store.newDraft()
+        let outcome = try editor.set(path: "safe_contact.phone", value: typed("07400 123456"))
+        XCTAssertEqual(try outcome.normalised?.reveal(), "+447400123456")
+        let phone = try XCTUnwrap(try state(editor, "safe_contact.phone"))
+        guard case .text(let text)? = phone.value else { return XCTFail("expected text") }
+        XCTAssertEqual(try text.reveal(), "07400 123456", "exactly what was typed")
+
+        _ = try editor.set(path: "safe_contact.phone", value: typed("07400 12"))
+        XCTAssertFalse(try XCTUnwrap(try state(editor, "safe_contact.phone")).problems.isEmpty)
+    }
+
+    func testConditionalFieldsFollowTheirCondition() throws {
+        let editor = try DraftEditor.detached()
+        XCTAssertEqual(try state(editor, "incident.crime_reference")?.visible, false)
+        _ = try editor.set(path: "incident.crime_recorded", value: .yesNo(yes: true))
+        let shown = try XCTUnwrap(try state(editor, "incident.crime_reference"))
+        XCTAssertTrue(shown.visible)
+        XCTAssertTrue(shown.required)
+        _ = try editor.set(path: "incident.crime_recorded", value: .yesNo(yes: false))
+        XCTAssertEqual(try state(editor, "incident.crime_reference")?.visible, false)
+    }
+
+    func testAValueOfTheWrongKindIsRefused() throws {
+        let editor = try DraftEditor.detached()
+        XCTAssertThrowsError(try editor.set(path: "victim.forename", value: .yesNo(yes: true)))
+        XCTAssertThrowsError(try editor.set(path: "no.such.field", value: typed("x")))
+    }
+
+    func testTheEditorAutosavesAndADraftReopens() throws {
+        let (store, _, _) = try openFreshStore(self)
+        let editor = try store.newDraft()
+        _ = try editor.set(path: "victim.surname", value: typed(canarySurname))
+        let id = try XCTUnwrap(try editor.draftId())
+        let reopened = try store.openDraft(draftId: id)
+        guard case .text(let text)? = try state(reopened, "victim.surname")?.value else {
+            return XCTFail("expected the saved surname")
+        }
+        XCTAssertEqual(try text.reveal(), canarySurname)
+    }
+
+    func testSnapshotsPrintNoPersonalText() throws {
+        let editor = try DraftEditor.detached()
+        let outcome = try editor.set(path: "victim.surname", value: typed(canarySurname))
+        for text in printedForms(try editor.snapshot()) + printedForms(outcome) {
+            XCTAssertFalse(text.contains(canarySurname), "personal text printed: \(text.prefix(200))")
+        }
+    }
+}
