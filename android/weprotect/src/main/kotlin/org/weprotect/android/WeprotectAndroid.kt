@@ -7,6 +7,9 @@ import android.app.PendingIntent
 import android.content.Context
 import java.io.File
 import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
 import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
@@ -47,6 +50,18 @@ object WeprotectAndroid {
 
     /** Sync events (ids and codes only) from every pass of this process, for a badge or a list. */
     val events: SyncEvents = SyncEvents()
+
+    private val signInNeeded = MutableStateFlow(false)
+
+    /**
+     * True once a pass found the token refused (the worker also raised the notification); false
+     * again after `SyncScheduler.onSignedIn`. Screens show their sign-in prompt from it.
+     */
+    val needsSignIn: StateFlow<Boolean> = signInNeeded.asStateFlow()
+
+    internal fun setNeedsSignIn(needed: Boolean) {
+        signInNeeded.value = needed
+    }
 
     /** The store's folder: in no-backup storage, like the wrapped key. */
     fun storeDir(context: Context): File = File(context.noBackupFilesDir, "weprotect-store")

@@ -13,6 +13,7 @@ import androidx.work.OutOfQuotaPolicy
 import androidx.work.PeriodicWorkRequestBuilder
 import androidx.work.WorkManager
 import androidx.work.workDataOf
+import org.weprotect.android.WeprotectAndroid
 import org.weprotect.android.scheduling.ExistingPolicy
 import org.weprotect.android.scheduling.SyncRequest
 import org.weprotect.android.scheduling.SyncScheduling
@@ -31,6 +32,7 @@ object SyncScheduler {
 
     /** The officer signed in again: remove the sign-in notification and send what waits. */
     fun onSignedIn(context: Context) {
+        WeprotectAndroid.setNeedsSignIn(false)
         SyncNotifications.cancelSignIn(context)
         enqueue(context, scheduling.onSignedIn())
     }

@@ -41,7 +41,10 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         } catch (e: Exception) {
             scheduling.afterError(e)
         }
-        if (after.askToSignIn) SyncNotifications.showSignIn(applicationContext, host)
+        if (after.askToSignIn) {
+            WeprotectAndroid.setNeedsSignIn(true)
+            SyncNotifications.showSignIn(applicationContext, host)
+        }
         after.next?.let { SyncScheduler.enqueue(applicationContext, it) }
         return when (after.end) {
             WorkEnd.Success -> Result.success()
