@@ -59,6 +59,10 @@ pub enum WeprotectError {
     /// Storage failed (disk full, I/O error, busy); retrying may help.
     #[error("storage error")]
     Storage,
+    /// A bug inside the core (the FFI layer turns a caught panic into this). Nothing saved
+    /// was lost; the call may be retried, and the app should report it.
+    #[error("internal error")]
+    Internal,
 }
 
 impl WeprotectError {
@@ -78,6 +82,7 @@ impl WeprotectError {
             WeprotectError::Closed => "closed",
             WeprotectError::NeedsSignIn => "needs_sign_in",
             WeprotectError::Storage => "storage",
+            WeprotectError::Internal => "internal",
         }
     }
 }

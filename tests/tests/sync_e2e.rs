@@ -338,3 +338,79 @@ async fn the_deadline_bounds_a_pass_against_a_slow_service() {
     assert!(report.deadline_reached);
     assert!(report.waiting > 0 && report.waiting < 6, "{report:?}");
 }
+
+/// A service that accepts connections and never answers (a captive portal, a dead proxy).
+fn silent_service(rig: &Rig) -> (std::net::TcpListener, weprotect_core::config::ServiceConfig) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut service = rig.service.clone();
+    service.endpoint = format!("http://{}", listener.local_addr().unwrap());
+    (listener, service)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_ends_a_pass_to_a_silent_service_promptly_and_loses_nothing() {
+    let rig = Rig::start(Faults::none()).await;
+    let ids = rig.queue(2);
+    let (_listener, service) = silent_service(&rig);
+    let engine = SyncEngine::new(
+        rig.store.clone(),
+        service,
+        weprotect_core::sync::SyncPolicy::default(), // 30 s request timeout
+        Arc::new(weprotect_core::sync::StaticToken(Some(rig.token.clone()))),
+        None,
+    )
+    .unwrap();
+    let pass = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.sync_now(Duration::from_secs(60)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancelled_at = std::time::Instant::now();
+    engine.cancel();
+    let report = pass.await.unwrap().unwrap();
+    assert!(
+        cancelled_at.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        cancelled_at.elapsed()
+    );
+    assert!(report.cancelled && !report.deadline_reached, "{report:?}");
+    assert_eq!((report.delivered, report.waiting), (0, 2));
+    let queued: Vec<String> = rig
+        .store
+        .outbox()
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.state == OutboxState::Queued)
+        .map(|e| e.referral_id)
+        .collect();
+    assert_eq!(queued.len(), ids.len());
+
+    // A later pass is not affected by the earlier cancel: it delivers to the real service.
+    let report = rig.engine(None).sync_now(PASS).await.unwrap();
+    assert_eq!((report.delivered, report.cancelled), (2, false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_ends_a_status_refresh_against_a_silent_service() {
+    let rig = Rig::start(Faults::none()).await;
+    rig.queue(1);
+    rig.engine(None).sync_now(PASS).await.unwrap();
+    let (_listener, service) = silent_service(&rig);
+    let engine = SyncEngine::new(
+        rig.store.clone(),
+        service,
+        weprotect_core::sync::SyncPolicy::default(),
+        Arc::new(weprotect_core::sync::StaticToken(Some(rig.token.clone()))),
+        None,
+    )
+    .unwrap();
+    let refresh = tokio::spawn({
+        let engine = engine.clone();
+        async move { engine.refresh_statuses(Duration::from_secs(60)).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cancelled_at = std::time::Instant::now();
+    engine.cancel();
+    assert_eq!(refresh.await.unwrap().unwrap(), 0);
+    assert!(cancelled_at.elapsed() < Duration::from_secs(1));
+}

@@ -1,9 +1,13 @@
 //! `cargo xtask`: the project's own build and test commands (the cargo-xtask pattern).
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
-//! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests); later `kotlin` and
-//! `swift`. `cargo xtask schema` rewrites docs/referral.schema.json; `cargo xtask bench` runs the
-//! benchmarks that print ratios against baselines measured in the same run.
+//! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
+//! generated bindings on the JVM, see `kotlin.rs`); later `swift`. `cargo xtask schema` rewrites
+//! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
+//! baselines measured in the same run.
+
+mod kotlin;
+mod size;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -12,13 +16,16 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust(),
+        ["test"] => test_rust().and_then(|()| kotlin::test()),
         ["test", "rust"] => test_rust(),
+        ["test", "kotlin"] => kotlin::test(),
         ["schema"] => schema(),
+        ["bench", "size"] => size::bench(),
+        ["bench", "kotlin"] => kotlin::bench(),
         ["bench", rest @ ..] => bench(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust]\n       cargo xtask schema\n       cargo xtask bench [NAME]"
+                "usage: cargo xtask test [rust|kotlin]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]"
             );
             return ExitCode::from(2);
         }

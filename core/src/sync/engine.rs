@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -40,6 +40,9 @@ pub struct SyncReport {
     pub pin_mismatch: bool,
     /// The deadline ended the pass before everything due was tried.
     pub deadline_reached: bool,
+    /// [`SyncEngine::cancel`] ended the pass; what was in flight stays queued and is re-sent
+    /// under the same key.
+    pub cancelled: bool,
     /// When the engine next wants to run (`None`: nothing is waiting).
     pub next_run_at: Option<DateTime<Utc>>,
 }
@@ -48,6 +51,7 @@ pub struct SyncReport {
 pub struct SyncEngine {
     ctx: Ctx,
     pass: Mutex<()>,
+    cancel: Notify,
 }
 
 /// What every delivery task needs, cheap to clone.
@@ -112,31 +116,55 @@ impl SyncEngine {
                 observer,
             },
             pass: Mutex::new(()),
+            cancel: Notify::new(),
         }))
     }
 
     /// One bounded pass: sends what is due, oldest first, at most `policy.concurrency` at a
     /// time, and stops starting new work at `deadline`. Requests still in flight at the
     /// deadline are abandoned; they stay queued and are re-sent under the same key.
+    ///
+    /// A call to [`SyncEngine::cancel`] ends the pass promptly (also while it waits for another
+    /// pass or for the token), with [`SyncReport::cancelled`] set.
     pub async fn sync_now(&self, deadline: Duration) -> Result<SyncReport, SyncError> {
-        let _one_pass_at_a_time = self.pass.lock().await;
-        // A deadline too far to represent means "no deadline" (a day is more than any pass needs).
-        let end = Instant::now()
-            .checked_add(deadline)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(24 * 3600));
-        let ctx = &self.ctx;
+        // Registered before anything can wait, so a cancel() from now on is never missed.
+        let cancelled = self.cancel.notified();
+        tokio::pin!(cancelled);
+        cancelled.as_mut().enable();
         let mut report = SyncReport::default();
-        let auth = Arc::new(Mutex::new(Auth {
-            token: ctx.tokens.token(),
-            generation: 0,
-            refreshed: false,
-            signed_out: false,
-        }));
-        if auth.lock().await.token.is_none() {
-            report.needs_sign_in = true;
-        } else {
-            self.deliver_due(&auth, end, &mut report).await?;
+        let one_pass_at_a_time = tokio::select! {
+            guard = self.pass.lock() => Some(guard),
+            () = cancelled.as_mut() => None,
+        };
+        // The host's token() may block (a keystore, a sign-in refresh): off the workers.
+        let tokens = self.ctx.tokens.clone();
+        let token = match one_pass_at_a_time {
+            None => Err(Cancelled),
+            Some(_) => tokio::select! {
+                t = tokio::task::spawn_blocking(move || tokens.token()) => Ok(t.ok().flatten()),
+                () = cancelled.as_mut() => Err(Cancelled),
+            },
+        };
+        match token {
+            Err(Cancelled) => report.cancelled = true,
+            Ok(None) => report.needs_sign_in = true,
+            Ok(Some(token)) => {
+                // A deadline too far to represent means "no deadline" (a day is more than any
+                // pass needs).
+                let end = Instant::now()
+                    .checked_add(deadline)
+                    .unwrap_or_else(|| Instant::now() + Duration::from_secs(24 * 3600));
+                let auth = Arc::new(Mutex::new(Auth {
+                    token: Some(token),
+                    generation: 0,
+                    refreshed: false,
+                    signed_out: false,
+                }));
+                self.deliver_due(&auth, end, cancelled.as_mut(), &mut report)
+                    .await?;
+            }
         }
+        let ctx = &self.ctx;
         let store = ctx.store.clone();
         let (counts, next) = blocking(move || Ok((store.counts()?, store.next_due_at()?))).await?;
         report.waiting = counts.queued;
@@ -144,10 +172,19 @@ impl SyncEngine {
         Ok(report)
     }
 
+    /// Ends the passes running now (and those waiting to start) promptly: requests in flight
+    /// are abandoned and stay queued, to be re-sent under the same key. Passes started after
+    /// this call run normally. Cancelling the caller's task in Kotlin or Swift does not reach
+    /// Rust, so hosts call this instead (for example when the OS ends a background task).
+    pub fn cancel(&self) {
+        self.cancel.notify_waiters();
+    }
+
     async fn deliver_due(
         &self,
         auth: &Arc<Mutex<Auth>>,
         end: Instant,
+        mut cancelled: std::pin::Pin<&mut tokio::sync::futures::Notified<'_>>,
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let ctx = &self.ctx;
@@ -187,7 +224,16 @@ impl SyncEngine {
                 report.deadline_reached = !exhausted && !stop_starting && Instant::now() >= end;
                 break;
             }
-            match tokio::time::timeout_at(end, tasks.join_next()).await {
+            let next = tokio::select! {
+                next = tokio::time::timeout_at(end, tasks.join_next()) => next,
+                () = cancelled.as_mut() => {
+                    report.cancelled = true;
+                    tasks.abort_all();
+                    while tasks.join_next().await.is_some() {}
+                    break;
+                }
+            };
+            match next {
                 Err(_elapsed) => {
                     report.deadline_reached = true;
                     tasks.abort_all();
@@ -236,7 +282,25 @@ impl SyncEngine {
     /// stores them (codes and times only). Stops at `deadline` or at the first network failure
     /// (offline: the rest waits for the next call). Returns how many referrals had their
     /// history updated.
+    ///
+    /// [`SyncEngine::cancel`] ends it promptly; what was stored so far stays stored.
     pub async fn refresh_statuses(&self, deadline: Duration) -> Result<u32, SyncError> {
+        let cancelled = self.cancel.notified();
+        tokio::pin!(cancelled);
+        cancelled.as_mut().enable();
+        let mut updated = 0;
+        let result = tokio::select! {
+            r = self.refresh_statuses_until(deadline, &mut updated) => r,
+            () = cancelled => Ok(()),
+        };
+        result.map(|()| updated)
+    }
+
+    async fn refresh_statuses_until(
+        &self,
+        deadline: Duration,
+        updated: &mut u32,
+    ) -> Result<(), SyncError> {
         let ctx = &self.ctx;
         let end = Instant::now()
             .checked_add(deadline)
@@ -249,15 +313,19 @@ impl SyncEngine {
             .filter(|e| e.statuses.last().is_none_or(|s| s.status != "closed"))
             .map(|e| e.referral_id)
             .collect();
-        let mut token = ctx.tokens.token().ok_or(SyncError::NeedsSignIn)?;
+        let tokens = ctx.tokens.clone();
+        let mut token = tokio::task::spawn_blocking(move || tokens.token())
+            .await
+            .ok()
+            .flatten()
+            .ok_or(SyncError::NeedsSignIn)?;
         let mut refreshed = false;
-        let mut updated = 0;
         for id in delivered {
             let url = ctx.base.url(&format!("v1/referrals/{id}/status"));
             let response = loop {
                 let remaining = end.saturating_duration_since(Instant::now());
                 if remaining.is_zero() {
-                    return Ok(updated);
+                    return Ok(());
                 }
                 let sent = ctx
                     .client
@@ -267,7 +335,7 @@ impl SyncEngine {
                     .send()
                     .await;
                 let Ok(r) = sent else {
-                    return Ok(updated); // offline or the service is down: try next time
+                    return Ok(()); // offline or the service is down: try next time
                 };
                 if r.status().as_u16() != 401 {
                     break r.status().is_success().then_some(r);
@@ -296,7 +364,7 @@ impl SyncEngine {
                 .collect();
             let store = ctx.store.clone();
             match blocking(move || Ok(store.record_statuses(id, statuses)?)).await {
-                Ok(()) => updated += 1,
+                Ok(()) => *updated += 1,
                 Err(SyncError::Store(
                     StoreError::InvalidArgument(_)
                     | StoreError::InvalidState(_)
@@ -305,9 +373,12 @@ impl SyncEngine {
                 Err(e) => return Err(e),
             }
         }
-        Ok(updated)
+        Ok(())
     }
 }
+
+/// A pass ended by [`SyncEngine::cancel`] before it could start sending.
+struct Cancelled;
 
 /// Sends one entry and records the outcome in the store.
 async fn deliver(

@@ -2,6 +2,7 @@
 //!
 //! - Plain HTTP is refused unless the service is on loopback (the reference server in tests
 //!   and the demo); everything else must be HTTPS.
+//! - Trust: the platform's store on phones, bundled web PKI roots elsewhere ([`trust_verifier`]).
 //! - Pins are SHA-256 hashes of a certificate's SubjectPublicKeyInfo, checked after normal
 //!   web PKI verification, inside the TLS handshake: on a mismatch the handshake fails, so not
 //!   one byte of a referral leaves the device.
@@ -71,23 +72,11 @@ pub(crate) fn build(
         .collect::<Result<Vec<_>, _>>()?;
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    for der in extra_roots_der {
-        roots
-            .add(CertificateDer::from(der.clone()))
-            .map_err(|_| SyncError::InvalidRootCertificate)?;
-    }
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|_| SyncError::InvalidRootCertificate)?;
+    let trust = trust_verifier(&provider, extra_roots_der)?;
     let verifier: Arc<dyn ServerCertVerifier> = if pins.is_empty() {
-        webpki
+        trust
     } else {
-        Arc::new(PinningVerifier {
-            inner: webpki,
-            pins,
-        })
+        Arc::new(PinningVerifier { inner: trust, pins })
     };
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -119,6 +108,38 @@ pub(crate) fn build(
     Ok(Transport { client, base })
 }
 
+/// The verifier of the service's certificate chain (pins are checked on top of it).
+///
+/// Phones (Android, iOS) use the platform's trust store through rustls-platform-verifier: it
+/// includes the certificate authorities a force's device management installs, and follows the
+/// platform's revocation and distrust decisions. On Android the app must first initialise the
+/// verifier with a JNI context (docs/bindings.md). Desktop builds (the CLI, tests) use the
+/// bundled web PKI roots. A deployment that names extra roots explicitly gets the bundled roots
+/// plus those, on every platform.
+fn trust_verifier(
+    provider: &Arc<rustls::crypto::CryptoProvider>,
+    extra_roots_der: &[Vec<u8>],
+) -> Result<Arc<dyn ServerCertVerifier>, SyncError> {
+    #[cfg(any(target_os = "android", target_os = "ios"))]
+    if extra_roots_der.is_empty() {
+        let platform = rustls_platform_verifier::Verifier::new(provider.clone())
+            .map_err(|_| SyncError::InvalidRootCertificate)?;
+        return Ok(Arc::new(platform));
+    }
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    for der in extra_roots_der {
+        roots
+            .add(CertificateDer::from(der.clone()))
+            .map_err(|_| SyncError::InvalidRootCertificate)?;
+    }
+    let webpki: Arc<WebPkiServerVerifier> =
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|_| SyncError::InvalidRootCertificate)?;
+    Ok(webpki)
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -147,7 +168,7 @@ fn spki_sha256(cert: &CertificateDer<'_>) -> Option<[u8; 32]> {
 
 #[derive(Debug)]
 struct PinningVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    inner: Arc<dyn ServerCertVerifier>,
     pins: Vec<[u8; 32]>,
 }
 

@@ -1,0 +1,434 @@
+//! `cargo xtask test kotlin`: the generated Kotlin bindings and the `org.weprotect.core` layer,
+//! compiled with kotlinc and run on the desktop JVM against the real library through JNA.
+//!
+//! What it needs it installs (a fresh machine has none of it): kotlinc from the npm package
+//! `kotlin-compiler` into a cache folder outside the repository (`~/.cache/weprotect`, or
+//! `$WEPROTECT_CACHE`), and JNA from Debian (`libjna-java libjna-jni`) when
+//! `/usr/share/java/jna.jar` is missing.
+//!
+//! The workspace is built once (library, bindgen and CLI together) and the bindgen is run from
+//! `target/<profile>/uniffi-bindgen`: `cargo run` of the bindgen alone would rebuild the uniffi
+//! stack with other features (TOOLCHAIN.md). The bindings are generated twice into two folders
+//! and compared, so generation is reproducible; they are not committed (the Android module
+//! generates them at build time the same way), so no stale copy can ship. Every ```kotlin
+//! block of docs/bindings.md is compiled with the tests, so the quickstart cannot rot. A
+//! reference server (`weprotect serve`) runs on a free loopback port for the sync tests and is
+//! stopped afterwards, also when a test fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{cargo, root, run};
+
+const KOTLIN_VERSION: &str = "2.4.20";
+const JNA_JAR: &str = "/usr/share/java/jna.jar";
+const LIB_NAME: &str = "libweprotect_ffi.so";
+
+/// Where tools are cached between runs (outside the repository).
+fn cache_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("WEPROTECT_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+    PathBuf::from(home).join(".cache/weprotect")
+}
+
+/// The kotlinc distribution's home (`bin/kotlinc`, `lib/*.jar`), installed when missing.
+pub fn kotlin_home() -> Result<PathBuf, String> {
+    let dir = cache_dir().join(format!("kotlin-compiler-{KOTLIN_VERSION}"));
+    let home = dir.join("package");
+    if home.join("bin/kotlinc").exists() {
+        return Ok(home);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let spec = format!("kotlin-compiler@{KOTLIN_VERSION}");
+    let tgz = dir.join(format!("kotlin-compiler-{KOTLIN_VERSION}.tgz"));
+    if !tgz.exists() {
+        run_in(&dir, "install kotlinc", "npm", &["pack", &spec])?;
+    }
+    run_in(
+        &dir,
+        "unpack kotlinc",
+        "tar",
+        &["xzf", &tgz.to_string_lossy()],
+    )?;
+    if home.join("bin/kotlinc").exists() {
+        Ok(home)
+    } else {
+        Err(format!("kotlinc not found in {}", home.display()))
+    }
+}
+
+/// JNA's jar, installed from Debian when missing.
+pub fn jna_jar() -> Result<PathBuf, String> {
+    if !Path::new(JNA_JAR).exists() {
+        let install = [
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "libjna-java",
+            "libjna-jni",
+        ];
+        if run("install JNA", "apt-get", &install).is_err() {
+            run("apt index", "apt-get", &["update"])?;
+            run("install JNA", "apt-get", &install)?;
+        }
+    }
+    Ok(PathBuf::from(JNA_JAR))
+}
+
+fn run_in(dir: &Path, step: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("==> {step}: {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("{step}: cannot start {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+/// Builds the library, the bindgen and the CLI in one cargo invocation (one feature set).
+pub fn build(profile: &str) -> Result<PathBuf, String> {
+    let mut args = vec![
+        "build",
+        "-p",
+        "weprotect-ffi",
+        "-p",
+        "weprotect-uniffi-bindgen",
+        "-p",
+        "weprotect-cli",
+    ];
+    if profile != "debug" {
+        args.extend(["--profile", profile]);
+    }
+    run("build", &cargo(), &args)?;
+    Ok(root().join("target").join(profile))
+}
+
+/// Generates the Kotlin bindings from the built library into `out`.
+pub fn generate(target: &Path, out: &Path) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(out);
+    run(
+        "generate Kotlin",
+        &target.join("uniffi-bindgen").to_string_lossy(),
+        &[
+            "generate",
+            "--library",
+            &target.join(LIB_NAME).to_string_lossy(),
+            "--language",
+            "kotlin",
+            "--no-format",
+            "--out-dir",
+            &out.to_string_lossy(),
+        ],
+    )
+}
+
+/// Every file under `dir`, relative path and bytes, sorted.
+fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path.strip_prefix(dir).unwrap_or(&path).to_path_buf(), bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Generates twice and fails unless both runs wrote identical files; returns the folder.
+pub fn generate_reproducibly(target: &Path, work: &Path) -> Result<PathBuf, String> {
+    let a = work.join("generated");
+    let b = work.join("generated-again");
+    generate(target, &a)?;
+    generate(target, &b)?;
+    let (fa, fb) = (files_under(&a), files_under(&b));
+    if fa.is_empty() {
+        return Err("the bindgen wrote no Kotlin".into());
+    }
+    if fa != fb {
+        return Err("generating the Kotlin bindings twice gave different files".into());
+    }
+    eprintln!(
+        "==> generated Kotlin is reproducible ({} file(s))",
+        fa.len()
+    );
+    let _ = std::fs::remove_dir_all(&b);
+    Ok(a)
+}
+
+/// Writes every ```kotlin block of docs/bindings.md to its own file under `out`.
+pub fn extract_doc_snippets(out: &Path) -> Result<Vec<PathBuf>, String> {
+    let doc = root().join("docs/bindings.md");
+    let text = std::fs::read_to_string(&doc).map_err(|e| format!("{}: {e}", doc.display()))?;
+    let _ = std::fs::remove_dir_all(out);
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let mut files = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_start()) {
+            (None, l) if l.trim_end() == "```kotlin" => current = Some(String::new()),
+            (Some(block), l) if l.starts_with("```") => {
+                let file = out.join(format!("DocSnippet{}.kt", files.len() + 1));
+                std::fs::write(&file, block.as_bytes()).map_err(|e| e.to_string())?;
+                files.push(file);
+                current = None;
+            }
+            (Some(block), _) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    if files.is_empty() {
+        return Err("docs/bindings.md has no ```kotlin block (the quickstart)".into());
+    }
+    Ok(files)
+}
+
+/// `.kt` files under `dir`, sorted.
+fn kotlin_sources(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = files_under(dir)
+        .into_iter()
+        .map(|(p, _)| dir.join(p))
+        .filter(|p| p.extension().is_some_and(|e| e == "kt"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The jars of the Kotlin distribution a program needs at run time.
+fn runtime_jars(kotlin: &Path) -> Vec<PathBuf> {
+    ["kotlin-stdlib.jar", "kotlinx-coroutines-core-jvm.jar"]
+        .iter()
+        .map(|j| kotlin.join("lib").join(j))
+        .collect()
+}
+
+fn classpath(jars: &[PathBuf]) -> String {
+    jars.iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Compiles `sources` into `jar` with kotlinc.
+pub fn compile(kotlin: &Path, jna: &Path, sources: &[PathBuf], jar: &Path) -> Result<(), String> {
+    let mut cp = runtime_jars(kotlin);
+    cp.push(jna.to_path_buf());
+    let mut args: Vec<String> = vec![
+        "-nowarn".into(),
+        "-jvm-target".into(),
+        "17".into(),
+        "-cp".into(),
+        classpath(&cp),
+        "-d".into(),
+        jar.to_string_lossy().into(),
+    ];
+    args.extend(sources.iter().map(|s| s.to_string_lossy().into_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(
+        "compile Kotlin",
+        &kotlin.join("bin/kotlinc").to_string_lossy(),
+        &args,
+    )
+}
+
+/// A `java` command with the library, JNA and the Kotlin runtime on its paths.
+pub fn java(kotlin: &Path, jna: &Path, jar: &Path, lib_dir: &Path, main: &str) -> Command {
+    let mut cp = vec![jar.to_path_buf()];
+    cp.extend(runtime_jars(kotlin));
+    cp.push(jna.to_path_buf());
+    let mut cmd = Command::new("java");
+    cmd.arg(format!("-Djna.library.path={}", lib_dir.display()))
+        .arg("-cp")
+        .arg(classpath(&cp))
+        .arg(main)
+        .current_dir(root());
+    cmd
+}
+
+/// The reference server on a free loopback port, killed on drop.
+pub struct Server {
+    child: Child,
+    /// Its data directory (service.json, tokens).
+    pub dir: PathBuf,
+    /// A device token issued for the tests.
+    pub token: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    /// Starts `weprotect serve` from `target` with a fresh directory under `work`.
+    pub fn start(target: &Path, work: &Path) -> Result<Server, String> {
+        let dir = work.join("service");
+        let _ = std::fs::remove_dir_all(&dir);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?
+            .port();
+        let cli = target.join("weprotect");
+        let child = Command::new(&cli)
+            .args(["serve", "--server-dir"])
+            .arg(&dir)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", cli.display()))?;
+        let mut server = Server {
+            child,
+            dir: dir.clone(),
+            token: String::new(),
+        };
+        let started = Instant::now();
+        while !(dir.join("service.json").exists()
+            && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok())
+        {
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err("the reference server did not start within 30 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = Command::new(&cli)
+            .args(["admin", "--server-dir"])
+            .arg(&dir)
+            .args(["token-issue", "kotlin tests"])
+            .output()
+            .map_err(|e| format!("cannot issue a token: {e}"))?;
+        if !out.status.success() {
+            return Err("cannot issue a token".into());
+        }
+        server.token = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Ok(server)
+    }
+}
+
+/// The core must stay free of FFI: no uniffi anywhere in its dependency tree (any target).
+pub fn check_core_is_ffi_free() -> Result<(), String> {
+    let out = Command::new(cargo())
+        .args([
+            "tree",
+            "-p",
+            "weprotect-core",
+            "--target",
+            "all",
+            "-e",
+            "normal,build",
+        ])
+        .args(["--prefix", "none"])
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !out.status.success() {
+        return Err("cargo tree -p weprotect-core failed".into());
+    }
+    let tree = String::from_utf8_lossy(&out.stdout);
+    if tree.lines().any(|l| l.starts_with("uniffi")) {
+        return Err("weprotect-core depends on uniffi: keep FFI in bindings/".into());
+    }
+    eprintln!("==> weprotect-core is free of uniffi (cargo tree, all targets)");
+    Ok(())
+}
+
+/// `cargo xtask test kotlin`.
+pub fn test() -> Result<(), String> {
+    check_core_is_ffi_free()?;
+    let kotlin = kotlin_home()?;
+    let jna = jna_jar()?;
+    let target = build("debug")?;
+    let work = root().join("target/kotlin");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let generated = generate_reproducibly(&target, &work)?;
+    let layer = root().join("android/core-kotlin/src");
+    let mut sources = kotlin_sources(&generated);
+    sources.extend(kotlin_sources(&layer.join("main/kotlin")));
+    sources.extend(kotlin_sources(&layer.join("test/kotlin")));
+    sources.extend(extract_doc_snippets(&work.join("doc-snippets"))?);
+    let jar = work.join("core-kotlin-tests.jar");
+    compile(&kotlin, &jna, &sources, &jar)?;
+
+    let server = Server::start(&target, &work)?;
+    eprintln!("==> Kotlin tests (JVM, JNA, real library, reference server on loopback)");
+    let status = java(
+        &kotlin,
+        &jna,
+        &jar,
+        &target,
+        "org.weprotect.core.tests.MainKt",
+    )
+    .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
+    .env("WEPROTECT_TOKEN", &server.token)
+    .env("WEPROTECT_TEST_DIR", work.join("stores"))
+    .status()
+    .map_err(|e| format!("cannot start java: {e}"))?;
+    drop(server);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("Kotlin tests failed ({status})"))
+    }
+}
+
+/// `cargo xtask bench kotlin`: the editor's `set` and a snapshot from Kotlin against the same
+/// calls in Rust, in one JVM process, with the library built in the release profile.
+pub fn bench() -> Result<(), String> {
+    let kotlin = kotlin_home()?;
+    let jna = jna_jar()?;
+    run(
+        "build (release)",
+        &cargo(),
+        &[
+            "build",
+            "--release",
+            "-p",
+            "weprotect-ffi",
+            "-p",
+            "weprotect-uniffi-bindgen",
+        ],
+    )?;
+    let target = root().join("target/release");
+    let work = root().join("target/kotlin-bench");
+    std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
+    let generated = work.join("generated");
+    generate(&target, &generated)?;
+    let layer = root().join("android/core-kotlin/src");
+    let mut sources = kotlin_sources(&generated);
+    sources.extend(kotlin_sources(&layer.join("main/kotlin")));
+    sources.extend(kotlin_sources(&layer.join("bench/kotlin")));
+    let jar = work.join("core-kotlin-bench.jar");
+    compile(&kotlin, &jna, &sources, &jar)?;
+    let status = java(
+        &kotlin,
+        &jna,
+        &jar,
+        &target,
+        "org.weprotect.core.bench.BenchKt",
+    )
+    .status()
+    .map_err(|e| format!("cannot start java: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the Kotlin benchmark failed ({status})"))
+    }
+}
