@@ -31,8 +31,8 @@ android {
             // The Kotlin layer over the bindings, shared with the JVM tests (cargo xtask test kotlin).
             kotlin.srcDir(File(workspace, "android/core-kotlin/src/main/kotlin"))
             // The bindings uniffi-bindgen generates from the built library (not committed).
-            kotlin.srcDir(generatedBindings)
-            jniLibs.srcDir(nativeLibs)
+            kotlin.srcDir(generatedBindings.get().asFile)
+            jniLibs.srcDir(nativeLibs.get().asFile)
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
 //! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
-//! generated bindings on the JVM, see `kotlin.rs`); later `swift`. `cargo xtask schema` rewrites
+//! generated bindings on the JVM, see `kotlin.rs`), `android` (the Android library's plain-Kotlin
+//! decisions on the JVM, see `android.rs`); later `swift`. `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run.
 
+mod android;
 mod kotlin;
 mod size;
 
@@ -16,16 +18,19 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust().and_then(|()| kotlin::test()),
+        ["test"] => test_rust()
+            .and_then(|()| kotlin::test())
+            .and_then(|()| android::test()),
         ["test", "rust"] => test_rust(),
         ["test", "kotlin"] => kotlin::test(),
+        ["test", "android"] => android::test(),
         ["schema"] => schema(),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
         ["bench", rest @ ..] => bench(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]"
+                "usage: cargo xtask test [rust|kotlin|android]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]"
             );
             return ExitCode::from(2);
         }

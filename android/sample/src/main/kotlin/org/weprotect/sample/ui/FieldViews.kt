@@ -42,7 +42,7 @@ import org.weprotect.core.text
 import org.weprotect.sample.SampleViewModel
 
 /** How a text-like kind is typed. */
-enum class TextStyle(val keyboard: KeyboardType, val caps: KeyboardCapitalization, val example: String?) {
+enum class TypedAs(val keyboard: KeyboardType, val caps: KeyboardCapitalization, val example: String?) {
     Plain(KeyboardType.Text, KeyboardCapitalization.Sentences, null),
     Date(KeyboardType.Number, KeyboardCapitalization.None, "YYYY-MM-DD"),
     DateTime(KeyboardType.Text, KeyboardCapitalization.None, "2026-11-20T21:40+00:00"),
@@ -68,7 +68,7 @@ fun ProblemsUnder(state: FieldState) {
 fun TextInput(
     field: Field,
     state: FieldState,
-    style: TextStyle,
+    style: TypedAs,
     multiline: Boolean,
     set: (String, FieldValue) -> Unit,
 ) {

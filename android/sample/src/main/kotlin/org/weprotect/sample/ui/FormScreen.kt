@@ -46,12 +46,19 @@ fun FormScreen(model: SampleViewModel) {
             item(key = "section:${section.id}") {
                 Text(section.label, style = MaterialTheme.typography.titleLarge)
             }
-            // Item fields of a repeatable group are rendered inside their group.
-            val states = section.fields
-                .filter { it.group == null }
-                .flatMap { field -> snap.fields.filter { it.fieldPath == field.path && it.visible }.map { field to it } }
-            items(states, key = { (_, state) -> state.path }) { (field, state) ->
-                FieldView(field, state, byPath, byDefinition, model)
+            for (field in section.fields.filter { it.group == null }) {
+                val kind = field.kind
+                if (kind is FieldKind.RiskChecklist) {
+                    // One checklist for all its answers (risk.answers.<id>, ...).
+                    item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, model::set) }
+                    continue
+                }
+                // Concrete states of this field that are visible now (items of a repeatable
+                // group are rendered inside their group, not here).
+                val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
+                items(states, key = { it.path }) { state ->
+                    FieldView(field, state, byPath, byDefinition, model)
+                }
             }
         }
         item(key = "submit") {
@@ -82,13 +89,13 @@ fun FieldView(
     model: SampleViewModel,
 ) {
     when (val kind = field.kind) {
-        is FieldKind.Text -> TextInput(field, state, TextStyle.Plain, kind.multiline, model::set)
-        is FieldKind.Date -> TextInput(field, state, TextStyle.Date, false, model::set)
-        is FieldKind.DateTime -> TextInput(field, state, TextStyle.DateTime, false, model::set)
-        is FieldKind.TimeOfDay -> TextInput(field, state, TextStyle.Time, false, model::set)
-        is FieldKind.Phone -> TextInput(field, state, TextStyle.Phone, false, model::set)
-        is FieldKind.Postcode -> TextInput(field, state, TextStyle.Postcode, false, model::set)
-        is FieldKind.Email -> TextInput(field, state, TextStyle.Email, false, model::set)
+        is FieldKind.Text -> TextInput(field, state, TypedAs.Plain, kind.multiline, model::set)
+        is FieldKind.Date -> TextInput(field, state, TypedAs.Date, false, model::set)
+        is FieldKind.DateTime -> TextInput(field, state, TypedAs.DateTime, false, model::set)
+        is FieldKind.TimeOfDay -> TextInput(field, state, TypedAs.Time, false, model::set)
+        is FieldKind.Phone -> TextInput(field, state, TypedAs.Phone, false, model::set)
+        is FieldKind.Postcode -> TextInput(field, state, TypedAs.Postcode, false, model::set)
+        is FieldKind.Email -> TextInput(field, state, TypedAs.Email, false, model::set)
         is FieldKind.Integer -> IntegerInput(field, state, kind.min, kind.max, model::set)
         is FieldKind.YesNo -> YesNoInput(field, state, model::set)
         is FieldKind.Choice -> ChoiceInput(field, state, kind.options, model::set)

@@ -39,7 +39,7 @@ fun freshDir(name: String): File {
 class Test(val name: String, val body: () -> Unit)
 
 fun main(args: Array<String>) {
-    val all = schedulingTests() + vaultTests() + passTests()
+    val all = schedulingTests() + vaultTests() + passTests() + readmeTests()
     val selected = if (args.isEmpty()) all else all.filter { t -> args.any { t.name.contains(it) } }
     var passed = 0
     var failed = 0
