@@ -148,3 +148,39 @@ pub fn test() -> Result<(), String> {
         Err(format!("Android library tests failed ({status})"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readme_quotes_only_compiled_snippets() {
+        check_readme_quotes_snippets().unwrap();
+    }
+
+    #[test]
+    fn the_plain_packages_import_nothing_from_android() {
+        let main = root().join("android/weprotect/src/main/kotlin");
+        let plain: Vec<PathBuf> = PLAIN_PACKAGES
+            .iter()
+            .flat_map(|p| kotlin_files(&main.join(p)))
+            .collect();
+        assert!(plain.len() >= 2, "the plain packages have no Kotlin files");
+        check_plain(&plain).unwrap();
+    }
+
+    #[test]
+    fn an_android_import_in_a_plain_package_is_refused() {
+        let dir = std::env::temp_dir().join(format!("xtask-android-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("Bad.kt");
+        std::fs::write(&file, "package x\n\nimport android.content.Context\n").unwrap();
+        let refused = check_plain(std::slice::from_ref(&file));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            refused
+                .unwrap_err()
+                .contains("import android.content.Context")
+        );
+    }
+}
