@@ -2,12 +2,14 @@
 //!
 //! `cargo xtask test` is the one command that runs every test on a fresh machine; it installs
 //! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
-//! generated bindings on the JVM, see `kotlin.rs`), `swift` (the generated bindings, the iOS
-//! package and the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
+//! generated bindings on the JVM, see `kotlin.rs`), `android` (the Android library's plain-Kotlin
+//! decisions on the JVM, see `android.rs`), `swift` (the generated bindings, the iOS package and
+//! the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run; `cargo xtask proof` prints the reliability figures (proof
 //! loops in long mode; see xtask/src/proof.rs).
 
+mod android;
 mod kotlin;
 mod proof;
 mod schemathesis;
@@ -23,9 +25,11 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["test"] => test_rust()
             .and_then(|()| kotlin::test())
+            .and_then(|()| android::test())
             .and_then(|()| swift::test()),
         ["test", "rust"] => test_rust(),
         ["test", "kotlin"] => kotlin::test(),
+        ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
         ["bench", "size"] => size::bench(),
@@ -34,7 +38,7 @@ fn main() -> ExitCode {
         ["proof", rest @ ..] => proof::proof(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
             );
             return ExitCode::from(2);
         }

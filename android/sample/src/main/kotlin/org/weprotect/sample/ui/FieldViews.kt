@@ -1,0 +1,271 @@
+// One composable per field kind. Each shows the label (with * when the snapshot says it is
+// required now), the hint, and under it the problems and missing notes the core reported for
+// its path. Text is kept in memory only (remember, not rememberSaveable: saved instance state
+// would put personal text outside the encrypted store); after process death the autosaved
+// draft is the source.
+package org.weprotect.sample.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.material3.Checkbox
+import androidx.compose.material3.FilterChip
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.OutlinedCard
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.text.input.KeyboardCapitalization
+import androidx.compose.ui.text.input.KeyboardType
+import androidx.compose.ui.unit.dp
+import org.weprotect.core.ChoiceOption
+import org.weprotect.core.Field
+import org.weprotect.core.FieldKind
+import org.weprotect.core.FieldState
+import org.weprotect.core.FieldValue
+import org.weprotect.core.text
+import org.weprotect.sample.SampleViewModel
+
+/** How a text-like kind is typed. */
+enum class TypedAs(val keyboard: KeyboardType, val caps: KeyboardCapitalization, val example: String?) {
+    Plain(KeyboardType.Text, KeyboardCapitalization.Sentences, null),
+    Date(KeyboardType.Number, KeyboardCapitalization.None, "YYYY-MM-DD"),
+    DateTime(KeyboardType.Text, KeyboardCapitalization.None, "2026-11-20T21:40+00:00"),
+    Time(KeyboardType.Number, KeyboardCapitalization.None, "HH:MM"),
+    Phone(KeyboardType.Phone, KeyboardCapitalization.None, null),
+    Postcode(KeyboardType.Text, KeyboardCapitalization.Characters, null),
+    Email(KeyboardType.Email, KeyboardCapitalization.None, null),
+}
+
+private fun labelOf(field: Field, state: FieldState) = field.label + if (state.required) " *" else ""
+
+/** The core's problems and missing notes for this path, under the field. */
+@Composable
+fun ProblemsUnder(state: FieldState) {
+    val lines = state.problems.map { it.message } + state.missing.map { it.message }
+    if (lines.isEmpty()) return
+    Column {
+        lines.forEach { Text(it, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall) }
+    }
+}
+
+@Composable
+fun TextInput(
+    field: Field,
+    state: FieldState,
+    style: TypedAs,
+    multiline: Boolean,
+    set: (String, FieldValue) -> Unit,
+) {
+    var text by remember(state.path) { mutableStateOf(typedText(state.value)) }
+    val example = style.example
+    val support = field.hint ?: normalisedShown(state)
+    Column(Modifier.fillMaxWidth()) {
+        OutlinedTextField(
+            value = text,
+            onValueChange = {
+                text = it
+                set(state.path, if (it.isEmpty()) FieldValue.Clear else FieldValue.text(it))
+            },
+            label = { Text(labelOf(field, state)) },
+            placeholder = if (example != null) { { Text(example) } } else null,
+            supportingText = if (support != null) { { Text(support) } } else null,
+            isError = state.problems.isNotEmpty(),
+            singleLine = !multiline,
+            minLines = if (multiline) 3 else 1,
+            keyboardOptions = KeyboardOptions(capitalization = style.caps, keyboardType = style.keyboard),
+            modifier = Modifier.fillMaxWidth(),
+        )
+        ProblemsUnder(state)
+    }
+}
+
+@Composable
+fun IntegerInput(field: Field, state: FieldState, min: Long, max: Long, set: (String, FieldValue) -> Unit) {
+    var text by remember(state.path) { mutableStateOf(typedText(state.value)) }
+    val number = text.trim().toLongOrNull()
+    Column(Modifier.fillMaxWidth()) {
+        OutlinedTextField(
+            value = text,
+            onValueChange = {
+                text = it
+                val parsed = it.trim().toLongOrNull()
+                when {
+                    it.isBlank() -> set(state.path, FieldValue.Clear)
+                    parsed != null -> set(state.path, FieldValue.Integer(parsed))
+                }
+            },
+            label = { Text(labelOf(field, state)) },
+            supportingText = { Text(if (text.isNotBlank() && number == null) "A whole number, $min to $max" else field.hint ?: "") },
+            isError = state.problems.isNotEmpty() || (text.isNotBlank() && number == null),
+            singleLine = true,
+            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+            modifier = Modifier.fillMaxWidth(),
+        )
+        ProblemsUnder(state)
+    }
+}
+
+@Composable
+fun YesNoInput(field: Field, state: FieldState, set: (String, FieldValue) -> Unit) {
+    val answer = yesNo(state.value)
+    Column(Modifier.fillMaxWidth()) {
+        Text(labelOf(field, state), style = MaterialTheme.typography.bodyLarge)
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            FilterChip(selected = answer == true, onClick = { set(state.path, FieldValue.YesNo(true)) }, label = { Text("Yes") })
+            FilterChip(selected = answer == false, onClick = { set(state.path, FieldValue.YesNo(false)) }, label = { Text("No") })
+        }
+        field.hint?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+        ProblemsUnder(state)
+    }
+}
+
+/** Inline radio buttons (no dropdown: a popup is a window FLAG_SECURE does not cover). */
+@Composable
+fun ChoiceInput(field: Field, state: FieldState, options: List<ChoiceOption>, set: (String, FieldValue) -> Unit) {
+    val selected = chosen(state.value)
+    Column(Modifier.fillMaxWidth()) {
+        Text(labelOf(field, state), style = MaterialTheme.typography.bodyLarge)
+        options.forEach { option ->
+            Row(
+                Modifier.fillMaxWidth().selectable(
+                    selected = option.value == selected,
+                    onClick = { set(state.path, FieldValue.Choice(option.value)) },
+                    role = Role.RadioButton,
+                ),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                RadioButton(selected = option.value == selected, onClick = null)
+                Text(option.label, Modifier.padding(start = 8.dp))
+            }
+        }
+        ProblemsUnder(state)
+    }
+}
+
+@Composable
+fun MultiChoiceInput(field: Field, state: FieldState, options: List<ChoiceOption>, set: (String, FieldValue) -> Unit) {
+    val selected = chosenAll(state.value)
+    Column(Modifier.fillMaxWidth()) {
+        Text(labelOf(field, state), style = MaterialTheme.typography.bodyLarge)
+        options.forEach { option ->
+            val on = option.value in selected
+            Row(
+                Modifier.fillMaxWidth().toggleable(
+                    value = on,
+                    onValueChange = { now ->
+                        val next = if (now) selected + option.value else selected - option.value
+                        set(state.path, if (next.isEmpty()) FieldValue.Clear else FieldValue.Choices(next))
+                    },
+                    role = Role.Checkbox,
+                ),
+                verticalAlignment = Alignment.CenterVertically,
+            ) {
+                Checkbox(checked = on, onCheckedChange = null)
+                Text(option.label, Modifier.padding(start = 8.dp))
+            }
+        }
+        ProblemsUnder(state)
+    }
+}
+
+/**
+ * A repeatable group: its items (the item fields at their concrete paths, `children[0].name`),
+ * a remove button per item, and an add button up to the group's maximum.
+ */
+@Composable
+fun GroupInput(
+    field: Field,
+    state: FieldState,
+    kind: FieldKind.RepeatableGroup,
+    byPath: Map<String, FieldState>,
+    byDefinition: Map<String, Field>,
+    model: SampleViewModel,
+) {
+    Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(labelOf(field, state), style = MaterialTheme.typography.titleMedium)
+        for (index in 0 until state.itemCount.toInt()) {
+            OutlinedCard(Modifier.fillMaxWidth()) {
+                Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    for (template in kind.itemFields) {
+                        val itemField = byDefinition[template] ?: continue
+                        val itemState = byPath[template.replaceFirst("[]", "[$index]")] ?: continue
+                        if (itemState.visible) FieldView(itemField, itemState, byPath, byDefinition, model)
+                    }
+                    TextButton(onClick = { model.removeItem(field.path, index.toUInt()) }) { Text("Remove") }
+                }
+            }
+        }
+        OutlinedButton(
+            onClick = { model.addItem(field.path) },
+            enabled = state.itemCount < kind.maxItems,
+        ) { Text("Add") }
+        ProblemsUnder(state)
+    }
+}
+
+/**
+ * The risk checklist of the instrument chosen in `risk.instrument`: one answer per question
+ * (`risk.answers.<id>`) and an optional comment (`risk.answers.<id>.comment`). Labels are our
+ * own neutral ones; a deploying organisation maps `labelKey` to its licensed wording.
+ */
+@Composable
+fun ChecklistInput(
+    field: Field,
+    kind: FieldKind.RiskChecklist,
+    byPath: Map<String, FieldState>,
+    set: (String, FieldValue) -> Unit,
+) {
+    val instrumentValue = chosen(byPath["risk.instrument"]?.value)
+    val instrument = kind.instruments.firstOrNull { it.value == instrumentValue }
+    Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(field.label, style = MaterialTheme.typography.titleMedium)
+        if (instrument == null) {
+            Text("Choose the risk instrument first.", style = MaterialTheme.typography.bodySmall)
+            return@Column
+        }
+        for (question in instrument.questions) {
+            val answerState = byPath["risk.answers.${question.id}"] ?: continue
+            val answer = chosen(answerState.value)
+            Text(question.label)
+            Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                kind.answerOptions.forEach { option ->
+                    FilterChip(
+                        selected = option.value == answer,
+                        onClick = { set(answerState.path, FieldValue.Choice(option.value)) },
+                        label = { Text(option.label) },
+                    )
+                }
+            }
+            ProblemsUnder(answerState)
+            byPath["risk.answers.${question.id}.comment"]?.takeIf { it.visible }?.let { comment ->
+                var text by remember(comment.path) { mutableStateOf(typedText(comment.value)) }
+                OutlinedTextField(
+                    value = text,
+                    onValueChange = {
+                        text = it
+                        set(comment.path, if (it.isEmpty()) FieldValue.Clear else FieldValue.text(it))
+                    },
+                    label = { Text("Comment") },
+                    modifier = Modifier.fillMaxWidth(),
+                )
+                ProblemsUnder(comment)
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// The referral form, rendered from the core's definition and the editor's snapshot: sections
+// and fields in the core's order, only the fields the snapshot says are visible now, each
+// field's problems and missing notes under it. The app repeats no field list and no rule.
+package org.weprotect.sample.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.PaddingValues
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.Button
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import org.weprotect.core.Field
+import org.weprotect.core.FieldKind
+import org.weprotect.core.FieldState
+import org.weprotect.core.FormSnapshot
+import org.weprotect.sample.SampleViewModel
+
+@Composable
+fun FormScreen(model: SampleViewModel) {
+    val definition by model.definition.collectAsStateWithLifecycle()
+    val snapshot by model.snapshot.collectAsStateWithLifecycle()
+    val form = definition
+    val snap = snapshot
+    if (form == null || snap == null) {
+        Text("Opening the encrypted store…", Modifier.padding(16.dp))
+        return
+    }
+    val byPath = snap.fields.associateBy { it.path }
+    val byDefinition = form.sections.flatMap { it.fields }.associateBy { it.path }
+    LazyColumn(
+        modifier = Modifier.fillMaxSize(),
+        contentPadding = PaddingValues(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+    ) {
+        item(key = "status") { StatusLine(snap) }
+        for (section in form.sections) {
+            item(key = "section:${section.id}") {
+                Text(section.label, style = MaterialTheme.typography.titleLarge)
+            }
+            for (field in section.fields.filter { it.group == null }) {
+                val kind = field.kind
+                if (kind is FieldKind.RiskChecklist) {
+                    // One checklist for all its answers (risk.answers.<id>, ...).
+                    item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, model::set) }
+                    continue
+                }
+                // Concrete states of this field that are visible now (items of a repeatable
+                // group are rendered inside their group, not here).
+                val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
+                items(states, key = { it.path }) { state ->
+                    FieldView(field, state, byPath, byDefinition, model)
+                }
+            }
+        }
+        item(key = "submit") {
+            Button(onClick = model::submit, modifier = Modifier.fillMaxWidth()) {
+                Text(if (snap.complete) "Submit referral" else "Check and submit")
+            }
+        }
+    }
+}
+
+@Composable
+private fun StatusLine(snap: FormSnapshot) {
+    val saved = if (snap.saved) "Saved on this phone (encrypted)" else "Not saved yet"
+    val left = when {
+        snap.complete -> "ready to send"
+        else -> "${snap.missing.size} required, ${snap.problems.size} to fix"
+    }
+    Text("$saved · $left", style = MaterialTheme.typography.bodySmall)
+}
+
+/** One field, by kind. Group and checklist fields render their concrete item states. */
+@Composable
+fun FieldView(
+    field: Field,
+    state: FieldState,
+    byPath: Map<String, FieldState>,
+    byDefinition: Map<String, Field>,
+    model: SampleViewModel,
+) {
+    when (val kind = field.kind) {
+        is FieldKind.Text -> TextInput(field, state, TypedAs.Plain, kind.multiline, model::set)
+        is FieldKind.Date -> TextInput(field, state, TypedAs.Date, false, model::set)
+        is FieldKind.DateTime -> TextInput(field, state, TypedAs.DateTime, false, model::set)
+        is FieldKind.TimeOfDay -> TextInput(field, state, TypedAs.Time, false, model::set)
+        is FieldKind.Phone -> TextInput(field, state, TypedAs.Phone, false, model::set)
+        is FieldKind.Postcode -> TextInput(field, state, TypedAs.Postcode, false, model::set)
+        is FieldKind.Email -> TextInput(field, state, TypedAs.Email, false, model::set)
+        is FieldKind.Integer -> IntegerInput(field, state, kind.min, kind.max, model::set)
+        is FieldKind.YesNo -> YesNoInput(field, state, model::set)
+        is FieldKind.Choice -> ChoiceInput(field, state, kind.options, model::set)
+        is FieldKind.MultiChoice -> MultiChoiceInput(field, state, kind.options, model::set)
+        is FieldKind.RepeatableGroup -> GroupInput(field, state, kind, byPath, byDefinition, model)
+        is FieldKind.RiskChecklist -> ChecklistInput(field, kind, byPath, model::set)
+    }
+}

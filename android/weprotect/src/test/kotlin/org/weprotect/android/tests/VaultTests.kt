@@ -1,0 +1,112 @@
+// The wrapped-key vault and its pending-key protocol, against the real encrypted store. The
+// wrapping key is an ordinary AES key here; on a phone it is AndroidKeyStore's, through the
+// same javax.crypto calls.
+package org.weprotect.android.tests
+
+import java.io.File
+import javax.crypto.KeyGenerator
+import javax.crypto.SecretKey
+import kotlinx.coroutines.runBlocking
+import org.weprotect.android.vault.VaultKeyUnavailableException
+import org.weprotect.android.vault.WrappedKeyVault
+import org.weprotect.android.vault.openStore
+import org.weprotect.core.Store
+import org.weprotect.core.WeprotectException
+import org.weprotect.core.exampleReferralJson
+
+fun aesKey(): SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+
+private class Fixture(name: String) {
+    val root = freshDir("vault-$name")
+    val keys = File(root, "no_backup")
+    val storeDir = File(root, "store")
+    val wrapping = aesKey()
+    fun vault() = WrappedKeyVault(keys, { wrapping })
+}
+
+fun vaultTests(): List<Test> = listOf(
+    Test("the first open creates a random 32-byte key, kept only wrapped") {
+        val f = Fixture("first")
+        val vault = f.vault()
+        val key = vault.dataKey()
+        checkEquals(32, key.size, "key length")
+        val file = File(f.keys, WrappedKeyVault.CURRENT)
+        val stored = file.readBytes()
+        checkEquals(1 + 12 + 32 + 16, stored.size, "wrapped file size")
+        check(!stored.toList().windowed(32).any { it == key.toList() }) { "the key is on disk in clear" }
+        check(f.vault().dataKey().contentEquals(key)) { "a second vault reads another key" }
+    },
+    Test("a wrong wrapping key or a damaged file is a clear error, never a new key") {
+        val f = Fixture("wrong-wrapping")
+        f.vault().dataKey()
+        expectThrows<VaultKeyUnavailableException> { WrappedKeyVault(f.keys, { aesKey() }).dataKey() }
+        val file = File(f.keys, WrappedKeyVault.CURRENT)
+        val bytes = file.readBytes()
+        bytes[20] = (bytes[20].toInt() xor 1).toByte()
+        file.writeBytes(bytes)
+        expectThrows<VaultKeyUnavailableException> { f.vault().dataKey() }
+        file.writeBytes(bytes.copyOf(10))
+        expectThrows<VaultKeyUnavailableException> { f.vault().dataKey() }
+    },
+    Test("rotation: the store moves to the new key and the old key no longer opens it") {
+        val f = Fixture("rotate")
+        val vault = f.vault()
+        val old = vault.dataKey()
+        val draft = runBlocking {
+            val store = openStore(f.storeDir, vault)
+            val id = store.saveDraftJson(null, exampleReferralJson())
+            org.weprotect.core.Weprotect.rotateKey(store, vault)
+            store.close()
+            id
+        }
+        check(!vault.hasPendingKey) { "pending key left after a completed rotation" }
+        expectThrows<WeprotectException.WrongKey> { Store.open(f.storeDir.path, old) }
+        runBlocking {
+            val store = openStore(f.storeDir, f.vault())
+            check(store.listDrafts().any { it.id == draft }) { "draft lost in rotation" }
+            store.close()
+        }
+    },
+    Test("a crash after the rekey: open finds the store under the pending key and promotes it") {
+        val f = Fixture("crash-after")
+        val vault = f.vault()
+        val draft = runBlocking {
+            val store = openStore(f.storeDir, vault)
+            val id = store.saveDraftJson(null, exampleReferralJson())
+            val next = vault.beginRotation()
+            store.rekey(next) // the process dies before commitRotation
+            store.close()
+            id
+        }
+        val reopened = f.vault()
+        check(reopened.hasPendingKey) { "the crash left no pending key" }
+        runBlocking {
+            val store = openStore(f.storeDir, reopened)
+            check(store.listDrafts().any { it.id == draft }) { "draft lost" }
+            store.close()
+        }
+        check(!reopened.hasPendingKey) { "pending key not promoted" }
+        runBlocking { openStore(f.storeDir, f.vault()).close() }
+    },
+    Test("a crash before the rekey: open keeps the current key and drops the pending one") {
+        val f = Fixture("crash-before")
+        val vault = f.vault()
+        runBlocking { openStore(f.storeDir, vault).close() }
+        val before = vault.dataKey()
+        vault.beginRotation() // the process dies before the store is rekeyed
+        runBlocking { openStore(f.storeDir, f.vault()).close() }
+        check(!vault.hasPendingKey) { "pending key kept" }
+        check(vault.dataKey().contentEquals(before)) { "current key changed" }
+    },
+    Test("a store neither key opens stays WrongKey and nothing is changed") {
+        val f = Fixture("neither")
+        runBlocking { openStore(f.storeDir, f.vault()).close() }
+        val other = File(f.root, "other-keys")
+        val stranger = WrappedKeyVault(other, { f.wrapping })
+        stranger.dataKey()
+        stranger.beginRotation()
+        expectThrows<WeprotectException.WrongKey> { runBlocking { openStore(f.storeDir, stranger) } }
+        check(stranger.hasPendingKey) { "pending key dropped although nothing opened" }
+        runBlocking { openStore(f.storeDir, f.vault()).close() }
+    },
+)
