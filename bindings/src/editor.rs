@@ -463,7 +463,7 @@ pub struct EditorTimings {
 }
 
 /// The phone numbers the editor benchmark alternates between (both valid mobiles).
-pub const BENCH_PHONES: [&str; 2] = ["07400 123456", "07400 123457"];
+pub const BENCH_PHONES: [&str; 2] = ["07700 900123", "07700 900124"];
 
 /// BENCHMARK HOOK: the same editor calls as the Kotlin benchmark (`cargo xtask bench kotlin`),
 /// made in Rust, on an editor of its own opened on the example referral, so the FFI's cost can

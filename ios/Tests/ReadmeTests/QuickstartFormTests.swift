@@ -10,6 +10,6 @@ final class QuickstartFormTests: XCTestCase {
     func testTheQuickstartRendersTheFormWithTheNormalisedPhone() throws {
         let store = try quickstartOpenStore(folder: temporaryFolder(self))
         let lines = try quickstartRenderForm(store: store)
-        XCTAssertTrue(lines.contains { $0.contains("+447400123456") }, "normalised phone shown")
+        XCTAssertTrue(lines.contains { $0.contains("+447700900123") }, "normalised phone shown")
     }
 }

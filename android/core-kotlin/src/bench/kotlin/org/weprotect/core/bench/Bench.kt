@@ -12,7 +12,7 @@ import org.weprotect.core.text
 
 const val ROUNDS = 15
 const val PER_ROUND = 200
-val PHONES = listOf("07400 123456", "07400 123457")
+val PHONES = listOf("07700 900123", "07700 900124")
 
 var sink = 0L
 
