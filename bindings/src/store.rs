@@ -259,19 +259,32 @@ mod tests {
         assert!(!dir.path().join(core_store::DB_FILE_NAME).exists());
     }
 
+    /// A 32-byte key that is not one repeated byte (the core refuses those as keys).
+    fn key(seed: u8) -> Vec<u8> {
+        (0..32u8).map(|i| seed.wrapping_add(i)).collect()
+    }
+
+    #[test]
+    fn a_key_of_one_repeated_byte_is_refused_and_opens_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Store::open(dir.path().to_string_lossy().into(), vec![7; 32]).err();
+        assert_eq!(err, Some(WeprotectError::InvalidArgument));
+        assert!(!dir.path().join(core_store::DB_FILE_NAME).exists());
+    }
+
     #[test]
     fn the_wrong_key_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path: String = dir.path().to_string_lossy().into();
-        drop(Store::open(path.clone(), vec![1; 32]).unwrap());
-        let err = Store::open(path, vec![2; 32]).err();
+        drop(Store::open(path.clone(), key(1)).unwrap());
+        let err = Store::open(path, key(2)).err();
         assert_eq!(err, Some(WeprotectError::WrongKey));
     }
 
     #[test]
     fn summaries_carry_the_title_as_personal_text() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path().to_string_lossy().into(), vec![1; 32]).unwrap();
+        let store = Store::open(dir.path().to_string_lossy().into(), key(1)).unwrap();
         let json = weprotect_core::example::EXAMPLE_REFERRAL_JSON.to_string();
         store.save_draft_json(None, json).unwrap();
         let drafts = store.list_drafts().unwrap();
