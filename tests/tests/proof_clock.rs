@@ -75,6 +75,12 @@ async fn clock_jumps_of_days_lose_duplicate_or_strand_nothing() {
             );
             referral.incident.occurred_at = Some(at.clone());
             referral.consent.obtained_at = Some(at);
+            // The example's perpetrator was released after its own incident; keep that order.
+            if let Some(custody) = referral.perpetrator.custody.as_mut() {
+                custody.released_at = Some(InstantValue::from_datetime(
+                    (now.min(Utc::now()) - chrono::Duration::minutes(30)).fixed_offset(),
+                ));
+            }
             let draft = rig.store.save_draft(None, referral, now).unwrap();
             created.insert(
                 rig.store
