@@ -128,7 +128,10 @@ async fn a_refused_referral_is_rejected_for_good_while_the_others_deliver() {
     referral.incident.occurred_at = Some(weprotect_core::values::InstantValue::from_datetime(
         (tomorrow - chrono::Duration::hours(1)).fixed_offset(),
     ));
-    // The example's perpetrator was released after its own incident; keep that order.
+    // Consent and the perpetrator's release come after the incident; keep that order.
+    referral.consent.obtained_at = Some(weprotect_core::values::InstantValue::from_datetime(
+        (tomorrow - chrono::Duration::minutes(45)).fixed_offset(),
+    ));
     if let Some(custody) = referral.perpetrator.custody.as_mut() {
         custody.released_at = Some(weprotect_core::values::InstantValue::from_datetime(
             (tomorrow - chrono::Duration::minutes(30)).fixed_offset(),
