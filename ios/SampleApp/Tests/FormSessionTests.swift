@@ -62,7 +62,8 @@ final class FormSessionTests: XCTestCase {
         let (session, store) = try newSession()
         let newForm = session.sections.flatMap(\.rows)
         XCTAssertTrue(newForm.allSatisfy { $0.messages.isEmpty }, "a new form opens clean")
-        try session.set("victim.surname", FieldInput.text("Testperson"))
+        // Referral v2: the surname is the mandatory name (a person with one name has only that).
+        try session.set("victim.forename", FieldInput.text("Testperson"))
         let env = ProcessInfo.processInfo.environment
         guard let path = env["WEPROTECT_SERVICE_JSON"] else {
             throw XCTSkip("no reference server (WEPROTECT_SERVICE_JSON)")
@@ -74,8 +75,8 @@ final class FormSessionTests: XCTestCase {
             }
             XCTAssertFalse(problems.isEmpty)
         }
-        let forename = try XCTUnwrap(row(session, "victim.forename"))
-        XCTAssertFalse(forename.messages.isEmpty, "missing shown after the attempt")
+        let surname = try XCTUnwrap(row(session, "victim.surname"))
+        XCTAssertFalse(surname.messages.isEmpty, "missing shown after the attempt")
         XCTAssertNotNil(session.summary)
         XCTAssertEqual(try store.counts().queued, 0)
     }

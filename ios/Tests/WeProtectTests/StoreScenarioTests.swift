@@ -55,7 +55,7 @@ final class StoreScenarioTests: XCTestCase {
             }
             XCTAssertFalse(problems.isEmpty)
             let paths = Set(problems.map(\.path))
-            XCTAssertTrue(paths.contains("victim.forename"), "paths: \(paths.sorted())")
+            XCTAssertTrue(paths.contains("victim.date_of_birth"), "paths: \(paths.sorted())")
             XCTAssertTrue(paths.contains("consent.given"), "paths: \(paths.sorted())")
         }
         XCTAssertTrue(try store.outbox().isEmpty)
