@@ -126,12 +126,22 @@ async fn killing_devices_across_save_submit_sync_and_rekey_loses_and_duplicates_
     );
 }
 
-/// The server as a child process on a fixed address, logging to `log`.
-fn spawn_server(dir: &Path, addr: SocketAddr, faults: &str, log: &Path) -> Child {
+/// How many times the server log says the server started listening.
+fn starts_logged(log: &Path) -> usize {
+    std::fs::read_to_string(log)
+        .map(|text| text.matches("listening on").count())
+        .unwrap_or(0)
+}
+
+/// The server as a child process on a fixed address, logging to `log`. Returns once the server
+/// accepts connections and has logged its start (the port is bound a moment before the log line,
+/// so waiting for the port alone would let a quick kill land before the line is written).
+fn spawn_server(dir: &Path, addr: SocketAddr, faults: &str, log_path: &Path) -> Child {
+    let starts_before = starts_logged(log_path);
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(log)
+        .open(log_path)
         .unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_server_child"))
         .arg(dir)
@@ -142,7 +152,7 @@ fn spawn_server(dir: &Path, addr: SocketAddr, faults: &str, log: &Path) -> Child
         .spawn()
         .unwrap();
     let started = Instant::now();
-    while TcpStream::connect(addr).is_err() {
+    while TcpStream::connect(addr).is_err() || starts_logged(log_path) <= starts_before {
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "the server did not start"
