@@ -8,7 +8,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
 use crate::routes::AppState;
-use crate::tokens;
 
 const MISSING: ApiError = ApiError::new(
     StatusCode::UNAUTHORIZED,
@@ -37,7 +36,7 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
 /// The id of the calling device's token, or 401.
 pub(crate) async fn device(app: &AppState, headers: &HeaderMap) -> Result<String, ApiError> {
     let token = bearer(headers)?;
-    app.with_db(move |conn| tokens::authenticate(conn, &token))
+    app.db(app.storage.authenticate(&token))
         .await?
         .ok_or(INVALID)
 }

@@ -9,6 +9,7 @@ use weprotect_core::crypto::DataKey;
 use crate::faults::Faults;
 use crate::limits::Limits;
 use crate::log::LogTarget;
+use crate::storage::Database;
 
 /// Default limit on a request body: 256 KiB, far above a referral with many children.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 256 * 1024;
@@ -37,6 +38,9 @@ pub struct ServerConfig {
     /// Where to log one line per request (method, route template, status, duration, referral
     /// id). Off by default so tests and the demo stay quiet; `weprotect serve` uses `Stderr`.
     pub log: LogTarget,
+    /// Where the records are kept: SQLite in `data_dir` (the default) or a PostgreSQL
+    /// database that several instances may share (see `docs/intake-server.md`).
+    pub database: Database,
 }
 
 impl ServerConfig {
@@ -53,6 +57,7 @@ impl ServerConfig {
             admin_token: None,
             limits: Limits::default(),
             log: LogTarget::Off,
+            database: Database::DataDir,
         }
     }
 }
@@ -69,6 +74,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("admin_token", &self.admin_token.as_ref().map(|_| "(set)"))
             .field("limits", &self.limits)
             .field("log", &self.log)
+            .field("database", &self.database)
             .finish()
     }
 }

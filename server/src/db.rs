@@ -1,4 +1,5 @@
-//! The intake database: one SQLite file in the data directory.
+//! The SQLite intake database: one file in the data directory (the default backend; see
+//! `storage` for PostgreSQL, which has the same tables and meaning).
 //!
 //! Durability is the point of this module. A `201 Created` promises the device that it may
 //! delete its copy, so the row must be on disk before the answer leaves: the database runs in
@@ -24,7 +25,8 @@ use crate::error::Result;
 pub const DB_FILE: &str = "intake.sqlite3";
 
 /// Schema steps; step `n` upgrades from `user_version` n to n + 1.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -67,11 +69,30 @@ CREATE TABLE status_updates (
     at          TEXT NOT NULL
 ) STRICT;
 CREATE INDEX status_updates_by_referral ON status_updates (referral_id, at, id);
-"#];
+"#,
+    r#"
+-- Every service key a server on this database has used (current and retired), so that every
+-- instance opens envelopes sealed to any of them, also after a key file was lost or deleted.
+CREATE TABLE service_keys (
+    key_id      TEXT PRIMARY KEY,
+    private_key BLOB NOT NULL,                -- ENCRYPTED: the private key, sealed with the data key
+    added_at    TEXT NOT NULL
+) STRICT;
+"#,
+];
 
 /// Path of the database file in `dir`.
 pub fn db_path(dir: &Path) -> PathBuf {
     dir.join(DB_FILE)
+}
+
+/// Opens a second connection to the database in `dir` (already opened and migrated by
+/// [`open`]) for reads: in WAL mode a reader never waits for the writer's commit.
+pub fn open_reader(dir: &Path) -> Result<Connection> {
+    let conn = Connection::open(db_path(dir))?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
 }
 
 /// Opens (creating and migrating if needed) the database in `dir`.
@@ -112,16 +133,6 @@ pub fn meta_get(conn: &Connection, key: &str) -> Result<Option<Vec<u8>>> {
     Ok(conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
         .optional()?)
-}
-
-/// Writes a value to `meta`.
-pub fn meta_set(conn: &Connection, key: &str, value: &[u8]) -> Result<()> {
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        rusqlite::params![key, value],
-    )?;
-    Ok(())
 }
 
 /// Formats an instant the way the database and the API store it: RFC 3339, UTC, milliseconds.

@@ -28,6 +28,18 @@ pub enum ServerError {
     /// The SQLite database failed.
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
+    /// The PostgreSQL database failed (or its URL cannot be read).
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No connection to PostgreSQL could be had from the pool.
+    #[error("postgres connection: {0}")]
+    PostgresPool(#[from] deadpool_postgres::PoolError),
+    /// The PostgreSQL connection pool could not be set up.
+    #[error("postgres set-up: {0}")]
+    PostgresSetup(String),
+    /// The database was migrated by a newer server than this one: refusing to run on it.
+    #[error("the database schema is newer than this server; run the newer server")]
+    SchemaTooNew,
     /// A key could not be read or used.
     #[error("key material: {0}")]
     Crypto(#[from] CryptoError),

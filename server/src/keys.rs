@@ -24,7 +24,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,7 @@ use weprotect_core::crypto::{DataKey, ServicePrivateKey};
 use zeroize::Zeroizing;
 
 use crate::error::{Result, ServerError};
+use crate::storage::Storage;
 use crate::{db, files};
 
 /// File holding the service's private key (JSON: key id and hex key).
@@ -45,18 +46,49 @@ const DATA_KEY_CHECK: &str = "data_key_check";
 
 /// The secrets a running server needs.
 pub(crate) struct ServerKeys {
-    pub service: ServicePrivateKey,
-    /// Retired service keys, by key id (never the current one).
-    pub old_service: Vec<ServicePrivateKey>,
+    pub service: Arc<ServicePrivateKey>,
+    /// Retired service keys (and those of other instances), by key id; never the current one.
+    old_service: RwLock<Vec<Arc<ServicePrivateKey>>>,
     pub data: Arc<DataKey>,
 }
 
 impl ServerKeys {
     /// The service key with this key id: the current one or a retired one.
-    pub(crate) fn service_key(&self, key_id: &str) -> Option<&ServicePrivateKey> {
-        std::iter::once(&self.service)
-            .chain(&self.old_service)
+    pub(crate) fn service_key(&self, key_id: &str) -> Option<Arc<ServicePrivateKey>> {
+        if self.service.key_id() == key_id {
+            return Some(Arc::clone(&self.service));
+        }
+        self.old_service
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
             .find(|k| k.key_id() == key_id)
+            .cloned()
+    }
+
+    /// Adds a retired key (unless a key with its id is known).
+    fn add_retired(&self, key: ServicePrivateKey) {
+        if self.service_key(key.key_id()).is_none() {
+            self.old_service
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::new(key));
+        }
+    }
+
+    /// Looks for a key id this instance does not hold in the database (kept there by another
+    /// instance, or after this one started); true when it is now held.
+    pub(crate) async fn fetch(&self, storage: &Storage, key_id: &str) -> Result<bool> {
+        if self.service_key(key_id).is_some() {
+            return Ok(true);
+        }
+        for (id, sealed) in storage.service_keys().await? {
+            if id == key_id {
+                self.add_retired(open_stored_key(&self.data, &id, &sealed)?);
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 }
 
@@ -66,13 +98,15 @@ struct ServiceKeyFile {
     private_key: String,
 }
 
-/// Loads the keys of the server in `dir`, creating them on first start.
-pub(crate) fn load_or_create(
+/// Loads the keys of the server in `dir`, creating them on first start, and keeps every
+/// service key in the database (sealed with the data key) so that every instance on it, and
+/// this one after a key file is gone, opens envelopes sealed to any of them.
+pub(crate) async fn load_or_create(
     dir: &Path,
-    conn: &Connection,
+    storage: &Storage,
     data_key: Option<Arc<DataKey>>,
 ) -> Result<ServerKeys> {
-    let check = db::meta_get(conn, DATA_KEY_CHECK)?;
+    let check = storage.meta_get(DATA_KEY_CHECK).await?;
     // A server has run on this database (the data key check is written at its first start):
     // devices hold envelopes sealed to its service key, so a missing key is an error, never a
     // new key made in silence that would refuse every one of them.
@@ -83,18 +117,49 @@ pub(crate) fn load_or_create(
         Some(key) => key,
         None => Arc::new(load_or_create_data_key(dir, check.is_some())?),
     };
-    match check {
-        Some(value) if !data.verify_check_value(&value) => {
-            return Err(ServerError::WrongDataKey(dir.to_path_buf()));
+    // Another instance may write the check value first: compare with what the database holds.
+    let check = match check {
+        Some(value) => value,
+        None => {
+            storage
+                .meta_set_once(DATA_KEY_CHECK, data.check_value())
+                .await?
         }
-        Some(_) => {}
-        None => db::meta_set(conn, DATA_KEY_CHECK, &data.check_value())?,
+    };
+    if !data.verify_check_value(&check) {
+        return Err(ServerError::WrongDataKey(dir.to_path_buf()));
     }
-    Ok(ServerKeys {
-        service,
-        old_service,
+    for key in std::iter::once(&service).chain(&old_service) {
+        storage
+            .put_service_key(key.key_id(), seal_stored_key(&data, key))
+            .await?;
+    }
+    let keys = ServerKeys {
+        service: Arc::new(service),
+        old_service: RwLock::new(old_service.into_iter().map(Arc::new).collect()),
         data,
-    })
+    };
+    for (key_id, sealed) in storage.service_keys().await? {
+        if keys.service_key(&key_id).is_none() {
+            keys.add_retired(open_stored_key(&keys.data, &key_id, &sealed)?);
+        }
+    }
+    Ok(keys)
+}
+
+/// The associated data binding a stored service key to its row.
+fn stored_key_aad(key_id: &str) -> Vec<u8> {
+    weprotect_core::crypto::data_key::aad("service_keys", key_id, "private_key", 1)
+}
+
+fn seal_stored_key(data: &DataKey, key: &ServicePrivateKey) -> Vec<u8> {
+    data.seal(&stored_key_aad(key.key_id()), key.to_hex().as_bytes())
+}
+
+fn open_stored_key(data: &DataKey, key_id: &str, sealed: &[u8]) -> Result<ServicePrivateKey> {
+    let hex = Zeroizing::new(data.open(&stored_key_aad(key_id), sealed)?);
+    let hex = std::str::from_utf8(&hex).map_err(|_| ServerError::Corrupt("service key"))?;
+    Ok(ServicePrivateKey::from_hex(key_id.to_string(), hex)?)
 }
 
 /// Loads the data key from its file in `dir` (for inspection helpers).

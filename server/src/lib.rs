@@ -45,6 +45,7 @@ mod records;
 mod routes;
 mod serve;
 mod status;
+mod storage;
 mod tokens;
 
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
@@ -57,4 +58,5 @@ pub use log::{LogLines, LogTarget};
 pub use records::{Receipt, read_referral, receipts, referral_count};
 pub use serve::{RunningServer, run, start};
 pub use status::{ReferralStatus, StatusEntry, UnknownStatus, add_status, status_history};
+pub use storage::{Database, Storage, UnknownDatabase};
 pub use tokens::{IssuedToken, MAX_LABEL_CHARS, TokenInfo, issue_token, list_tokens, revoke_token};

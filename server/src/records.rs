@@ -57,26 +57,118 @@ pub(crate) struct NewReferral<'a> {
     pub token_id: &'a str,
 }
 
+/// A new submission that was opened, passed validation and is sealed for storage.
+pub(crate) struct Checked {
+    pub key_id: String,
+    pub schema_version: u32,
+    /// The referral JSON, sealed with the data key (see [`row_aad`]).
+    pub sealed_json: Vec<u8>,
+}
+
 /// The associated data that binds a stored referral to its row.
 pub(crate) fn row_aad(referral_id: &str, schema_version: u32) -> Vec<u8> {
     aad("referrals", referral_id, "referral_json", schema_version)
 }
 
-/// Looks for an earlier submission with this id. On a replay, `token_id` is added to the
-/// referral's senders (a device that signed in again may then read its status).
-pub(crate) fn find(
-    conn: &mut Connection,
+/// What the permanent record says about an earlier submission with the same id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Found {
+    /// Other bytes under this id.
+    Conflict,
+    /// The same bytes, from a token of another label.
+    OtherSender,
+    /// The same bytes from the sender; `sender_known` is false when this token has not been
+    /// recorded as a sender yet (a device that signed in again), and must be added.
+    Replay {
+        receipt: Receipt,
+        sender_known: bool,
+    },
+}
+
+impl Found {
+    /// The outcome for the client (after a missing sender was added).
+    pub(crate) fn into_recorded(self) -> Recorded {
+        match self {
+            Found::Conflict => Recorded::Conflict,
+            Found::OtherSender => Recorded::OtherSender,
+            Found::Replay { receipt, .. } => Recorded::Replay(receipt),
+        }
+    }
+
+    /// Whether answering it needs a write (adding the token to the senders).
+    pub(crate) fn needs_sender(&self) -> bool {
+        matches!(
+            self,
+            Found::Replay {
+                sender_known: false,
+                ..
+            }
+        )
+    }
+}
+
+/// The receipt's year and the service reference for sequence number `seq`.
+pub(crate) fn service_reference(received_at: DateTime<Utc>, seq: i64) -> String {
+    format!("WP-{}-{seq:06}", received_at.year())
+}
+
+/// Looks for an earlier submission with this id; reads only (see [`Found::needs_sender`]).
+pub(crate) fn lookup(
+    conn: &Connection,
     referral_id: &str,
     body_sha256: &[u8],
     token_id: &str,
-) -> Result<Option<Recorded>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found = existing(&tx, referral_id, body_sha256, token_id)?;
-    tx.commit()?;
-    Ok(found)
+) -> Result<Option<Found>> {
+    let row = conn
+        .query_row(
+            "SELECT body_sha256, service_reference, received_at,
+                    EXISTS (SELECT 1 FROM referral_senders
+                             WHERE referral_id = ?1 AND token_id = ?2)
+               FROM referrals WHERE referral_id = ?1",
+            params![referral_id, token_id],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            },
+        )
+        .optional()?;
+    let Some((stored_sha, service_reference, received_at, sender_known)) = row else {
+        return Ok(None);
+    };
+    if stored_sha != body_sha256 {
+        return Ok(Some(Found::Conflict));
+    }
+    // Only the sender (a token of the sending label) gets the receipt back. Someone else who
+    // holds a copy of the envelope learns nothing from a replay and gains no read access.
+    if !sender_known && !may_read_status(conn, referral_id, token_id)? {
+        return Ok(Some(Found::OtherSender));
+    }
+    Ok(Some(Found::Replay {
+        receipt: Receipt {
+            referral_id: referral_id.to_string(),
+            service_reference,
+            received_at: db::parse_time(&received_at)?,
+        },
+        sender_known,
+    }))
 }
 
-/// Records a new referral, unless one with this id exists (then it is a replay or conflict).
+/// Adds `token_id` to the referral's senders (a replay from a token of the sender's label).
+pub(crate) fn add_sender(conn: &Connection, referral_id: &str, token_id: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
+        params![referral_id, token_id],
+    )?;
+    Ok(())
+}
+
+/// Records a new referral with its sender and its first status in one `BEGIN IMMEDIATE`
+/// transaction, unless one with this id exists (then it is a replay or a conflict: the check
+/// is repeated under the write lock, so racing first submissions give one row).
 pub(crate) fn record(
     conn: &mut Connection,
     new: &NewReferral<'_>,
@@ -84,16 +176,19 @@ pub(crate) fn record(
 ) -> Result<Recorded> {
     let received_at = db::parse_time(&db::format_time(now))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(found) = existing(&tx, new.referral_id, new.body_sha256, new.token_id)? {
+    if let Some(found) = lookup(&tx, new.referral_id, new.body_sha256, new.token_id)? {
+        if found.needs_sender() {
+            add_sender(&tx, new.referral_id, new.token_id)?;
+        }
         tx.commit()?;
-        return Ok(found);
+        return Ok(found.into_recorded());
     }
     let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals", [], |r| {
         r.get(0)
     })?;
     let receipt = Receipt {
         referral_id: new.referral_id.to_string(),
-        service_reference: format!("WP-{}-{seq:06}", received_at.year()),
+        service_reference: service_reference(received_at, seq),
         received_at,
     };
     let at = db::format_time(received_at);
@@ -122,48 +217,6 @@ pub(crate) fn record(
     )?;
     tx.commit()?;
     Ok(Recorded::New(receipt))
-}
-
-fn existing(
-    conn: &Connection,
-    referral_id: &str,
-    body_sha256: &[u8],
-    token_id: &str,
-) -> Result<Option<Recorded>> {
-    let row = conn
-        .query_row(
-            "SELECT body_sha256, service_reference, received_at FROM referrals
-             WHERE referral_id = ?1",
-            [referral_id],
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            },
-        )
-        .optional()?;
-    let Some((stored_sha, service_reference, received_at)) = row else {
-        return Ok(None);
-    };
-    if stored_sha != body_sha256 {
-        return Ok(Some(Recorded::Conflict));
-    }
-    // Only the sender (a token of the sending label) gets the receipt back. Someone else who
-    // holds a copy of the envelope learns nothing from a replay and gains no read access.
-    if !may_read_status(conn, referral_id, token_id)? {
-        return Ok(Some(Recorded::OtherSender));
-    }
-    conn.execute(
-        "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
-        params![referral_id, token_id],
-    )?;
-    Ok(Some(Recorded::Replay(Receipt {
-        referral_id: referral_id.to_string(),
-        service_reference,
-        received_at: db::parse_time(&received_at)?,
-    })))
 }
 
 /// Whether the token with id `token_id` may read this referral's status: it sent (or
@@ -203,7 +256,10 @@ pub fn referral_count(dir: &Path) -> Result<u64> {
 
 /// Every receipt the server in `dir` has given, in order of receipt.
 pub fn receipts(dir: &Path) -> Result<Vec<Receipt>> {
-    let conn = db::open(dir)?;
+    receipts_in(&db::open(dir)?)
+}
+
+pub(crate) fn receipts_in(conn: &Connection) -> Result<Vec<Receipt>> {
     let mut stmt = conn.prepare(
         "SELECT referral_id, service_reference, received_at FROM referrals ORDER BY seq",
     )?;
@@ -231,22 +287,28 @@ pub fn receipts(dir: &Path) -> Result<Vec<Receipt>> {
 pub fn read_referral(dir: &Path, referral_id: &str) -> Result<String> {
     let conn = db::open(dir)?;
     let key = keys::load_data_key(dir, &conn)?;
-    read_with(&conn, &key, referral_id)
+    let (sealed, schema_version) = sealed(&conn, referral_id)?;
+    open_sealed(&key, referral_id, &sealed, schema_version)
 }
 
-pub(crate) fn read_with(
-    conn: &Connection,
+/// A stored referral, still sealed, and its schema version.
+pub(crate) fn sealed(conn: &Connection, referral_id: &str) -> Result<(Vec<u8>, u32)> {
+    conn.query_row(
+        "SELECT referral_json, schema_version FROM referrals WHERE referral_id = ?1",
+        [referral_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .ok_or(ServerError::ReferralNotFound)
+}
+
+/// Opens a stored referral's JSON with the data key.
+pub(crate) fn open_sealed(
     key: &weprotect_core::crypto::DataKey,
     referral_id: &str,
+    sealed: &[u8],
+    schema_version: u32,
 ) -> Result<String> {
-    let (sealed, schema_version): (Vec<u8>, u32) = conn
-        .query_row(
-            "SELECT referral_json, schema_version FROM referrals WHERE referral_id = ?1",
-            [referral_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .ok_or(ServerError::ReferralNotFound)?;
-    let plain = key.open(&row_aad(referral_id, schema_version), &sealed)?;
+    let plain = key.open(&row_aad(referral_id, schema_version), sealed)?;
     String::from_utf8(plain).map_err(|_| ServerError::Corrupt("referral text"))
 }

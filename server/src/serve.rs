@@ -15,7 +15,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
@@ -33,7 +33,8 @@ use crate::error::{Result, ServerError};
 use crate::faults::{FaultState, Faults};
 use crate::limits::Limiters;
 use crate::routes::{self, App, AppState, ClientAddr};
-use crate::{db, files, keys, records};
+use crate::storage::Storage;
+use crate::{files, keys, records};
 
 /// How long shutdown waits for in-flight requests.
 const GRACE: Duration = Duration::from_secs(5);
@@ -82,17 +83,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         admin_token,
         limits,
         log,
+        database,
     } = config;
     let max_connections = limits.max_connections;
-    let dir = data_dir.clone();
-    let (conn, keys) = tokio::task::spawn_blocking(move || -> Result<_> {
-        files::create_private_dir(&dir)?;
-        let conn = db::open(&dir)?;
-        let keys = keys::load_or_create(&dir, &conn, data_key)?;
-        Ok((conn, keys))
-    })
-    .await
-    .map_err(|_| ServerError::Task)??;
+    files::create_private_dir(&data_dir)?;
+    let storage = Storage::open(&database, &data_dir).await?;
+    let keys = keys::load_or_create(&data_dir, &storage, data_key).await?;
 
     let listener = TcpListener::bind(bind)
         .await
@@ -114,7 +110,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         ));
     }
     let app: AppState = Arc::new(App {
-        db: Mutex::new(conn),
+        storage,
         keys,
         faults: FaultState::new(faults),
         admin_token_sha256: admin_token.map(|t| Sha256::digest(t.as_bytes()).to_vec()),
@@ -123,9 +119,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         max_body_bytes,
     });
     log.request(format!(
-        "listening on {} (data in {})",
+        "listening on {} (data in {}, database: {})",
         service_config.endpoint,
-        data_dir.display()
+        data_dir.display(),
+        app.storage.backend_name()
     ));
     let router = routes::router(app.clone());
     let (commands, command_rx) = mpsc::channel(4);
@@ -243,14 +240,14 @@ impl RunningServer {
     /// A stored referral's JSON, decrypted with the running server's data key (works also
     /// when the key was passed in rather than kept in a file).
     pub async fn read_referral(&self, referral_id: &str) -> Result<String> {
-        let app = self.app.clone();
-        let id = referral_id.to_string();
-        tokio::task::spawn_blocking(move || {
-            let conn = app.db.lock().unwrap_or_else(|e| e.into_inner());
-            records::read_with(&conn, &app.keys.data, &id)
-        })
-        .await
-        .map_err(|_| ServerError::Task)?
+        let (sealed, version) = self.app.storage.sealed_referral(referral_id).await?;
+        records::open_sealed(&self.app.keys.data, referral_id, &sealed, version)
+    }
+
+    /// The server's database (SQLite or PostgreSQL), for the operator's tasks: tokens,
+    /// statuses, counts and receipts, whichever backend runs.
+    pub fn storage(&self) -> Storage {
+        self.app.storage.clone()
     }
 
     /// Stops accepting, lets in-flight requests finish (at most 5 s), and returns when the

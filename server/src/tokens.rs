@@ -66,7 +66,10 @@ pub fn issue_token(dir: &Path, label: &str) -> Result<IssuedToken> {
 /// Revokes a token, given either the token itself or its id. Revoking twice is not an error;
 /// the first revocation time is kept.
 pub fn revoke_token(dir: &Path, token_or_id: &str) -> Result<TokenInfo> {
-    let conn = db::open(dir)?;
+    revoke(&db::open(dir)?, token_or_id)
+}
+
+pub(crate) fn revoke(conn: &Connection, token_or_id: &str) -> Result<TokenInfo> {
     let id: Option<String> = conn
         .query_row(
             "SELECT id FROM tokens WHERE id = ?1 OR token_sha256 = ?2",
@@ -79,7 +82,7 @@ pub fn revoke_token(dir: &Path, token_or_id: &str) -> Result<TokenInfo> {
         "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
         params![db::format_time(chrono::Utc::now()), id],
     )?;
-    list(&conn)?
+    list(conn)?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or(ServerError::TokenNotFound)
@@ -91,27 +94,55 @@ pub fn list_tokens(dir: &Path) -> Result<Vec<TokenInfo>> {
 }
 
 pub(crate) fn issue(conn: &Connection, label: &str) -> Result<IssuedToken> {
-    let label = label.trim();
-    if label.is_empty() {
-        return Err(ServerError::BlankLabel);
-    }
-    if !is_label(label) {
-        return Err(ServerError::BadLabel);
-    }
-    let issued = IssuedToken {
-        id: format!("{ID_PREFIX}{}", random_hex(6)?),
-        token: format!("{TOKEN_PREFIX}{}", random_hex(32)?),
-    };
+    let new = NewToken::generate(label)?;
     conn.execute(
         "INSERT INTO tokens (id, token_sha256, label, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![
-            issued.id,
-            hash_token(&issued.token),
-            label,
-            db::format_time(chrono::Utc::now())
+            new.issued.id,
+            new.token_sha256,
+            new.label,
+            db::format_time(new.created_at)
         ],
     )?;
-    Ok(issued)
+    Ok(new.issued)
+}
+
+/// A token about to be stored: the secret for the device, and what the database keeps.
+pub(crate) struct NewToken {
+    pub issued: IssuedToken,
+    pub token_sha256: Vec<u8>,
+    /// The label, trimmed and checked.
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl NewToken {
+    /// Checks the label and draws a fresh id and token.
+    pub(crate) fn generate(label: &str) -> Result<NewToken> {
+        let label = label.trim();
+        if label.is_empty() {
+            return Err(ServerError::BlankLabel);
+        }
+        if !is_label(label) {
+            return Err(ServerError::BadLabel);
+        }
+        let issued = IssuedToken {
+            id: format!("{ID_PREFIX}{}", random_hex(6)?),
+            token: format!("{TOKEN_PREFIX}{}", random_hex(32)?),
+        };
+        let created_at = db::parse_time(&db::format_time(chrono::Utc::now()))?;
+        Ok(NewToken {
+            token_sha256: hash_token(&issued.token),
+            issued,
+            label: label.to_string(),
+            created_at,
+        })
+    }
+}
+
+/// Whether `token` has the shape of a device token (anything else is refused unlooked-up).
+pub(crate) fn looks_like_token(token: &str) -> bool {
+    token.starts_with(TOKEN_PREFIX)
 }
 
 /// Longest token label, in characters.
@@ -130,7 +161,7 @@ fn is_label(label: &str) -> bool {
 
 /// The id of a valid (issued, not revoked) token, or `None`.
 pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Option<String>> {
-    if !token.starts_with(TOKEN_PREFIX) {
+    if !looks_like_token(token) {
         return Ok(None);
     }
     Ok(conn
@@ -142,7 +173,7 @@ pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Option<Stri
         .optional()?)
 }
 
-fn list(conn: &Connection) -> Result<Vec<TokenInfo>> {
+pub(crate) fn list(conn: &Connection) -> Result<Vec<TokenInfo>> {
     let mut stmt = conn
         .prepare("SELECT id, label, created_at, revoked_at FROM tokens ORDER BY created_at, id")?;
     let rows = stmt.query_map([], |r| {
@@ -166,7 +197,7 @@ fn list(conn: &Connection) -> Result<Vec<TokenInfo>> {
     Ok(out)
 }
 
-fn hash_token(token: &str) -> Vec<u8> {
+pub(crate) fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 

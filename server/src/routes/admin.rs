@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use crate::error::{ApiError, ServerError};
-use crate::status::{self, ReferralStatus};
+use crate::status::ReferralStatus;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,13 +42,13 @@ pub(crate) async fn add_status(
     })?;
     let at = body.at.unwrap_or_else(Utc::now);
     let result = app
-        .with_db(
-            move |conn| match status::add(conn, &referral_id, body.status, at) {
+        .db(async {
+            match app.storage.add_status(&referral_id, body.status, at).await {
                 Ok(entry) => Ok(Some(entry)),
                 Err(ServerError::ReferralNotFound) => Ok(None),
                 Err(e) => Err(e),
-            },
-        )
+            }
+        })
         .await?;
     match result {
         Some(entry) => Ok((StatusCode::CREATED, Json(entry)).into_response()),

@@ -2,16 +2,16 @@
 //!
 //! `/v1/...` is the device API (documented in `docs/intake-api.openapi.yaml`); fault injection
 //! wraps only those routes. `/admin/v1/...` is the operator's, enabled by an admin token.
-//! Handlers reach SQLite through [`App::with_db`], which runs the closure on the blocking pool
-//! with the single connection; a reference server needs no pool, and one writer is what SQLite
-//! serialises to anyway.
+//! Handlers reach the database through [`App::storage`] (SQLite or PostgreSQL, see
+//! `storage`), via [`App::db`], which logs a failure and answers 500.
 
 mod admin;
 mod referrals;
 mod status;
 
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -20,7 +20,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rusqlite::Connection;
 
 use crate::auth;
 use crate::error::ApiError;
@@ -28,13 +27,14 @@ use crate::faults::{self, FaultState};
 use crate::keys::ServerKeys;
 use crate::limits::Limiters;
 use crate::log::LogTarget;
+use crate::storage::Storage;
 
 /// Largest admin request body (a status update is a few dozen bytes).
 const MAX_ADMIN_BODY: usize = 16 * 1024;
 
 /// State shared by every request.
 pub(crate) struct App {
-    pub db: Mutex<Connection>,
+    pub storage: Storage,
     pub keys: ServerKeys,
     pub faults: FaultState,
     pub admin_token_sha256: Option<Vec<u8>>,
@@ -63,27 +63,16 @@ pub(crate) struct Device {
 pub(crate) struct LoggedReferralId(pub String);
 
 impl App {
-    /// Runs `f` with the database on the blocking pool. Failures are logged (they carry no
-    /// personal data) and answered 500.
-    pub(crate) async fn with_db<T, F>(self: &Arc<Self>, f: F) -> Result<T, ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> crate::error::Result<T> + Send + 'static,
-    {
-        let app = Arc::clone(self);
-        let result = tokio::task::spawn_blocking(move || {
-            let mut conn = app.db.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut conn)
+    /// Awaits a database operation. Failures are logged (they carry no personal data) and
+    /// answered 500.
+    pub(crate) async fn db<T>(
+        &self,
+        operation: impl Future<Output = crate::error::Result<T>>,
+    ) -> Result<T, ApiError> {
+        operation.await.map_err(|e| {
+            self.log.warn(format!("database error: {e}"));
+            ApiError::internal()
         })
-        .await;
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
-                self.log.warn(format!("database error: {e}"));
-                Err(ApiError::internal())
-            }
-            Err(_) => Err(ApiError::internal()),
-        }
     }
 }
 

@@ -8,9 +8,11 @@
 //!    (200) *before* the envelope is opened (to the same sender only: a token of another label
 //!    gets 409 `referral.other_sender` and no receipt), so a replay succeeds even after the service key
 //!    was rotated or the validation rules changed; a known id with other bytes gets 422;
-//! 3. only a new id is opened and validated with core's rules (400/422), then sealed with the
-//!    data key and committed (201). The commit re-checks the id inside its transaction, so two
-//!    racing first submissions yield one row and two identical receipts.
+//! 3. only a new id is opened and validated with core's rules (400/422), once, then sealed
+//!    with the data key and committed with its sender and first status in one transaction
+//!    (201). The commit re-checks the id (SQLite's write lock, PostgreSQL's primary key), so
+//!    racing first submissions, on one instance or several, yield one row and identical
+//!    receipts.
 //!
 //! Nothing from the body reaches a log or an error: errors carry fixed codes, and validation
 //! problems carry paths and codes only.
@@ -31,8 +33,9 @@ use super::{App, AppState, Device, LoggedReferralId};
 use crate::body;
 use crate::error::{ApiError, WireProblem};
 use crate::limits::BudgetHold;
-use crate::records::{self, NewReferral, Recorded};
+use crate::records::{self, Checked, Recorded};
 use crate::serve::ConnectionKill;
+use crate::storage::Pending;
 
 /// Header a replayed answer carries (`true`), as Stripe does.
 pub(crate) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
@@ -113,33 +116,29 @@ pub(crate) async fn submit(
     let body = read.bytes.clone();
     let body_sha256 = Sha256::digest(&body).to_vec();
 
-    let found = {
-        let (id, sha, token) = (referral_id.clone(), body_sha256.clone(), token_id.clone());
-        app.with_db(move |conn| records::find(conn, &id, &sha, &token))
-            .await?
-    };
+    let found = app
+        .db(app.storage.find(&referral_id, &body_sha256, &token_id))
+        .await?;
     let recorded = match found {
         Some(recorded) => recorded,
         None => {
-            let checked = {
-                let (app, id) = (app.clone(), referral_id.clone());
-                tokio::task::spawn_blocking(move || open_and_check(&app, &id, &body))
-                    .await
-                    .map_err(|_| ApiError::internal())??
+            // A key id this instance does not hold may have been kept in the database by
+            // another instance (or retired after this one started).
+            if let Ok(header) = crypto::peek(&body)
+                && app.keys.service_key(&header.key_id).is_none()
+            {
+                app.db(app.keys.fetch(&app.storage, &header.key_id)).await?;
+            }
+            let pending = Pending {
+                referral_id: referral_id.clone(),
+                body_sha256,
+                token_id,
             };
-            let id = referral_id.clone();
-            app.with_db(move |conn| {
-                let new = NewReferral {
-                    referral_id: &id,
-                    body_sha256: &body_sha256,
-                    key_id: &checked.key_id,
-                    schema_version: checked.schema_version,
-                    sealed_json: &checked.sealed_json,
-                    token_id: &token_id,
-                };
-                records::record(conn, &new, Utc::now())
-            })
-            .await?
+            let checker = {
+                let (app, id) = (app.clone(), referral_id.clone());
+                move || open_and_check(&app, &id, &body)
+            };
+            app.db(app.storage.record(pending, checker)).await??
         }
     };
 
@@ -187,13 +186,6 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(key.to_string())
 }
 
-/// A referral that was opened, passed validation and is sealed for storage.
-struct Checked {
-    key_id: String,
-    schema_version: u32,
-    sealed_json: Vec<u8>,
-}
-
 fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, ApiError> {
     let header = crypto::peek(body).map_err(|_| MALFORMED)?;
     if header.referral_id != referral_id {
@@ -201,6 +193,7 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
     }
     // The current key, or a retired one kept for envelopes sealed before a rotation.
     let service_key = app.keys.service_key(&header.key_id).ok_or(UNKNOWN_KEY)?;
+    let service_key = &*service_key;
     // Every version this build reads (1 and 2), each checked by the rules it was written under:
     // a referral sealed on a phone before its app updated must not be refused for a newer rule.
     let rules = Rules::for_version(header.schema_version).ok_or(UNKNOWN_SCHEMA)?;

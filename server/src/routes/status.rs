@@ -14,7 +14,6 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Device, LoggedReferralId};
 use crate::error::ApiError;
-use crate::{records, status};
 
 const NOT_FOUND: ApiError = ApiError::new(
     StatusCode::NOT_FOUND,
@@ -32,14 +31,8 @@ pub(crate) async fn history(
     if !weprotect_core::crypto::envelope::is_referral_id(&referral_id) {
         return Err(ApiError::invalid_referral_id());
     }
-    let id = referral_id.clone();
     let history = app
-        .with_db(move |conn| {
-            if !records::may_read_status(conn, &id, &token_id)? {
-                return Ok(None);
-            }
-            status::history(conn, &id)
-        })
+        .db(app.storage.history_for(&referral_id, &token_id))
         .await?
         .ok_or(NOT_FOUND)?;
     let mut response = Json(history).into_response();

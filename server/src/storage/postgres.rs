@@ -1,0 +1,524 @@
+//! The PostgreSQL backend: several server instances share one database.
+//!
+//! Plain SQL over `tokio-postgres`, with a `deadpool-postgres` pool; statements are prepared
+//! once per connection. Everything the instances must agree on is in the database: the
+//! referral record, tokens, statuses, the data key's check value and the service keys.
+//!
+//! Exactly once across instances rests on the primary key and one statement: a new referral,
+//! its sender and its first status are inserted by one `INSERT ... ON CONFLICT DO NOTHING`
+//! with data-modifying CTEs, one implicit transaction. When another instance inserted the
+//! same id first, PostgreSQL waits for its commit and the insert does nothing; the next
+//! statement then reads the committed row, and the racing duplicate answers with the same
+//! receipt (or a conflict, for other bytes).
+//!
+//! Service references come from a sequence, so they are unique and increasing but may skip a
+//! number when two instances raced on the same id (a sequence value is not given back).
+//!
+//! Migrations run on start, in one transaction that first takes a transaction-level advisory
+//! lock, so instances starting together apply each step once; `schema_migrations` records the
+//! steps done.
+
+use chrono::{DateTime, Datelike, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use super::{Pending, run_check};
+use crate::error::{ApiError, Result, ServerError};
+use crate::records::{Checked, Found, Receipt, Recorded};
+use crate::status::{ReferralStatus, StatusEntry};
+use crate::tokens::{IssuedToken, NewToken, TokenInfo, hash_token};
+
+/// Connections in the pool of one instance.
+const POOL_SIZE: usize = 16;
+
+/// Key of the advisory lock migrations hold (any constant unique to this application).
+const MIGRATION_LOCK: i64 = 0x5745_5052_4f54_4543; // "WEPROTEC"
+
+/// Schema steps; step `n` (1-based) is recorded in `schema_migrations` once applied.
+/// The tables and their meaning are those of the SQLite schema in `db.rs`.
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+
+-- Device tokens. Only a SHA-256 of the token is stored; the token is shown once, at issue.
+CREATE TABLE tokens (
+    id           TEXT PRIMARY KEY,
+    token_sha256 BYTEA NOT NULL UNIQUE,
+    label        TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    revoked_at   TIMESTAMPTZ
+);
+
+CREATE SEQUENCE referral_seq;
+
+-- One row per referral ever received, kept for ever: the permanent idempotency record.
+CREATE TABLE referrals (
+    referral_id       TEXT PRIMARY KEY,     -- the Idempotency-Key: a random UUID from the device
+    seq               BIGINT NOT NULL UNIQUE,
+    service_reference TEXT NOT NULL UNIQUE,
+    body_sha256       BYTEA NOT NULL,       -- SHA-256 of the envelope bytes
+    received_at       TIMESTAMPTZ NOT NULL,
+    key_id            TEXT NOT NULL,
+    schema_version    INTEGER NOT NULL,
+    referral_json     BYTEA NOT NULL        -- ENCRYPTED: the referral, sealed with the data key
+);
+
+CREATE TABLE referral_senders (
+    referral_id TEXT NOT NULL REFERENCES referrals (referral_id),
+    token_id    TEXT NOT NULL REFERENCES tokens (id),
+    PRIMARY KEY (referral_id, token_id)
+);
+
+-- What happened to a referral: statuses only, never notes.
+CREATE TABLE status_updates (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    referral_id TEXT NOT NULL REFERENCES referrals (referral_id),
+    status      TEXT NOT NULL,
+    at          TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX status_updates_by_referral ON status_updates (referral_id, at, id);
+"#,
+    r#"
+-- Every service key a server on this database has used, current and retired.
+CREATE TABLE service_keys (
+    key_id      TEXT PRIMARY KEY,
+    private_key BYTEA NOT NULL,             -- ENCRYPTED: sealed with the data key
+    added_at    TIMESTAMPTZ NOT NULL
+);
+"#,
+];
+
+/// Who may read a referral's status (`$1` referral id, `$2` the caller's token id): a token
+/// that sent it, or an active token of the same non-empty label (see `records.rs`).
+const MAY_READ: &str = "EXISTS (SELECT 1 FROM referral_senders s
+                                  JOIN tokens sender ON sender.id = s.token_id
+                                  JOIN tokens caller ON caller.id = $2
+                                 WHERE s.referral_id = $1
+                                   AND (s.token_id = $2
+                                        OR (caller.label <> '' AND sender.label = caller.label)))";
+
+pub(crate) struct PgStorage {
+    pool: Pool,
+}
+
+impl PgStorage {
+    pub(crate) async fn open(url: &str) -> Result<PgStorage> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| ServerError::PostgresSetup(e.to_string()))?;
+        let storage = PgStorage { pool };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        Ok(self.pool.get().await?)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version    INTEGER PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )
+        .await?;
+        let done: i32 = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                &[],
+            )
+            .await?
+            .get(0);
+        let known = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        if done > known {
+            return Err(ServerError::SchemaTooNew);
+        }
+        for (version, sql) in (1..)
+            .zip(MIGRATIONS)
+            .skip(usize::try_from(done).unwrap_or(0))
+        {
+            tx.batch_execute(sql).await?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES ($1)",
+                &[&version],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn issue_token(&self, label: &str) -> Result<IssuedToken> {
+        let new = NewToken::generate(label)?;
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO tokens (id, token_sha256, label, created_at) VALUES ($1, $2, $3, $4)",
+                &[
+                    &new.issued.id,
+                    &new.token_sha256,
+                    &new.label,
+                    &new.created_at,
+                ],
+            )
+            .await?;
+        Ok(new.issued)
+    }
+
+    pub(crate) async fn revoke_token(&self, token_or_id: &str) -> Result<TokenInfo> {
+        let client = self.client().await?;
+        let now = crate::db::parse_time(&crate::db::format_time(Utc::now()))?;
+        let row = client
+            .query_opt(
+                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $3)
+                  WHERE id = $1 OR token_sha256 = $2
+                 RETURNING id, label, created_at, revoked_at",
+                &[&token_or_id, &hash_token(token_or_id), &now],
+            )
+            .await?
+            .ok_or(ServerError::TokenNotFound)?;
+        Ok(token_info(&row))
+    }
+
+    pub(crate) async fn list_tokens(&self) -> Result<Vec<TokenInfo>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id, label, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(token_info).collect())
+    }
+
+    pub(crate) async fn add_status(
+        &self,
+        referral_id: &str,
+        status: ReferralStatus,
+        at: DateTime<Utc>,
+    ) -> Result<StatusEntry> {
+        let client = self.client().await?;
+        let inserted = client
+            .execute(
+                "INSERT INTO status_updates (referral_id, status, at)
+                 SELECT referral_id, $2, $3 FROM referrals WHERE referral_id = $1",
+                &[&referral_id, &status.as_str(), &at],
+            )
+            .await?;
+        if inserted == 0 {
+            return Err(ServerError::ReferralNotFound);
+        }
+        Ok(StatusEntry { status, at })
+    }
+
+    pub(crate) async fn referral_count(&self) -> Result<u64> {
+        let client = self.client().await?;
+        let count: i64 = client
+            .query_one("SELECT COUNT(*) FROM referrals", &[])
+            .await?
+            .get(0);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    pub(crate) async fn receipts(&self) -> Result<Vec<Receipt>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT referral_id, service_reference, received_at FROM referrals ORDER BY seq",
+                &[],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Receipt {
+                referral_id: r.get(0),
+                service_reference: r.get(1),
+                received_at: r.get(2),
+            })
+            .collect())
+    }
+
+    pub(crate) async fn sealed_referral(&self, referral_id: &str) -> Result<(Vec<u8>, u32)> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT referral_json, schema_version FROM referrals WHERE referral_id = $1",
+                &[&referral_id],
+            )
+            .await?
+            .ok_or(ServerError::ReferralNotFound)?;
+        let version: i32 = row.get(1);
+        let version = u32::try_from(version).map_err(|_| ServerError::Corrupt("schema version"))?;
+        Ok((row.get(0), version))
+    }
+
+    pub(crate) async fn meta_get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let client = self.client().await?;
+        Ok(client
+            .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    pub(crate) async fn meta_set_once(&self, key: &str, value: Vec<u8>) -> Result<Vec<u8>> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &value],
+            )
+            .await?;
+        Ok(client
+            .query_one("SELECT value FROM meta WHERE key = $1", &[&key])
+            .await?
+            .get(0))
+    }
+
+    pub(crate) async fn put_service_key(&self, key_id: &str, sealed: Vec<u8>) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "INSERT INTO service_keys (key_id, private_key, added_at) VALUES ($1, $2, now())
+                 ON CONFLICT (key_id) DO NOTHING",
+                &[&key_id, &sealed],
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn service_keys(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT key_id, private_key FROM service_keys ORDER BY added_at, key_id",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    pub(crate) async fn authenticate(&self, token: &str) -> Result<Option<String>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached("SELECT id FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL")
+            .await?;
+        Ok(client
+            .query_opt(&statement, &[&hash_token(token)])
+            .await?
+            .map(|r| r.get(0)))
+    }
+
+    pub(crate) async fn find(
+        &self,
+        referral_id: &str,
+        body_sha256: &[u8],
+        token_id: &str,
+    ) -> Result<Option<Recorded>> {
+        let client = self.client().await?;
+        find_with(&client, referral_id, body_sha256, token_id).await
+    }
+
+    pub(crate) async fn record<F>(
+        &self,
+        pending: Pending,
+        check: F,
+    ) -> Result<std::result::Result<Recorded, ApiError>>
+    where
+        F: FnOnce() -> std::result::Result<Checked, ApiError> + Send + 'static,
+    {
+        let checked = match run_check(check).await? {
+            Ok(checked) => checked,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let received_at = crate::db::parse_time(&crate::db::format_time(Utc::now()))?;
+        let schema_version = i32::try_from(checked.schema_version)
+            .map_err(|_| ServerError::Corrupt("schema version"))?;
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(
+                "WITH next AS (
+                     SELECT nextval('referral_seq') AS seq
+                      WHERE NOT EXISTS (SELECT 1 FROM referrals WHERE referral_id = $1::text)
+                 ), inserted AS (
+                     INSERT INTO referrals (referral_id, seq, service_reference, body_sha256,
+                                            received_at, key_id, schema_version, referral_json)
+                     SELECT $1::text, seq,
+                            'WP-' || $2::text || '-' ||
+                                CASE WHEN seq < 1000000 THEN lpad(seq::text, 6, '0')
+                                     ELSE seq::text END,
+                            $3::bytea, $4::timestamptz, $5::text, $6::int4, $7::bytea
+                       FROM next
+                     ON CONFLICT (referral_id) DO NOTHING
+                     RETURNING referral_id, service_reference, received_at
+                 ), sender AS (
+                     INSERT INTO referral_senders (referral_id, token_id)
+                     SELECT referral_id, $8::text FROM inserted
+                 ), first_status AS (
+                     INSERT INTO status_updates (referral_id, status, at)
+                     SELECT referral_id, 'received', received_at FROM inserted
+                 )
+                 SELECT service_reference FROM inserted",
+            )
+            .await?;
+        let year = received_at.year().to_string();
+        let row = client
+            .query_opt(
+                &statement,
+                &[
+                    &pending.referral_id,
+                    &year,
+                    &pending.body_sha256,
+                    &received_at,
+                    &checked.key_id,
+                    &schema_version,
+                    &checked.sealed_json,
+                    &pending.token_id,
+                ],
+            )
+            .await?;
+        if let Some(row) = row {
+            return Ok(Ok(Recorded::New(Receipt {
+                referral_id: pending.referral_id,
+                service_reference: row.get(0),
+                received_at,
+            })));
+        }
+        // Another request (on any instance) committed this id first.
+        let found = find_with(
+            &client,
+            &pending.referral_id,
+            &pending.body_sha256,
+            &pending.token_id,
+        )
+        .await?
+        .ok_or(ServerError::Corrupt("referral row"))?;
+        Ok(Ok(found))
+    }
+
+    pub(crate) async fn history_for(
+        &self,
+        referral_id: &str,
+        token_id: &str,
+    ) -> Result<Option<Vec<StatusEntry>>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT status, at FROM status_updates
+                  WHERE referral_id = $1 AND {MAY_READ}
+                  ORDER BY at, id"
+            ))
+            .await?;
+        let rows = client.query(&statement, &[&referral_id, &token_id]).await?;
+        // Every referral has its `received` status, so no rows means no access.
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        statuses(&rows).map(Some)
+    }
+
+    pub(crate) async fn history(&self, referral_id: &str) -> Result<Option<Vec<StatusEntry>>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT status, at FROM status_updates WHERE referral_id = $1 ORDER BY at, id",
+                &[&referral_id],
+            )
+            .await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        statuses(&rows).map(Some)
+    }
+}
+
+/// The record's answer to a known id (see `records::lookup`), adding a new sender token of
+/// the sender's label.
+async fn find_with(
+    client: &deadpool_postgres::Object,
+    referral_id: &str,
+    body_sha256: &[u8],
+    token_id: &str,
+) -> Result<Option<Recorded>> {
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT r.body_sha256, r.service_reference, r.received_at,
+                    EXISTS (SELECT 1 FROM referral_senders
+                             WHERE referral_id = $1 AND token_id = $2),
+                    {MAY_READ}
+               FROM referrals r WHERE r.referral_id = $1"
+        ))
+        .await?;
+    let Some(row) = client
+        .query_opt(&statement, &[&referral_id, &token_id])
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stored_sha: Vec<u8> = row.get(0);
+    let sender_known: bool = row.get(3);
+    let may_read: bool = row.get(4);
+    let found = if stored_sha != body_sha256 {
+        Found::Conflict
+    } else if !may_read {
+        Found::OtherSender
+    } else {
+        Found::Replay {
+            receipt: Receipt {
+                referral_id: referral_id.to_string(),
+                service_reference: row.get(1),
+                received_at: row.get(2),
+            },
+            sender_known,
+        }
+    };
+    if found.needs_sender() {
+        client
+            .execute(
+                "INSERT INTO referral_senders (referral_id, token_id) VALUES ($1, $2)
+                 ON CONFLICT DO NOTHING",
+                &[&referral_id, &token_id],
+            )
+            .await?;
+    }
+    Ok(Some(found.into_recorded()))
+}
+
+fn token_info(row: &tokio_postgres::Row) -> TokenInfo {
+    TokenInfo {
+        id: row.get(0),
+        label: row.get(1),
+        created_at: row.get(2),
+        revoked_at: row.get(3),
+    }
+}
+
+fn statuses(rows: &[tokio_postgres::Row]) -> Result<Vec<StatusEntry>> {
+    rows.iter()
+        .map(|r| {
+            let status: &str = r.get(0);
+            Ok(StatusEntry {
+                status: status
+                    .parse()
+                    .map_err(|_| ServerError::Corrupt("status name"))?,
+                at: r.get(1),
+            })
+        })
+        .collect()
+}
