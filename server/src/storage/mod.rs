@@ -178,6 +178,16 @@ impl Storage {
         }
     }
 
+    /// A stored referral's JSON, opened with the data key (an advisor's view).
+    pub async fn read_referral(
+        &self,
+        data_key: &weprotect_core::crypto::DataKey,
+        referral_id: &str,
+    ) -> Result<String> {
+        let (sealed, version) = self.sealed_referral(referral_id).await?;
+        crate::records::open_sealed(data_key, referral_id, &sealed, version)
+    }
+
     /// A stored referral, still sealed with the data key, and its schema version.
     pub(crate) async fn sealed_referral(&self, referral_id: &str) -> Result<(Vec<u8>, u32)> {
         match &*self.backend {
