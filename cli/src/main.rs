@@ -110,6 +110,11 @@ enum Command {
         /// Fault injection for testing, e.g. `503=0.2,drop=0.1,delay_ms=50` (off by default).
         #[arg(long)]
         faults: Option<String>,
+        /// Where the records are kept: `sqlite` (a file in the data directory, the default) or
+        /// a PostgreSQL URL `postgres://user:password@host:port/database` that several
+        /// instances share (see docs/intake-server.md).
+        #[arg(long, value_name = "URL", default_value = "sqlite")]
+        database: String,
     },
     /// Operator tasks of the reference server: device tokens and advisors' status updates.
     Admin {
@@ -121,6 +126,9 @@ enum Command {
             global = true
         )]
         server_dir: PathBuf,
+        /// The server's database: `sqlite` (in the data directory) or a PostgreSQL URL.
+        #[arg(long, value_name = "URL", default_value = "sqlite", global = true)]
+        database: String,
         #[command(subcommand)]
         action: AdminAction,
     },
@@ -253,18 +261,27 @@ fn main() -> ExitCode {
             server_dir,
             bind,
             faults,
-        } => commands::serve::serve(&server_dir, bind, faults.as_deref()),
-        Command::Admin { server_dir, action } => match action {
-            AdminAction::TokenIssue { label } => commands::serve::token_issue(&server_dir, &label),
-            AdminAction::TokenRevoke { token } => {
-                commands::serve::token_revoke(&server_dir, &token)
+            database,
+        } => commands::serve::serve(&server_dir, bind, faults.as_deref(), &database),
+        Command::Admin {
+            server_dir,
+            database,
+            action,
+        } => {
+            let at = commands::serve::ServerAt {
+                dir: &server_dir,
+                database: &database,
+            };
+            match action {
+                AdminAction::TokenIssue { label } => commands::serve::token_issue(&at, &label),
+                AdminAction::TokenRevoke { token } => commands::serve::token_revoke(&at, &token),
+                AdminAction::TokenList => commands::serve::token_list(&at),
+                AdminAction::Status {
+                    referral_id,
+                    status,
+                } => commands::serve::status_add(&at, &referral_id, &status),
             }
-            AdminAction::TokenList => commands::serve::token_list(&server_dir),
-            AdminAction::Status {
-                referral_id,
-                status,
-            } => commands::serve::status_add(&server_dir, &referral_id, &status),
-        },
+        }
         Command::Demo { keep } => commands::demo::run(keep.as_deref()),
     };
     match outcome {

@@ -11,6 +11,7 @@
 
 mod android;
 mod kotlin;
+mod postgres;
 mod proof;
 mod schemathesis;
 mod size;
@@ -23,22 +24,24 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
-        ["test"] => test_rust()
+        ["test"] => postgres::prepare()
+            .and_then(|()| test_rust())
             .and_then(|()| kotlin::test())
             .and_then(|()| android::test())
             .and_then(|()| swift::test()),
-        ["test", "rust"] => test_rust(),
+        ["test", "rust"] => postgres::prepare().and_then(|()| test_rust()),
         ["test", "kotlin"] => kotlin::test(),
         ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
+        ["bench", "postgres", rest @ ..] => postgres::bench(rest == ["quick"]),
         ["bench", rest @ ..] => bench(rest),
         ["proof", rest @ ..] => proof::proof(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]"
             );
             return ExitCode::from(2);
         }

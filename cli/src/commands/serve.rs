@@ -1,24 +1,31 @@
 //! `weprotect serve` (the reference intake server) and `weprotect admin` (its operator tasks:
-//! device tokens and advisors' status updates).
+//! device tokens and advisors' status updates), on SQLite in the data directory or on a
+//! PostgreSQL database (`--database postgres://...`).
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use chrono::Utc;
-use weprotect_server::{Faults, ReferralStatus, ServerConfig};
+use weprotect_server::{Database, Faults, ReferralStatus, ServerConfig, Storage};
 
 use crate::Outcome;
 
 /// Runs the server until Ctrl-C.
-pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>) -> Outcome {
+pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>, database: &str) -> Outcome {
     let faults: Faults = match faults.map(str::parse).transpose() {
         Ok(f) => f.unwrap_or_default(),
+        Err(e) => return Outcome::Unusable(format!("{e}")),
+    };
+    let database: Database = match database.parse() {
+        Ok(database) => database,
         Err(e) => return Outcome::Unusable(format!("{e}")),
     };
     let mut config = ServerConfig::new(dir);
     config.bind = bind;
     config.faults = faults;
     config.log = weprotect_server::LogTarget::Stderr;
+    config.database = database;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return Outcome::Unusable(format!("cannot start the runtime: {}", e.kind())),
@@ -29,10 +36,51 @@ pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>) -> Outcome {
     }
 }
 
+/// Which server an admin command acts on: its data directory and its database.
+pub struct ServerAt<'a> {
+    /// The data directory (holds the SQLite file by default).
+    pub dir: &'a Path,
+    /// `sqlite` or a PostgreSQL URL.
+    pub database: &'a str,
+}
+
+impl ServerAt<'_> {
+    /// Runs `sqlite` for the data directory's database, or `postgres` with the PostgreSQL
+    /// storage on a runtime of its own.
+    fn run<T, F, Fut>(
+        &self,
+        sqlite: impl FnOnce(&Path) -> weprotect_server::Result<T>,
+        postgres: F,
+    ) -> Result<weprotect_server::Result<T>, String>
+    where
+        F: FnOnce(Storage) -> Fut,
+        Fut: Future<Output = weprotect_server::Result<T>>,
+    {
+        match self
+            .database
+            .parse::<Database>()
+            .map_err(|e| e.to_string())?
+        {
+            Database::DataDir => Ok(sqlite(self.dir)),
+            database => {
+                let runtime = tokio::runtime::Runtime::new()
+                    .map_err(|e| format!("cannot start the runtime: {}", e.kind()))?;
+                Ok(runtime
+                    .block_on(async { postgres(Storage::open(&database, self.dir).await?).await }))
+            }
+        }
+    }
+}
+
 /// Issues a device token and prints it (it cannot be shown again).
-pub fn token_issue(dir: &Path, label: &str) -> Outcome {
-    match weprotect_server::issue_token(dir, label) {
-        Ok(t) => {
+pub fn token_issue(at: &ServerAt<'_>, label: &str) -> Outcome {
+    let issued = at.run(
+        |dir| weprotect_server::issue_token(dir, label),
+        |storage| async move { storage.issue_token(label).await },
+    );
+    match issued {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(t)) => {
             println!("{}", t.token);
             eprintln!(
                 "issued {} ({label}); give the token to the device, it is not shown again",
@@ -40,25 +88,34 @@ pub fn token_issue(dir: &Path, label: &str) -> Outcome {
             );
             Outcome::Ok
         }
-        Err(e) => Outcome::Unusable(format!("cannot issue a token: {e}")),
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot issue a token: {e}")),
     }
 }
 
 /// Revokes a token by id or value.
-pub fn token_revoke(dir: &Path, token_or_id: &str) -> Outcome {
-    match weprotect_server::revoke_token(dir, token_or_id) {
-        Ok(info) => {
+pub fn token_revoke(at: &ServerAt<'_>, token_or_id: &str) -> Outcome {
+    let revoked = at.run(
+        |dir| weprotect_server::revoke_token(dir, token_or_id),
+        |storage| async move { storage.revoke_token(token_or_id).await },
+    );
+    match revoked {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(info)) => {
             println!("revoked {} ({})", info.id, info.label);
             Outcome::Ok
         }
-        Err(e) => Outcome::Unusable(format!("cannot revoke: {e}")),
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot revoke: {e}")),
     }
 }
 
 /// Lists tokens (ids and labels, never the secrets).
-pub fn token_list(dir: &Path) -> Outcome {
-    match weprotect_server::list_tokens(dir) {
-        Ok(tokens) => {
+pub fn token_list(at: &ServerAt<'_>) -> Outcome {
+    let listed = at.run(weprotect_server::list_tokens, |storage| async move {
+        storage.list_tokens().await
+    });
+    match listed {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(tokens)) => {
             for t in tokens {
                 let state = t.revoked_at.map_or("active".to_string(), |at| {
                     format!("revoked {}", at.to_rfc3339())
@@ -73,18 +130,24 @@ pub fn token_list(dir: &Path) -> Outcome {
             }
             Outcome::Ok
         }
-        Err(e) => Outcome::Unusable(format!("cannot list tokens: {e}")),
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot list tokens: {e}")),
     }
 }
 
 /// Records an advisor's action on a referral.
-pub fn status_add(dir: &Path, referral_id: &str, status: &str) -> Outcome {
+pub fn status_add(at: &ServerAt<'_>, referral_id: &str, status: &str) -> Outcome {
     let Ok(status) = status.parse::<ReferralStatus>() else {
         let known: Vec<&str> = ReferralStatus::ALL.iter().map(|s| s.as_str()).collect();
         return Outcome::Unusable(format!("unknown status; one of: {}", known.join(", ")));
     };
-    match weprotect_server::add_status(dir, referral_id, status, Utc::now()) {
-        Ok(entry) => {
+    let now = Utc::now();
+    let added = at.run(
+        |dir| weprotect_server::add_status(dir, referral_id, status, now),
+        |storage| async move { storage.add_status(referral_id, status, now).await },
+    );
+    match added {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(entry)) => {
             println!(
                 "{} {} at {}",
                 referral_id,
@@ -93,6 +156,6 @@ pub fn status_add(dir: &Path, referral_id: &str, status: &str) -> Outcome {
             );
             Outcome::Ok
         }
-        Err(e) => Outcome::Unusable(format!("cannot add the status: {e}")),
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot add the status: {e}")),
     }
 }
