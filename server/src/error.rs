@@ -76,6 +76,14 @@ pub enum ServerError {
 }
 
 impl ServerError {
+    /// Whether the database is only busy (no free connection in time): worth a retry soon.
+    pub(crate) fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            ServerError::PostgresPool(deadpool_postgres::PoolError::Timeout(_))
+        )
+    }
+
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> ServerError {
         ServerError::Io {
             what: what.into(),

@@ -150,8 +150,9 @@ async fn two_hundred_identical_submissions_split_across_two_instances_give_one_r
                 .await
                 .unwrap();
             let status = response.status().as_u16();
-            let receipt: Receipt =
-                serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            let body = response.bytes().await.unwrap();
+            let receipt: Receipt = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("{status}: {}", String::from_utf8_lossy(&body)));
             (status, receipt)
         });
     }

@@ -64,14 +64,18 @@ pub(crate) struct LoggedReferralId(pub String);
 
 impl App {
     /// Awaits a database operation. Failures are logged (they carry no personal data) and
-    /// answered 500.
+    /// answered 500, or 503 with `Retry-After` when the database only had no free connection.
     pub(crate) async fn db<T>(
         &self,
         operation: impl Future<Output = crate::error::Result<T>>,
     ) -> Result<T, ApiError> {
         operation.await.map_err(|e| {
             self.log.warn(format!("database error: {e}"));
-            ApiError::internal()
+            if e.is_busy() {
+                ApiError::unavailable(1)
+            } else {
+                ApiError::internal()
+            }
         })
     }
 }

@@ -317,4 +317,19 @@ mod tests {
         assert_eq!("mysql://h/db".parse::<Database>(), Err(UnknownDatabase));
         assert!(!format!("{:?}", Database::Postgres(url.into())).contains("s3cret"));
     }
+
+    #[tokio::test]
+    async fn an_unreachable_postgres_fails_the_start_clearly_without_the_password() {
+        // Port 1 on loopback: nothing listens there.
+        let database = Database::Postgres("postgres://intake:s3cret@127.0.0.1:1/intake".into());
+        let dir = tempfile::tempdir().unwrap();
+        let Err(error) = Storage::open(&database, dir.path()).await else {
+            panic!("opened a database that does not exist")
+        };
+        let message = error.to_string();
+        assert!(message.contains("postgres"), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
+        let bad = Database::Postgres("postgres://intake@127.0.0.1:notaport/intake".into());
+        assert!(Storage::open(&bad, dir.path()).await.is_err());
+    }
 }

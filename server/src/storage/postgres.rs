@@ -31,6 +31,12 @@ use crate::tokens::{IssuedToken, NewToken, TokenInfo, hash_token};
 /// Connections in the pool of one instance.
 const POOL_SIZE: usize = 16;
 
+/// How long a request waits for a free connection of the pool.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long to wait for a connection (unless the URL sets `connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Key of the advisory lock migrations hold (any constant unique to this application).
 const MIGRATION_LOCK: i64 = 0x5745_5052_4f54_4543; // "WEPROTEC"
 
@@ -106,7 +112,10 @@ pub(crate) struct PgStorage {
 
 impl PgStorage {
     pub(crate) async fn open(url: &str) -> Result<PgStorage> {
-        let config: tokio_postgres::Config = url.parse()?;
+        let mut config: tokio_postgres::Config = url.parse()?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -116,6 +125,11 @@ impl PgStorage {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            // A request waits this long for a free connection, then is answered
+            // `503 server.busy` with Retry-After and the device retries; it never hangs.
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| ServerError::PostgresSetup(e.to_string()))?;
         let storage = PgStorage { pool };
