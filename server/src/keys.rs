@@ -9,6 +9,9 @@
 //!   envelope.unknown_key`, final for the device). Rotate by moving `service_key.json` into
 //!   `old_service_keys/` and restarting; keep it there while devices may still hold
 //!   envelopes sealed to it.
+//! * Every service key a server starts with is also kept in the database (`service_keys`),
+//!   sealed with the data key, so every instance on a shared database, and this one after a
+//!   key file is lost, opens envelopes sealed to any of them.
 //! * The **data key** encrypts each stored referral at rest, bound to its row
 //!   (`aad("referrals", referral_id, "referral_json", schema_version)`), so a copied database
 //!   file, backup or WAL shows no personal data.

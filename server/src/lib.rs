@@ -8,11 +8,13 @@
 //!
 //! What it promises, and where each promise is kept:
 //!
-//! * **Exactly once** (`records`): the referral id is the primary key of a
-//!   permanent table, the row is committed (WAL, `synchronous = FULL`) before `201` is sent, and a
-//!   replay of the same bytes returns the same [`Receipt`] for ever.
+//! * **Exactly once** (`records`, `storage`): the referral id is the primary key of a
+//!   permanent table in SQLite (the default) or in a PostgreSQL database that several instances
+//!   share ([`Database`]); the row is committed durably before `201` is sent, and a replay of
+//!   the same bytes returns the same [`Receipt`] for ever, from any instance.
 //! * **Encrypted at rest** (`keys`): the referral JSON is stored sealed with a data key; the
-//!   envelope is opened with the service key; both keys are kept out of the database.
+//!   envelope is opened with the service key; the service keys are kept in the database only
+//!   sealed with the data key, which never is.
 //! * **No personal data in logs or errors** (`error`, `routes`): logs name a route template,
 //!   a status and a referral id; errors carry fixed codes; validation problems carry paths and
 //!   codes only.

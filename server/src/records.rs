@@ -1,6 +1,7 @@
 //! The permanent record of received referrals, and the receipt each one earned.
 //!
-//! This is where "exactly once" is decided. A referral id is recorded once, in a single
+//! This is where "exactly once" is decided (the SQLite statements are here; PostgreSQL's, with
+//! the same meaning, in `storage/postgres.rs`). A referral id is recorded once, in a single
 //! `BEGIN IMMEDIATE` transaction that also stores the sender and the first status, and the
 //! transaction commits before the HTTP handler answers. Any later request with the same id
 //! is a *replay* when its body hashes to the same SHA-256 and it comes from the same sender
