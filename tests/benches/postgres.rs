@@ -10,8 +10,9 @@
 //! median and range. The figure is the server's: same machine, same client, same bodies.
 //!
 //! Run with `cargo xtask bench postgres` (which installs PostgreSQL when missing) or
-//! `cargo bench -p weprotect-tests --bench postgres`. `WEPROTECT_BENCH_QUICK=1` makes it a
-//! short check that the bench still runs (CI), not a measurement.
+//! `cargo bench -p weprotect-tests --bench postgres`. `WEPROTECT_BENCH_QUICK=1` (or a run by
+//! `cargo test --all-targets`, without `--bench`) makes it a short check that the bench still
+//! runs (CI), not a measurement.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -128,7 +129,13 @@ fn median_and_range(mut values: Vec<f64>) -> (f64, f64, f64) {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let quick = std::env::var("WEPROTECT_BENCH_QUICK").is_ok_and(|v| v == "1");
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    // `cargo test --all-targets` runs bench targets without `--bench`, in a debug build: then
+    // only a small smoke run proves the benchmark still works.
+    let quick = std::env::var("WEPROTECT_BENCH_QUICK").is_ok_and(|v| v == "1")
+        || !std::env::args().any(|a| a == "--bench");
     let (runs, n) = if quick { (1, 40) } else { (5, 400) };
     let Some(cluster) = postgres::cluster() else {
         return;
