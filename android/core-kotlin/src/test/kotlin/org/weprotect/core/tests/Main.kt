@@ -6,4 +6,6 @@ package org.weprotect.core.tests
 
 import org.weprotect.testing.runTests
 
-fun main(args: Array<String>) = runTests(storeTests() + syncTests() + safetyTests() + formTests(), args)
+fun main(args: Array<String>) {
+    runTests(storeTests() + syncTests() + safetyTests() + formTests(), args)
+}

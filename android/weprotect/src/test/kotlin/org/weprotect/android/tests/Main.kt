@@ -6,4 +6,6 @@ package org.weprotect.android.tests
 
 import org.weprotect.testing.runTests
 
-fun main(args: Array<String>) = runTests(schedulingTests() + vaultTests() + passTests() + readmeTests(), args)
+fun main(args: Array<String>) {
+    runTests(schedulingTests() + vaultTests() + passTests() + readmeTests(), args)
+}
