@@ -34,6 +34,10 @@ android {
             kotlin.srcDir(generatedBindings.get().asFile)
             jniLibs.srcDir(nativeLibs.get().asFile)
         }
+        getByName("test") {
+            // The runner shared by the JVM test layers (cargo xtask test kotlin / android).
+            kotlin.srcDir(File(workspace, "android/test-runner/src/main/kotlin"))
+        }
     }
 }
 

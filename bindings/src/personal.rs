@@ -35,10 +35,12 @@ impl PersonalText {
 
 #[uniffi::export]
 impl PersonalText {
-    /// Wraps text typed in the app (for example to pass it back to the core).
+    /// Wraps text typed in the app (for example to pass it back to the core). Like every
+    /// export it returns a result, so a Swift caller writes `try` and a failure inside the core
+    /// throws instead of trapping; wrapping text has no error of its own.
     #[uniffi::constructor]
-    pub fn new(text: String) -> Arc<PersonalText> {
-        PersonalText::wrap(text)
+    pub fn new(text: String) -> FfiResult<Arc<PersonalText>> {
+        guard(|| Ok(PersonalText::wrap(text)))
     }
 
     /// The text itself: call it only where the text is shown to the officer.
@@ -74,5 +76,8 @@ mod tests {
         assert_eq!(t.to_string(), "<redacted>");
         assert!(!format!("{t:?}").contains("Canary"));
         assert_eq!(t.reveal().unwrap(), "Jane Canary");
+        let typed = PersonalText::new("Jane Canary".into()).unwrap();
+        assert_eq!(typed.to_string(), "<redacted>");
+        assert_eq!(typed.as_str(), "Jane Canary");
     }
 }

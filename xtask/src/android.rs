@@ -122,6 +122,7 @@ pub fn test() -> Result<(), String> {
     ));
     sources.extend(plain);
     sources.extend(kotlin_files(&library.join("test/kotlin")));
+    sources.extend(kotlin_files(&root().join(kotlin::TEST_RUNNER)));
     let jar = work.join("android-tests.jar");
     kotlin::compile(&kotlin_home, &jna, &sources, &jar)?;
 

@@ -24,6 +24,8 @@ use crate::{cargo, root, run};
 const KOTLIN_VERSION: &str = "2.4.20";
 const JNA_JAR: &str = "/usr/share/java/jna.jar";
 const LIB_NAME: &str = "libweprotect_ffi.so";
+/// The test runner both JVM test layers (kotlin, android) compile with their tests.
+pub const TEST_RUNNER: &str = "android/test-runner/src/main/kotlin";
 
 /// Where tools are cached between runs (outside the repository).
 fn cache_dir() -> PathBuf {
@@ -368,6 +370,7 @@ pub fn test() -> Result<(), String> {
     let mut sources = kotlin_sources(&generated);
     sources.extend(kotlin_sources(&layer.join("main/kotlin")));
     sources.extend(kotlin_sources(&layer.join("test/kotlin")));
+    sources.extend(kotlin_sources(&root().join(TEST_RUNNER)));
     sources.extend(extract_doc_snippets(&work.join("doc-snippets"))?);
     let jar = work.join("core-kotlin-tests.jar");
     compile(&kotlin, &jna, &sources, &jar)?;

@@ -12,8 +12,9 @@
 //!
 //! # Conditions and hidden fields
 //!
-//! After each change the editor evaluates every `visible_when` and `required` condition. A
-//! field that becomes hidden gives up its value (it is set aside in memory, so it comes back if
+//! After each change the editor evaluates the `visible_when` and `required` conditions that read
+//! what the change touched (see `incremental`: only what a change can affect is recomputed, and
+//! tests check the answer is the one a full recompute gives). A field that becomes hidden gives up its value (it is set aside in memory, so it comes back if
 //! the field reappears in this session): a hidden field never holds a value that validation
 //! would complain about or that would be sent, as ODK does with non-relevant questions.
 //!
@@ -52,6 +53,9 @@ use crate::store::{QueuedReferral, Store, StoreError};
 use crate::validation::{DocumentError, Problem, parse_referral, validate_draft};
 use crate::values::{PhoneNumber, Postcode};
 
+mod incremental;
+use incremental::{Layout, Outcome};
+
 /// The path of the risk instrument (a choice stored as an object `{id, version}`).
 const INSTRUMENT: &str = "risk.instrument";
 /// The path of the risk answers (stored as a list, addressed by question id).
@@ -65,6 +69,9 @@ pub const MAX_INPUT_BYTES: usize = 16 * 1024;
 pub struct DraftEditor {
     store: Option<Arc<Store>>,
     state: Mutex<State>,
+    /// Recompute everything after each change (the reference the incremental path is tested
+    /// against); false outside tests.
+    from_scratch: bool,
 }
 
 impl std::fmt::Debug for DraftEditor {
@@ -88,11 +95,13 @@ struct Computed {
     held: Vec<(String, usize)>,
     problems: Vec<Problem>,
     missing: Vec<Problem>,
+    /// One state per slot of `layout`, in the same order.
     fields: Vec<FieldState>,
+    layout: Arc<Layout>,
 }
 
 /// What a concrete slot of the form is.
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Debug)]
 enum Role {
     Plain,
     Group,
@@ -101,6 +110,7 @@ enum Role {
     Comment(String),
 }
 
+#[derive(Clone)]
 struct Slot {
     path: String,
     field: &'static Field,
@@ -158,6 +168,7 @@ impl DraftEditor {
         let computed = compute(&mut doc, &mut stash, Utc::now())?;
         Ok(Arc::new(DraftEditor {
             store,
+            from_scratch: false,
             state: Mutex::new(State {
                 doc,
                 stash,
@@ -210,10 +221,10 @@ impl DraftEditor {
         let slot = find_slot(&st, &path)?;
         let visible = st
             .computed
-            .fields
-            .iter()
-            .find(|f| f.path == path)
-            .is_some_and(|f| f.visible);
+            .layout
+            .index
+            .get(&path)
+            .is_some_and(|&i| st.computed.fields[i].visible);
         if !visible && value != FormValue::Clear {
             return Err(FormError::Hidden { path: shown(&path) });
         }
@@ -300,9 +311,7 @@ impl DraftEditor {
         // The document has not changed since the last change was computed: only the clock
         // may have (an age or "in the future" rule), so validate again without re-parsing.
         let State { doc, computed, .. } = &mut *st;
-        let referral = computed.referral.clone();
-        let held = std::mem::take(&mut computed.held);
-        *computed = derive(doc, referral, held, now);
+        incremental::revalidate(doc, computed, now);
         FormSnapshot {
             draft_id: st.draft_id.clone(),
             fields: st.computed.fields.clone(),
@@ -386,27 +395,52 @@ impl DraftEditor {
     ) -> Result<SetOutcome, FormError> {
         let now = st.now();
         let mut stash = st.stash.clone();
-        let computed = compute(&mut doc, &mut stash, now)?;
-        let old: HashMap<&str, &FieldState> = st
+        let outcome = if self.from_scratch {
+            Outcome::Reshaped
+        } else {
+            let State {
+                doc: old, computed, ..
+            } = &mut *st;
+            incremental::recompute(old, &mut doc, &mut stash, computed, &changed_path, now)?
+        };
+        let changed: Vec<FieldState> = match outcome {
+            Outcome::Updated(mut positions) => {
+                if let Some(&i) = st.computed.layout.index.get(&changed_path) {
+                    positions.push(i);
+                    positions.sort_unstable();
+                    positions.dedup();
+                }
+                positions
+                    .iter()
+                    .map(|&i| st.computed.fields[i].clone())
+                    .collect()
+            }
+            Outcome::Reshaped => {
+                let computed = compute(&mut doc, &mut stash, now)?;
+                let old: HashMap<&str, &FieldState> = st
+                    .computed
+                    .fields
+                    .iter()
+                    .map(|f| (f.path.as_str(), f))
+                    .collect();
+                let changed = computed
+                    .fields
+                    .iter()
+                    .filter(|f| f.path == changed_path || old.get(f.path.as_str()) != Some(f))
+                    .cloned()
+                    .collect();
+                st.computed = computed;
+                changed
+            }
+        };
+        let normalised = st
             .computed
-            .fields
-            .iter()
-            .map(|f| (f.path.as_str(), f))
-            .collect();
-        let changed: Vec<FieldState> = computed
-            .fields
-            .iter()
-            .filter(|f| f.path == changed_path || old.get(f.path.as_str()) != Some(f))
-            .cloned()
-            .collect();
-        let normalised = computed
-            .fields
-            .iter()
-            .find(|f| f.path == changed_path)
-            .and_then(|f| f.normalised.clone());
+            .layout
+            .index
+            .get(&changed_path)
+            .and_then(|&i| st.computed.fields[i].normalised.clone());
         st.doc = doc;
         st.stash = stash;
-        st.computed = computed;
         st.saved = false;
         if let Some(store) = &self.store {
             match store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now) {
@@ -445,6 +479,7 @@ fn unreachable_empty() -> Arc<DraftEditor> {
     // An empty referral always parses; this keeps the constructor infallible without a panic.
     Arc::new(DraftEditor {
         store: None,
+        from_scratch: false,
         state: Mutex::new(State {
             doc: Value::Object(Map::new()),
             stash: BTreeMap::new(),
@@ -454,6 +489,7 @@ fn unreachable_empty() -> Arc<DraftEditor> {
                 problems: Vec::new(),
                 missing: Vec::new(),
                 fields: Vec::new(),
+                layout: Layout::of(&Value::Object(Map::new())),
             },
             draft_id: None,
             saved: false,
@@ -496,8 +532,8 @@ fn find_slot(st: &State, concrete: &str) -> Result<Slot, FormError> {
     if path::render(&segs) != concrete {
         return Err(unknown(concrete));
     }
-    let slots = slots(def, &st.doc);
-    if let Some(slot) = slots.into_iter().find(|s| s.path == concrete) {
+    let layout = &st.computed.layout;
+    if let Some(slot) = layout.index.get(concrete).map(|&i| layout.slots[i].clone()) {
         return match &slot.role {
             Role::Group | Role::Checklist => Err(FormError::WrongKind {
                 path: slot.path.clone(),
@@ -860,25 +896,7 @@ fn apply_visibility(doc: &mut Value, stash: &mut BTreeMap<String, Value>) {
     for _ in 0..8 {
         let mut changed = false;
         for slot in slots(def, doc) {
-            if slot.role != Role::Plain {
-                continue;
-            }
-            let shown_now = visible(&slot, doc);
-            let Some(segs) = path::parse(&slot.path) else {
-                continue;
-            };
-            let current_set = path::get(doc, &segs).is_some_and(path::is_set);
-            if !shown_now && current_set {
-                if let Some(v) = path::get_mut_creating(doc, &segs) {
-                    stash.insert(slot.path.clone(), std::mem::take(v));
-                    changed = true;
-                }
-            } else if shown_now
-                && !current_set
-                && let Some(v) = stash.remove(&slot.path)
-                && let Some(target) = path::get_mut_creating(doc, &segs)
-            {
-                *target = v;
+            if slot.role == Role::Plain && settle(&slot, doc, stash) {
                 changed = true;
             }
         }
@@ -887,6 +905,32 @@ fn apply_visibility(doc: &mut Value, stash: &mut BTreeMap<String, Value>) {
         }
     }
     collapse_empty_objects(doc, 0);
+}
+
+/// Sets aside the value of a plain slot that is hidden, or brings back the value of one
+/// shown again. True when a value moved.
+fn settle(slot: &Slot, doc: &mut Value, stash: &mut BTreeMap<String, Value>) -> bool {
+    let shown_now = visible(slot, doc);
+    let Some(segs) = path::parse(&slot.path) else {
+        return false;
+    };
+    let current_set = path::get(doc, &segs).is_some_and(path::is_set);
+    if !shown_now && current_set {
+        if let Some(v) = path::get_mut_creating(doc, &segs) {
+            stash.insert(slot.path.clone(), std::mem::take(v));
+            return true;
+        }
+    } else if shown_now
+        && !current_set
+        && let Some(v) = stash.remove(&slot.path)
+    {
+        if let Some(target) = path::get_mut_creating(doc, &segs) {
+            *target = v;
+            return true;
+        }
+        stash.insert(slot.path.clone(), v);
+    }
+    false
 }
 
 fn collapse_empty_objects(v: &mut Value, depth: usize) {
@@ -1010,28 +1054,52 @@ fn compute(
     Ok(derive(doc, referral, held, now))
 }
 
-/// Validation, held-back items and field states for a parsed document.
+/// Validation, held-back items and field states for a parsed document, from scratch.
 fn derive(
     doc: &Value,
     referral: Referral,
     held: Vec<(String, usize)>,
     now: DateTime<Utc>,
 ) -> Computed {
-    let report = validate_draft(&referral, now);
+    let layout = Layout::of(doc);
+    let (problems, missing) = problems_of(&referral, &held, doc, &layout.slots, now);
+    let mut fields: Vec<FieldState> = layout.slots.iter().map(|s| field_state(s, doc)).collect();
+    for (f, (p, m)) in fields
+        .iter_mut()
+        .zip(attachments(&problems, &missing, doc, &layout))
+    {
+        f.problems = p;
+        f.missing = m;
+    }
+    Computed {
+        referral,
+        held,
+        problems,
+        missing,
+        fields,
+        layout,
+    }
+}
+
+/// Validation's problems and missing fields, with the paths of held-back items restored and
+/// their own missing fields added.
+fn problems_of(
+    referral: &Referral,
+    held: &[(String, usize)],
+    doc: &Value,
+    all_slots: &[Slot],
+    now: DateTime<Utc>,
+) -> (Vec<Problem>, Vec<Problem>) {
+    let report = validate_draft(referral, now);
     let mut problems = report.problems;
     let mut missing = report.missing;
-    let def = definition();
-    let all_slots = slots(def, doc);
     if !held.is_empty() {
         for p in problems.iter_mut().chain(missing.iter_mut()) {
-            remap(p, &held);
+            remap(p, held);
         }
-        for (group, index) in &held {
-            let item = format!("{group}[{index}]");
-            for slot in all_slots
-                .iter()
-                .filter(|s| s.path.starts_with(&format!("{item}.")))
-            {
+        for (group, index) in held {
+            let item = format!("{group}[{index}].");
+            for slot in all_slots.iter().filter(|s| s.path.starts_with(&item)) {
                 let set = read(slot, doc).is_some_and(path::is_set);
                 if !set && required(slot, doc, visible(slot, doc)) {
                     missing.push(Problem::new(
@@ -1043,70 +1111,54 @@ fn derive(
             }
         }
     }
-    let mut fields: Vec<FieldState> = all_slots
-        .iter()
-        .map(|slot| {
-            let visible = visible(slot, doc);
-            let value = slot_value(slot, doc);
-            let item_count = match slot.role {
-                Role::Group => path::parse(&slot.path)
-                    .and_then(|s| {
-                        path::get(doc, &s)
-                            .and_then(Value::as_array)
-                            .map(|a| count(a.len()))
-                    })
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            FieldState {
-                path: slot.path.clone(),
-                field_path: slot.field.path.clone(),
-                visible,
-                required: required(slot, doc, visible),
-                normalised: normalised(slot, value.as_ref()),
-                value,
-                item_count,
-                problems: Vec::new(),
-                missing: Vec::new(),
-            }
-        })
-        .collect();
-    let index: HashMap<&str, usize> = fields
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_str(), i))
-        .collect();
-    let mut attach: Vec<(usize, bool, Problem)> = Vec::new();
-    for (is_missing, list) in [(false, &problems), (true, &missing)] {
-        for p in list {
-            if let Some(i) = slot_for_problem(&p.path, doc, &index, &fields) {
-                attach.push((i, is_missing, p.clone()));
-            }
-        }
-    }
-    for (i, is_missing, p) in attach {
-        if is_missing {
-            fields[i].missing.push(p);
-        } else {
-            fields[i].problems.push(p);
-        }
-    }
-    Computed {
-        referral,
-        held,
-        problems,
-        missing,
-        fields,
+    (problems, missing)
+}
+
+/// A slot's state without its problems.
+fn field_state(slot: &Slot, doc: &Value) -> FieldState {
+    let visible = visible(slot, doc);
+    let value = slot_value(slot, doc);
+    let item_count = match slot.role {
+        Role::Group => path::get_str(doc, &slot.path)
+            .and_then(Value::as_array)
+            .map_or(0, |a| count(a.len())),
+        _ => 0,
+    };
+    FieldState {
+        path: slot.path.clone(),
+        field_path: slot.field.path.clone(),
+        visible,
+        required: required(slot, doc, visible),
+        normalised: normalised(slot, value.as_ref()),
+        value,
+        item_count,
+        problems: Vec::new(),
+        missing: Vec::new(),
     }
 }
 
-/// The concrete field a problem belongs to (see `FormDefinition::field_for_path`).
-fn slot_for_problem(
-    p: &str,
+/// The problems and missing fields of each slot of `layout`, in its order.
+fn attachments(
+    problems: &[Problem],
+    missing: &[Problem],
     doc: &Value,
-    index: &HashMap<&str, usize>,
-    fields: &[FieldState],
-) -> Option<usize> {
+    layout: &Layout,
+) -> Vec<(Vec<Problem>, Vec<Problem>)> {
+    let mut out: Vec<(Vec<Problem>, Vec<Problem>)> = vec![Default::default(); layout.slots.len()];
+    for (is_missing, list) in [(false, problems), (true, missing)] {
+        for p in list {
+            if let Some(i) = slot_for_problem(&p.path, doc, layout) {
+                let (ps, ms) = &mut out[i];
+                if is_missing { ms } else { ps }.push(p.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The concrete field a problem belongs to (see `FormDefinition::field_for_path`).
+fn slot_for_problem(p: &str, doc: &Value, layout: &Layout) -> Option<usize> {
+    let index = &layout.index;
     if let Some(rest) = p.strip_prefix("risk.answers[") {
         let close = rest.find(']')?;
         let i: usize = rest[..close].parse().ok()?;
@@ -1133,7 +1185,74 @@ fn slot_for_problem(
     }
     let dot = format!("{p}.");
     let bracket = format!("{p}[");
-    fields
+    layout
+        .slots
         .iter()
         .position(|f| f.path.starts_with(&dot) || f.path.starts_with(&bracket))
+}
+
+#[cfg(test)]
+impl DraftEditor {
+    /// An editor of `json` (or an empty one) that recomputes everything after each change: the
+    /// reference the incremental path is tested against.
+    pub(super) fn open_from_scratch(json: Option<&str>) -> Arc<DraftEditor> {
+        let referral = json.map_or_else(Referral::default, |j| {
+            parse_referral(j).unwrap_or_else(|e| panic!("test document: {e:?}"))
+        });
+        let built = DraftEditor::build(None, referral, None)
+            .unwrap_or_else(|e| panic!("test document: {e:?}"));
+        let st = built
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone_state();
+        Arc::new(DraftEditor {
+            store: None,
+            from_scratch: true,
+            state: Mutex::new(st),
+        })
+    }
+
+    /// The document, the values set aside, the typed referral and every field state, as
+    /// computed so far (no revalidation).
+    pub(super) fn internals(&self) -> (Value, BTreeMap<String, Value>, Referral, Vec<FieldState>) {
+        let st = self.lock();
+        (
+            st.doc.clone(),
+            st.stash.clone(),
+            st.computed.referral.clone(),
+            st.computed.fields.clone(),
+        )
+    }
+
+    /// The same state recomputed from scratch from this editor's document and values set
+    /// aside (the document, values set aside, referral and field states).
+    pub(super) fn recomputed(&self) -> (Value, BTreeMap<String, Value>, Referral, Vec<FieldState>) {
+        let st = self.lock();
+        let (mut doc, mut stash) = (st.doc.clone(), st.stash.clone());
+        let c = compute(&mut doc, &mut stash, st.now()).unwrap_or_else(|e| panic!("{e:?}"));
+        (doc, stash, c.referral, c.fields)
+    }
+}
+
+#[cfg(test)]
+impl State {
+    fn clone_state(&self) -> State {
+        State {
+            doc: self.doc.clone(),
+            stash: self.stash.clone(),
+            computed: Computed {
+                referral: self.computed.referral.clone(),
+                held: self.computed.held.clone(),
+                problems: self.computed.problems.clone(),
+                missing: self.computed.missing.clone(),
+                fields: self.computed.fields.clone(),
+                layout: Arc::clone(&self.computed.layout),
+            },
+            draft_id: self.draft_id.clone(),
+            saved: self.saved,
+            submitted: self.submitted,
+            pinned_now: self.pinned_now,
+        }
+    }
 }

@@ -16,8 +16,8 @@ final class FieldInputTests: XCTestCase {
         XCTAssertEqual(FieldInput.dateText(winter), "2026-11-20")
     }
 
-    func testAnEmptiedFieldClearsInsteadOfStoringEmptyText() {
-        if case .clear = FieldInput.text("") {} else { XCTFail("expected .clear") }
+    func testAnEmptiedFieldClearsInsteadOfStoringEmptyText() throws {
+        if case .clear = try FieldInput.text("") {} else { XCTFail("expected .clear") }
         XCTAssertNil(FieldInput.integer("12a"))
         XCTAssertEqual(FieldInput.integer(" 3 "), 3)
     }

@@ -7,7 +7,7 @@ import XCTest
 @testable import WeProtectCore
 
 final class FormEditorTests: XCTestCase {
-    private func typed(_ text: String) -> FieldValue { .text(text: PersonalText(text: text)) }
+    private func typed(_ text: String) throws -> FieldValue { try .text(text: PersonalText(text: text)) }
 
     private func state(_ editor: DraftEditor, _ path: String) throws -> FieldState? {
         try editor.snapshot().fields.first { $0.path == path }

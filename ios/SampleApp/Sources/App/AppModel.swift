@@ -81,10 +81,12 @@ final class AppModel: ObservableObject {
 
     // MARK: form
 
-    func set(_ path: String, _ value: FieldValue) {
+    /// Sets a field; `value` may throw (wrapping typed text calls the core), and then shows
+    /// like a refused value.
+    func set(_ path: String, _ value: @autoclosure () throws -> FieldValue) {
         guard let session else { return }
         do {
-            try session.set(path, value)
+            try session.set(path, value())
         } catch {
             message = "That value cannot be used here (\(error))."
         }

@@ -60,7 +60,7 @@ struct FieldView: View {
     private var typed: Binding<String> {
         Binding(
             get: { FormScreen.text(of: row.value) ?? "" },
-            set: { model.set(row.path, FieldInput.text($0)) })
+            set: { model.set(row.path, try FieldInput.text($0)) })
     }
 
     @ViewBuilder private var control: some View {
@@ -153,7 +153,7 @@ struct DateField: View {
     var body: some View {
         HStack {
             DatePicker(label, selection: $date, displayedComponents: components)
-                .onChange(of: date) { _, new in model.set(row.path, FieldInput.text(format(new))) }
+                .onChange(of: date) { _, new in model.set(row.path, try FieldInput.text(format(new))) }
             if row.value != nil {
                 Button("Clear") { model.set(row.path, .clear) }
             }

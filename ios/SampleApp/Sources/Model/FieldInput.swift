@@ -30,9 +30,9 @@ enum FieldInput {
     }
 
     /// Text as typed (wrapped, so it prints redacted); an emptied field clears the value
-    /// rather than storing "".
-    static func text(_ text: String) -> FieldValue {
-        text.isEmpty ? .clear : .text(text: PersonalText(text: text))
+    /// rather than storing "". Throws only if the core fails (every export throws, never traps).
+    static func text(_ text: String) throws -> FieldValue {
+        try text.isEmpty ? .clear : .text(text: PersonalText(text: text))
     }
 
     private static func format(_ date: Date, _ pattern: String) -> String {

@@ -155,7 +155,11 @@ val WeprotectException.code: String
         is WeprotectException.GroupFull -> "group_full"
     }
 
-/** Text as typed, for [DraftEditor.set]: `editor.set("victim.forename", FieldValue.text(typed))`. */
+/**
+ * Text as typed, for [DraftEditor.set]: `editor.set("victim.forename", FieldValue.text(typed))`.
+ * Wrapping calls the core, which (like every export) reports a failure as a [WeprotectException].
+ */
+@Throws(WeprotectException::class)
 fun FieldValue.Companion.text(typed: String): FieldValue = FieldValue.Text(PersonalText(typed))
 
 /** A yes/no answer. */

@@ -5,6 +5,7 @@ import org.weprotect.core.KeyVault
 import org.weprotect.core.ServiceConfig
 import org.weprotect.core.exampleReferralJson
 import org.weprotect.core.serviceConfigFromJson
+import org.weprotect.testing.*
 
 /** A name that must never show up in any printed form. */
 const val CANARY = "Zebedee Canarywharf"

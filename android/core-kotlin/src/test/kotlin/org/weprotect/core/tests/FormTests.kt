@@ -12,6 +12,7 @@ import org.weprotect.core.field
 import org.weprotect.core.formDefinition
 import org.weprotect.core.text
 import org.weprotect.core.yesNo
+import org.weprotect.testing.*
 
 fun openStore(name: String): Store = Store.open(freshDir(name).path, TestVault().dataKey())
 

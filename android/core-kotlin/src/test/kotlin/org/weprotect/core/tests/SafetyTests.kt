@@ -8,6 +8,7 @@ import org.weprotect.core.code
 import org.weprotect.core.debugPanic
 import org.weprotect.core.debugPanicAsync
 import org.weprotect.core.version
+import org.weprotect.testing.*
 
 fun safetyTests() = listOf(
     Test("a deliberate panic arrives as an exception and the library keeps working") {

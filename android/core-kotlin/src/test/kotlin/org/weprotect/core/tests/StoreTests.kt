@@ -9,6 +9,7 @@ import org.weprotect.core.exampleReferralJson
 import org.weprotect.core.io
 import org.weprotect.core.validateJson
 import org.weprotect.core.wipeDir
+import org.weprotect.testing.*
 
 fun storeTests() = listOf(
     Test("the wrong key is refused and changes nothing") {

@@ -19,6 +19,7 @@ import org.weprotect.core.SyncEvent
 import org.weprotect.core.SyncEvents
 import org.weprotect.core.exampleReferralJson
 import org.weprotect.core.sync
+import org.weprotect.testing.*
 
 /** A store with one queued referral (the example) for the reference server. */
 fun storeWithOneQueued(name: String): Store {

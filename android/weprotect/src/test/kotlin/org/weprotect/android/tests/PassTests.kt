@@ -18,6 +18,7 @@ import org.weprotect.core.SyncEngine
 import org.weprotect.core.exampleReferralJson
 import org.weprotect.core.serviceConfigFromJson
 import org.weprotect.core.sync
+import org.weprotect.testing.*
 
 private fun service(): ServiceConfig {
     val path = System.getenv("WEPROTECT_SERVICE_JSON") ?: throw TestFailure("WEPROTECT_SERVICE_JSON is not set")

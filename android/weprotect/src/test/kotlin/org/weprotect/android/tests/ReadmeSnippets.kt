@@ -14,6 +14,7 @@ import org.weprotect.android.vault.WrappedKeyVault
 import org.weprotect.android.vault.openStore
 import org.weprotect.core.Store
 import org.weprotect.core.SyncReport
+import org.weprotect.testing.*
 
 // README: opening the store
 /**

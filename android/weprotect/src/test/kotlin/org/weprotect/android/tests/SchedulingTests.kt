@@ -12,6 +12,7 @@ import org.weprotect.android.scheduling.WorkEnd
 import org.weprotect.android.vault.VaultKeyUnavailableException
 import org.weprotect.core.SyncReport
 import org.weprotect.core.WeprotectException
+import org.weprotect.testing.*
 
 private val NOW: Instant = Instant.parse("2026-11-20T21:40:00Z")
 

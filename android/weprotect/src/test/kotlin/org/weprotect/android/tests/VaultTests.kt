@@ -13,6 +13,7 @@ import org.weprotect.android.vault.openStore
 import org.weprotect.core.Store
 import org.weprotect.core.WeprotectException
 import org.weprotect.core.exampleReferralJson
+import org.weprotect.testing.*
 
 fun aesKey(): SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
 
