@@ -850,6 +850,75 @@ mod tests {
     }
 
     #[test]
+    fn a_group_of_outcomes_is_recorded_in_one_commit_and_one_bad_entry_does_not_stop_the_rest() {
+        let (_dir, store) = open_store();
+        let (_sk, service) = service();
+        let (a, b, c, d) = (
+            queued(&store, &service),
+            queued(&store, &service),
+            queued(&store, &service),
+            queued(&store, &service),
+        );
+        let later = t0() + Duration::minutes(1);
+        let receipt = |r: &str| Receipt {
+            service_reference: r.into(),
+            received_at: later,
+        };
+        // d was delivered before (another process): its outcome is a no-op in the group.
+        store
+            .mark_delivered(d.referral_id.clone(), receipt("REF-D"), later)
+            .unwrap();
+        let results = store
+            .record_outcomes(&[
+                RecordedOutcome::Delivered {
+                    referral_id: a.referral_id.clone(),
+                    receipt: receipt("REF-A"),
+                    now: later,
+                },
+                RecordedOutcome::Rejected {
+                    referral_id: b.referral_id.clone(),
+                    code: "referral.invalid".into(),
+                    now: later,
+                },
+                RecordedOutcome::Failed {
+                    referral_id: c.referral_id.clone(),
+                    next_attempt_at: later + Duration::minutes(5),
+                    code: "has spaces".into(),
+                },
+                RecordedOutcome::Delivered {
+                    referral_id: d.referral_id.clone(),
+                    receipt: receipt("REF-D2"),
+                    now: later,
+                },
+                RecordedOutcome::Delivered {
+                    referral_id: "no-such-entry".into(),
+                    receipt: receipt("REF-X"),
+                    now: later,
+                },
+            ])
+            .unwrap();
+        assert!(matches!(results[0], Ok(true)));
+        assert!(matches!(results[1], Ok(true)));
+        assert!(matches!(results[2], Err(StoreError::InvalidArgument(_))));
+        assert!(matches!(results[3], Ok(false)));
+        assert!(matches!(results[4], Err(StoreError::NotFound(_))));
+        let state = |id: &str| {
+            store
+                .outbox()
+                .unwrap()
+                .into_iter()
+                .find(|e| e.referral_id == id)
+                .unwrap()
+        };
+        assert_eq!(state(&a.referral_id).state, OutboxState::Delivered);
+        assert_eq!(state(&b.referral_id).state, OutboxState::Rejected);
+        assert_eq!(state(&c.referral_id).state, OutboxState::Queued);
+        assert_eq!(state(&c.referral_id).attempts, 0);
+        let d_entry = state(&d.referral_id);
+        assert_eq!(d_entry.receipt.unwrap().service_reference, "REF-D");
+    }
+
+    #[test]
     fn delivery_purges_the_personal_data_and_keeps_only_the_receipt() {
         let (_dir, store) = open_store();
         let (_sk, service) = service();
