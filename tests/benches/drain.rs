@@ -417,7 +417,7 @@ async fn main() {
     let per_ref_us = |s: &Sample| s.wall.as_secs_f64() * 1e6 / n as f64;
     let per_ref_cpu_us = |ns: u64| ns as f64 / 1e3 / n as f64;
     println!("drain of {n} referrals, {runs} interleaved runs; medians (range)");
-    println!("fsync'd SQLite commit: {floor_us} us");
+    println!("fsync'd SQLite commit: {floor_us:.0} us");
     for (slot, concurrency) in [1, 4].into_iter().enumerate() {
         let e = spread(engine[slot].iter().map(per_ref_us).collect());
         let p = spread(plain[slot].iter().map(per_ref_us).collect());
@@ -445,8 +445,8 @@ async fn main() {
         );
         figure(
             &format!("drain, {concurrency} in flight: engine, wall per referral"),
-            &format!("{e} µs"),
-            &format!("plain reqwest client, same durability: {p} µs"),
+            &format!("{e:.0} µs"),
+            &format!("plain reqwest client, same durability: {p:.0} µs"),
             &ratio.to_string(),
             "≤ 1.0",
         );
@@ -459,8 +459,8 @@ async fn main() {
         );
         figure(
             &format!("drain, {concurrency} in flight: engine, device CPU per referral"),
-            &format!("{ecpu} µs"),
-            &format!("plain reqwest client: {pcpu} µs"),
+            &format!("{ecpu:.0} µs"),
+            &format!("plain reqwest client: {pcpu:.0} µs"),
             &cpu_ratio.to_string(),
             "≤ 1.0",
         );
@@ -469,8 +469,8 @@ async fn main() {
     let floor_ratio = spread(e4.iter().map(|e| e / floor_us.median).collect());
     figure(
         "drain, 4 in flight: engine, wall per referral",
-        &format!("{} µs", spread(e4)),
-        &format!("one fsync'd SQLite commit: {floor_us} µs"),
+        &format!("{:.0} µs", spread(e4)),
+        &format!("one fsync'd SQLite commit: {floor_us:.0} µs"),
         &floor_ratio.to_string(),
         "≤ 2.0",
     );
@@ -483,8 +483,8 @@ async fn main() {
     println!("server CPU per referral (through the HTTP API): {server_cpu} us");
     figure(
         "server CPU per referral, through the HTTP API (4 in flight)",
-        &format!("{server_cpu} µs"),
-        &format!("one fsync'd SQLite commit: {floor_us} µs"),
+        &format!("{server_cpu:.0} µs"),
+        &format!("one fsync'd SQLite commit: {floor_us:.0} µs"),
         &server_ratio.to_string(),
         "issue 14",
     );

@@ -4,7 +4,8 @@
 //! half a second (one at a time would take 5 s; four at a time 1.25 s).
 //!
 //! The 0.5 s bound is checked in release builds (`cargo xtask bench` runs this test with
-//! `--release`); a debug build's server cannot process 100 referrals that fast.
+//! `--release`); a debug build's server cannot process 100 referrals that fast, so there the bound is 4.5 s,
+//! which still fails if the engine sent one request at a time (5 s).
 //!
 //! The service's data directory is on a RAM-backed directory when there is one (`/dev/shm`):
 //! this test measures what the link costs, not the server's disk.
@@ -61,12 +62,15 @@ async fn a_hundred_referrals_drain_in_under_half_a_second_over_50_ms_round_trips
     let started = Instant::now();
     let report = engine.sync_now(Duration::from_secs(30)).await.unwrap();
     let took = started.elapsed();
-    // `cargo xtask bench` reads this line.
-    println!(
-        "FIGURE\tslow_link_drain_100_s\t{:.3}\t{} connection(s), {} over HTTP/2",
-        took.as_secs_f64(),
+    let (connections, h2) = (
         proxy.connections.load(Ordering::SeqCst),
-        proxy.h2_connections.load(Ordering::SeqCst)
+        proxy.h2_connections.load(Ordering::SeqCst),
+    );
+    // `cargo xtask bench` puts this line into docs/PERFORMANCE.md.
+    println!(
+        "FIGURE\t100 referrals drained over 50 ms requests, TLS with ALPN (16 in flight)\t{:.3} s\tone at a time: at least 5 s (100 x 50 ms); {connections} connection(s), {h2} of them HTTP/2\t{:.3}\t< 0.5 s",
+        took.as_secs_f64(),
+        took.as_secs_f64() / 5.0
     );
     assert_eq!(report.delivered, 100, "{report:?}");
     assert_eq!(report.waiting, 0);
@@ -74,19 +78,17 @@ async fn a_hundred_referrals_drain_in_under_half_a_second_over_50_ms_round_trips
         weprotect_server::referral_count(server_dir.path()).unwrap(),
         100
     );
-    let connections = proxy.connections.load(Ordering::SeqCst);
     assert!(connections >= 1);
     assert_eq!(
-        proxy.h2_connections.load(Ordering::SeqCst),
-        connections,
+        h2, connections,
         "every connection should have agreed on HTTP/2"
     );
     // The target holds for release builds (`cargo xtask bench` runs this test so). A debug
     // build's server spends about 18 ms of CPU on each referral (unoptimised parsing and
-    // SQLite), which alone takes 1.8 s; the bound there still fails if requests were sent one
-    // at a time (100 x 50 ms = 5 s).
+    // SQLite), which alone takes about 2 s on a loaded machine; the bound there still fails if
+    // requests were sent one at a time (100 x 50 ms = 5 s).
     let bound = if cfg!(debug_assertions) {
-        Duration::from_secs(3)
+        Duration::from_millis(4500)
     } else {
         Duration::from_millis(500)
     };
