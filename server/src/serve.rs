@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
@@ -42,6 +42,8 @@ const GRACE: Duration = Duration::from_secs(5);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// hyper's read buffer per connection, which bounds the request head.
 const MAX_HEADER_BUFFER: usize = 16 * 1024;
+/// Requests in flight at once on one HTTP/2 connection.
+const MAX_STREAMS: u32 = 64;
 
 /// Lets a handler close its own connection without answering.
 #[derive(Clone)]
@@ -380,12 +382,22 @@ async fn serve_connection(
         request.extensions_mut().insert(ClientAddr(peer));
         request
     });
-    let connection = hyper::server::conn::http1::Builder::new()
+    // HTTP/1.1, or HTTP/2 when the client opens with its preface (after ALPN `h2` at a TLS
+    // terminator in front, or prior knowledge): many requests share one connection.
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         // Bounds what one connection's headers may cost (larger headers get 431).
-        .max_buf_size(MAX_HEADER_BUFFER)
-        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        .max_buf_size(MAX_HEADER_BUFFER);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(MAX_HEADER_BUFFER as u32)
+        .max_concurrent_streams(MAX_STREAMS);
+    let connection =
+        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
     tokio::pin!(connection);
     let mut stopping = *stop.borrow();
     if stopping {

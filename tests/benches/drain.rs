@@ -1,99 +1,171 @@
-//! Draining the outbox to the reference server on loopback, measured in one run against
-//! baselines from the same run:
+//! Draining the outbox to the reference server, measured against baselines from the same run.
 //!
-//! 1. Speed: the sync engine draining 1,000 queued referrals, against a plain sequential
-//!    reqwest loop posting the same sealed bodies (same headers) to a fresh server.
-//!    Target: the engine is faster than the loop.
-//! 2. Memory: peak resident memory of a process draining 10,000 queued referrals, against the
-//!    same process's peak just after opening the store. Target: at most 64 MB.
+//! Every pair compares like with like: the same queued referrals (the same sealed bytes), the
+//! same number of requests in flight, the same durability (every receipt in an fsync'd SQLite
+//! commit before the pass ends), each side to its own fresh server holding the same keys. The
+//! servers run in child processes, so the device's CPU and the server's CPU are measured apart.
+//! Pairs are interleaved (engine first in even runs, plain client first in odd runs) over at
+//! least five runs; medians and ranges are printed.
 //!
-//! Run with `cargo xtask bench drain` (or `cargo bench -p weprotect-tests --bench drain`).
-//! Set `DRAIN_BENCH_MEMORY_N` to change the 10,000.
+//! 1. The engine against a plain reqwest client (POST, then one fsync'd commit per receipt) at 1
+//!    and 4 in flight. Target: ratio <= 1.0.
+//! 2. The engine's wall time per referral (4 in flight) against one fsync'd SQLite commit
+//!    measured in the same run (the durability floor). Target: <= 2.0.
+//! 3. The server's CPU per referral, measured through the public HTTP API (the plain client's
+//!    runs, from the server process's own CPU counters), against the same floor.
+//! 4. Memory: peak resident memory of a process draining a long queue (default 2,000; set
+//!    `DRAIN_BENCH_MEMORY_N`), against its peak just after opening the store. Target: 64 MB.
+//!
+//! Lines starting with `FIGURE` are what `cargo xtask bench` puts into docs/PERFORMANCE.md.
+//! `cargo bench -p weprotect-tests --bench drain` runs it in full; without `--bench` (as
+//! `cargo test --all-targets` and `cargo xtask bench quick` run it) it is a small quick run.
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use rusqlite::Connection;
 use weprotect_core::config::ServiceConfig;
 use weprotect_core::store::Store;
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
-use weprotect_server::{RunningServer, ServerConfig};
+use weprotect_server::ServerConfig;
 use weprotect_tests::rig::{open_device, queue_referrals};
 
-const CHILD_ENV: &str = "WEPROTECT_DRAIN_CHILD";
+const MEMORY_CHILD_ENV: &str = "WEPROTECT_DRAIN_CHILD";
+const SERVER_CHILD_ENV: &str = "WEPROTECT_DRAIN_SERVER";
 
-struct Service {
-    server: RunningServer,
-    _dir: tempfile::TempDir,
-    token: String,
-}
-
-/// The bench measures draining, not the rate limit: by default one token may send 10 requests a
-/// second after a burst of 60, which would make the figures the limiter's.
-fn unthrottled(dir: &std::path::Path) -> ServerConfig {
+/// The bench measures draining, not the rate limit.
+fn unthrottled(dir: &Path) -> ServerConfig {
     let mut config = ServerConfig::new(dir);
     config.limits.per_token = None;
+    config.limits.per_address = None;
     config
 }
 
-async fn serve(dir: tempfile::TempDir, token: String) -> Service {
-    let server = weprotect_server::start(unthrottled(dir.path()))
-        .await
-        .unwrap();
-    Service {
-        server,
-        _dir: dir,
-        token,
+/// CPU time of every live thread of process `pid`, from the scheduler's own counters (ns).
+fn cpu_ns(pid: &str) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// A reference server in its own process, on a copy of the template directory.
+struct ServerProcess {
+    child: Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    fn start(template: &Path) -> ServerProcess {
+        let dir = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(template).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+            }
+        }
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(SERVER_CHILD_ENV, dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        ServerProcess {
+            child,
+            url: line.trim().to_string(),
+            _dir: dir,
+        }
+    }
+
+    fn cpu_ns(&self) -> u64 {
+        cpu_ns(&self.child.id().to_string())
     }
 }
 
-async fn service() -> Service {
-    let dir = tempfile::tempdir().unwrap();
-    let token = weprotect_server::issue_token(dir.path(), "bench")
-        .unwrap()
-        .token;
-    serve(dir, token).await
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take()); // the child serves until its stdin closes
+        let _ = self.child.wait();
+    }
 }
 
-/// Two servers with the same keys and tokens but separate databases, so the engine and the
-/// plain loop each deliver to an empty service that can open the same envelopes.
-async fn twin_services() -> (Service, Service) {
-    let first = tempfile::tempdir().unwrap();
-    let server = weprotect_server::start(unthrottled(first.path()))
-        .await
-        .unwrap();
-    let token = weprotect_server::issue_token(first.path(), "bench")
-        .unwrap()
-        .token;
+/// The server child: serves `dir` until stdin closes.
+async fn server_child(dir: PathBuf) {
+    let mut config = unthrottled(&dir);
+    config.log = weprotect_server::LogTarget::Off;
+    let server = weprotect_server::start(config).await.unwrap();
+    println!("{}", server.url());
+    std::io::stdout().flush().unwrap();
+    tokio::task::spawn_blocking(|| {
+        let mut sink = String::new();
+        while std::io::stdin()
+            .read_line(&mut sink)
+            .map(|n| n > 0)
+            .unwrap_or(false)
+        {}
+    })
+    .await
+    .unwrap();
     server.shutdown().await;
-    let second = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(first.path()).unwrap() {
+}
+
+/// One drain: wall time, device CPU, server CPU.
+#[derive(Clone, Copy)]
+struct Sample {
+    wall: Duration,
+    device_cpu_ns: u64,
+    server_cpu_ns: u64,
+}
+
+fn copy_dir(from: &Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), second.path().join(entry.file_name())).unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.path().join(entry.file_name())).unwrap();
+        }
     }
-    (
-        serve(first, token.clone()).await,
-        serve(second, token).await,
-    )
+    to
 }
 
-fn device_with(n: usize, service: &Service, dir: &Path) -> Arc<Store> {
-    let store = open_device(dir.to_path_buf());
-    queue_referrals(&store, &service.server.service_config(), n, Utc::now());
-    store
-}
-
-/// Syncs until nothing waits; returns the time taken and how many were delivered.
-async fn drain(store: Arc<Store>, service: ServiceConfig, token: String) -> (Duration, u32) {
+async fn engine_drain(
+    device_template: &Path,
+    server: &ServerProcess,
+    service: &ServiceConfig,
+    token: &str,
+    concurrency: usize,
+    n: usize,
+) -> Sample {
+    let device = copy_dir(device_template);
+    let store = open_device(device.path().to_path_buf());
+    let mut service = service.clone();
+    service.endpoint = server.url.clone();
+    let policy = SyncPolicy {
+        concurrency,
+        ..SyncPolicy::default()
+    };
     let engine = SyncEngine::new(
-        store,
+        store.clone(),
         service,
-        SyncPolicy::default(),
-        Arc::new(StaticToken(Some(token))),
+        policy,
+        Arc::new(StaticToken(Some(token.to_string()))),
         None,
     )
     .unwrap();
+    let (device0, server0) = (cpu_ns("self"), server.cpu_ns());
     let started = Instant::now();
     let mut delivered = 0;
     loop {
@@ -103,27 +175,139 @@ async fn drain(store: Arc<Store>, service: ServiceConfig, token: String) -> (Dur
             break;
         }
     }
-    (started.elapsed(), delivered)
+    let wall = started.elapsed();
+    let sample = Sample {
+        wall,
+        device_cpu_ns: cpu_ns("self") - device0,
+        server_cpu_ns: server.cpu_ns() - server0,
+    };
+    assert_eq!(delivered as usize, n);
+    sample
 }
 
-async fn plain_loop(bodies: Vec<(String, Vec<u8>)>, service: &Service) -> Duration {
-    let client = reqwest::Client::new();
-    let url = format!("{}/v1/referrals", service.server.url());
+/// The plain client: POSTs with the same headers and bodies, `concurrency` at a time, and
+/// stores each receipt in one fsync'd commit of a bare SQLite table (same pragmas as the store).
+async fn plain_drain(
+    bodies: &[(String, Vec<u8>)],
+    server: &ServerProcess,
+    token: &str,
+    concurrency: usize,
+) -> Sample {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = bare_connection(&dir.path().join("receipts.db"));
+    conn.execute_batch("CREATE TABLE receipts (id TEXT PRIMARY KEY, body BLOB) STRICT;")
+        .unwrap();
+    let conn = Arc::new(Mutex::new(conn));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
+    let url = format!("{}/v1/referrals", server.url);
+    let (device0, server0) = (cpu_ns("self"), server.cpu_ns());
     let started = Instant::now();
-    for (id, body) in bodies {
-        let r = client
-            .post(&url)
-            .bearer_auth(&service.token)
-            .header("Idempotency-Key", id)
-            .header("Content-Type", "application/octet-stream")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.status().is_success(), "{}", r.status());
-        r.bytes().await.unwrap();
+    let owned: Vec<(String, Vec<u8>)> = bodies.to_vec();
+    let next = Arc::new(Mutex::new(owned.into_iter()));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let (client, url, token, next, conn) = (
+            client.clone(),
+            url.clone(),
+            token.to_string(),
+            next.clone(),
+            conn.clone(),
+        );
+        workers.spawn(async move {
+            loop {
+                let Some((id, body)) = next.lock().unwrap().next() else {
+                    return;
+                };
+                let r = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("Idempotency-Key", &id)
+                    .header("Content-Type", "application/octet-stream")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success(), "{}", r.status());
+                let receipt = r.bytes().await.unwrap();
+                let conn = conn.clone();
+                tokio::task::spawn_blocking(move || {
+                    conn.lock()
+                        .unwrap()
+                        .execute(
+                            "INSERT INTO receipts VALUES (?1, ?2)",
+                            rusqlite::params![id, receipt.to_vec()],
+                        )
+                        .unwrap();
+                })
+                .await
+                .unwrap();
+            }
+        });
     }
-    started.elapsed()
+    while workers.join_next().await.is_some() {}
+    Sample {
+        wall: started.elapsed(),
+        device_cpu_ns: cpu_ns("self") - device0,
+        server_cpu_ns: server.cpu_ns() - server0,
+    }
+}
+
+fn bare_connection(path: &Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(
+        "PRAGMA secure_delete = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
+    )
+    .unwrap();
+    conn
+}
+
+/// The durability floor: one fsync'd commit (WAL, synchronous = FULL) of a receipt-sized row.
+fn fsync_floor(commits: usize) -> Vec<Duration> {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = bare_connection(&dir.path().join("floor.db"));
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB) STRICT;")
+        .unwrap();
+    (0..commits)
+        .map(|i| {
+            let started = Instant::now();
+            conn.execute(
+                "INSERT INTO t VALUES (?1, ?2)",
+                rusqlite::params![i as i64, vec![0x5a_u8; 120]],
+            )
+            .unwrap();
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Median and range.
+struct Spread {
+    median: f64,
+    low: f64,
+    high: f64,
+}
+
+fn spread(mut v: Vec<f64>) -> Spread {
+    v.sort_by(f64::total_cmp);
+    Spread {
+        median: v[v.len() / 2],
+        low: v[0],
+        high: v[v.len() - 1],
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} ({:.2}-{:.2})", self.median, self.low, self.high)
+    }
+}
+
+/// One table row for `cargo xtask bench`: figure, value, baseline, ratio, target.
+fn figure(name: &str, value: &str, baseline: &str, ratio: &str, target: &str) {
+    println!("FIGURE\t{name}\t{value}\t{baseline}\t{ratio}\t{target}");
 }
 
 fn peak_rss_kib() -> u64 {
@@ -135,21 +319,40 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-/// The child: opens the filled store, reports its peak after opening, drains, reports again.
-async fn child(dir: PathBuf, endpoint_json: String, token: String) {
+/// The memory child: opens the filled store, reports its peak after opening, drains, reports.
+async fn memory_child(dir: PathBuf, endpoint_json: String, token: String) {
     let service: ServiceConfig = serde_json::from_str(&endpoint_json).unwrap();
     let store = open_device(dir);
     let opened = peak_rss_kib();
-    let (_, delivered) = drain(store, service, token).await;
+    let engine = SyncEngine::new(
+        store,
+        service,
+        SyncPolicy::default(),
+        Arc::new(StaticToken(Some(token))),
+        None,
+    )
+    .unwrap();
+    let mut delivered = 0;
+    loop {
+        let report = engine.sync_now(Duration::from_secs(600)).await.unwrap();
+        delivered += report.delivered;
+        if report.waiting == 0 {
+            break;
+        }
+    }
     println!("{opened} {} {delivered}", peak_rss_kib());
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    if std::env::var(CHILD_ENV).is_ok() {
+    if let Ok(dir) = std::env::var(SERVER_CHILD_ENV) {
+        server_child(dir.into()).await;
+        return;
+    }
+    if std::env::var(MEMORY_CHILD_ENV).is_ok() {
         let args: Vec<String> = std::env::args().collect();
         let n = args.len();
-        child(
+        memory_child(
             args[n - 3].clone().into(),
             args[n - 2].clone(),
             args[n - 1].clone(),
@@ -160,67 +363,155 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    // `cargo test --all-targets` runs bench targets without `--bench`, in a debug build: then
-    // only a small smoke run proves the benchmark still works.
+    // Without `--bench` (cargo test --all-targets, cargo xtask bench quick) a small quick run
+    // proves the benchmark still works.
     let full = std::env::args().any(|a| a == "--bench");
-    let speed_n: usize = if full { 1_000 } else { 20 };
-
-    // The plain loop's client uses the same TLS provider as the engine (ring).
+    let (n, runs) = if full { (100, 5) } else { (8, 2) };
     let _ = rustls::crypto::ring::default_provider().install_default();
 
-    // 1. Speed.
-    let (for_engine, for_loop) = twin_services().await;
-    let device_dir = tempfile::tempdir().unwrap();
-    let store = device_with(speed_n, &for_engine, device_dir.path());
-    let bodies: Vec<(String, Vec<u8>)> = store
-        .due_for_delivery(Utc::now(), speed_n as u32)
+    // A template server directory (keys, token) and a template device holding n queued.
+    let template = tempfile::tempdir().unwrap();
+    let server = weprotect_server::start(unthrottled(template.path()))
+        .await
+        .unwrap();
+    let token = weprotect_server::issue_token(template.path(), "bench")
         .unwrap()
-        .into_iter()
-        .map(|p| (p.referral_id, p.sealed))
-        .collect();
-    assert_eq!(bodies.len(), speed_n);
-    let looped = plain_loop(bodies, &for_loop).await;
-    let (drained, delivered) = drain(
-        store,
-        for_engine.server.service_config(),
-        for_engine.token.clone(),
-    )
-    .await;
-    assert_eq!(delivered as usize, speed_n);
-    println!(
-        "drain {speed_n}: engine {:.2} s ({:.0}/s), plain sequential loop {:.2} s ({:.0}/s)",
-        drained.as_secs_f64(),
-        speed_n as f64 / drained.as_secs_f64(),
-        looped.as_secs_f64(),
-        speed_n as f64 / looped.as_secs_f64()
+        .token;
+    let service = server.service_config();
+    server.shutdown().await;
+    let device_template = tempfile::tempdir().unwrap();
+    let bodies: Vec<(String, Vec<u8>)> = {
+        let store = open_device(device_template.path().to_path_buf());
+        queue_referrals(&store, &service, n, Utc::now());
+        let due = store.due_for_delivery(Utc::now(), n as u32).unwrap();
+        due.into_iter().map(|p| (p.referral_id, p.sealed)).collect()
+    };
+    assert_eq!(bodies.len(), n);
+
+    let mut engine: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+    let mut plain: [Vec<Sample>; 2] = [Vec::new(), Vec::new()];
+    let mut floor = Vec::new();
+    for run in 0..runs {
+        for (slot, concurrency) in [1, 4].into_iter().enumerate() {
+            let (a, b) = (
+                ServerProcess::start(template.path()),
+                ServerProcess::start(template.path()),
+            );
+            if run % 2 == 0 {
+                engine[slot].push(
+                    engine_drain(device_template.path(), &a, &service, &token, concurrency, n)
+                        .await,
+                );
+                plain[slot].push(plain_drain(&bodies, &b, &token, concurrency).await);
+            } else {
+                plain[slot].push(plain_drain(&bodies, &b, &token, concurrency).await);
+                engine[slot].push(
+                    engine_drain(device_template.path(), &a, &service, &token, concurrency, n)
+                        .await,
+                );
+            }
+        }
+        floor.extend(fsync_floor(if full { 20 } else { 3 }));
+    }
+    let floor_us = spread(floor.iter().map(|d| d.as_secs_f64() * 1e6).collect());
+    let per_ref_us = |s: &Sample| s.wall.as_secs_f64() * 1e6 / n as f64;
+    let per_ref_cpu_us = |ns: u64| ns as f64 / 1e3 / n as f64;
+    println!("drain of {n} referrals, {runs} interleaved runs; medians (range)");
+    println!("fsync'd SQLite commit: {floor_us:.0} us");
+    for (slot, concurrency) in [1, 4].into_iter().enumerate() {
+        let e = spread(engine[slot].iter().map(per_ref_us).collect());
+        let p = spread(plain[slot].iter().map(per_ref_us).collect());
+        let ratio = spread(
+            engine[slot]
+                .iter()
+                .zip(&plain[slot])
+                .map(|(e, p)| e.wall.as_secs_f64() / p.wall.as_secs_f64())
+                .collect(),
+        );
+        let ecpu = spread(
+            engine[slot]
+                .iter()
+                .map(|s| per_ref_cpu_us(s.device_cpu_ns))
+                .collect(),
+        );
+        let pcpu = spread(
+            plain[slot]
+                .iter()
+                .map(|s| per_ref_cpu_us(s.device_cpu_ns))
+                .collect(),
+        );
+        println!(
+            "{concurrency} in flight: engine {e} us/referral (device CPU {ecpu} us), plain client {p} us/referral (device CPU {pcpu} us), ratio {ratio}"
+        );
+        figure(
+            &format!("drain, {concurrency} in flight: engine, wall per referral"),
+            &format!("{e:.0} µs"),
+            &format!("plain reqwest client, same durability: {p:.0} µs"),
+            &ratio.to_string(),
+            "≤ 1.0",
+        );
+        let cpu_ratio = spread(
+            engine[slot]
+                .iter()
+                .zip(&plain[slot])
+                .map(|(e, p)| e.device_cpu_ns as f64 / p.device_cpu_ns.max(1) as f64)
+                .collect(),
+        );
+        figure(
+            &format!("drain, {concurrency} in flight: engine, device CPU per referral"),
+            &format!("{ecpu:.0} µs"),
+            &format!("plain reqwest client: {pcpu:.0} µs"),
+            &cpu_ratio.to_string(),
+            "≤ 1.0",
+        );
+    }
+    let e4: Vec<f64> = engine[1].iter().map(per_ref_us).collect();
+    let floor_ratio = spread(e4.iter().map(|e| e / floor_us.median).collect());
+    figure(
+        "drain, 4 in flight: engine, wall per referral",
+        &format!("{:.0} µs", spread(e4)),
+        &format!("one fsync'd SQLite commit: {floor_us:.0} µs"),
+        &floor_ratio.to_string(),
+        "≤ 2.0",
     );
-    println!(
-        "ratio engine/plain_loop = {:.2} (target < 1.0)",
-        drained.as_secs_f64() / looped.as_secs_f64()
+    let server_cpu: Vec<f64> = plain[1]
+        .iter()
+        .map(|s| per_ref_cpu_us(s.server_cpu_ns))
+        .collect();
+    let server_ratio = spread(server_cpu.iter().map(|c| c / floor_us.median).collect());
+    let server_cpu = spread(server_cpu);
+    println!("server CPU per referral (through the HTTP API): {server_cpu} us");
+    figure(
+        "server CPU per referral, through the HTTP API (4 in flight)",
+        &format!("{server_cpu:.0} µs"),
+        &format!("one fsync'd SQLite commit: {floor_us:.0} µs"),
+        &server_ratio.to_string(),
+        "issue 14",
     );
 
-    // 2. Memory, in a child process so the figure is the device's alone.
-    let n: usize = std::env::var("DRAIN_BENCH_MEMORY_N")
+    // Memory, in a child process so the figure is the device's alone.
+    let memory_n: usize = std::env::var("DRAIN_BENCH_MEMORY_N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if full { 10_000 } else { 50 });
-    let target = service().await;
+        .unwrap_or(if full { 2_000 } else { 20 });
+    let target = ServerProcess::start(template.path());
     let device_dir = tempfile::tempdir().unwrap();
-    let filling = Instant::now();
-    drop(device_with(n, &target, device_dir.path()));
-    eprintln!(
-        "filled {n} referrals in {:.1} s",
-        filling.elapsed().as_secs_f64()
-    );
-    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    {
+        let store: Arc<Store> = open_device(device_dir.path().to_path_buf());
+        queue_referrals(&store, &service, memory_n, Utc::now());
+    }
+    let mut memory_service = service.clone();
+    memory_service.endpoint = target.url.clone();
+    let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .env(CHILD_ENV, "1")
+        .env(MEMORY_CHILD_ENV, "1")
         .arg(device_dir.path())
-        .arg(serde_json::to_string(&target.server.service_config()).unwrap())
-        .arg(&target.token);
+        .arg(serde_json::to_string(&memory_service).unwrap())
+        .arg(&token);
     let output = tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap();
+    drop(target);
     let text = String::from_utf8_lossy(&output.stdout);
     let figures: Vec<u64> = text
         .split_whitespace()
@@ -232,15 +523,17 @@ async fn main() {
             String::from_utf8_lossy(&output.stderr)
         );
     };
-    assert_eq!(delivered as usize, n);
+    assert_eq!(delivered as usize, memory_n);
     println!(
-        "drain {n}: peak RSS {:.1} MB (after opening the store {:.1} MB); ratio peak/opened = {:.2}",
+        "drain {memory_n}: peak RSS {:.1} MB (after opening the store {:.1} MB)",
         peak as f64 / 1024.0,
         opened as f64 / 1024.0,
-        peak as f64 / opened as f64
     );
-    println!(
-        "peak memory while draining {n} = {:.1} MB (target <= 64 MB)",
-        peak as f64 / 1024.0
+    figure(
+        &format!("peak memory draining {memory_n} referrals"),
+        &format!("{:.1} MB", peak as f64 / 1024.0),
+        &format!("after opening the store: {:.1} MB", opened as f64 / 1024.0),
+        &format!("{:.2}", peak as f64 / opened as f64),
+        "≤ 64 MB",
     );
 }

@@ -19,6 +19,10 @@ pub struct TlsProxy {
     pub certificate_der: Vec<u8>,
     /// Application bytes received from clients after a completed handshake.
     pub bytes_from_clients: Arc<AtomicU64>,
+    /// Connections whose handshake completed.
+    pub connections: Arc<AtomicU64>,
+    /// Connections that agreed on HTTP/2 (ALPN `h2`).
+    pub h2_connections: Arc<AtomicU64>,
 }
 
 /// Which certificate the proxy presents.
@@ -40,6 +44,17 @@ impl TlsProxy {
 
     /// Starts a proxy forwarding to `upstream` that presents `certificate`.
     pub async fn start_with(upstream: SocketAddr, certificate: Certificate) -> TlsProxy {
+        Self::start_inner(upstream, certificate, false).await
+    }
+
+    /// Starts a proxy with a good certificate that offers HTTP/2 by ALPN (`h2`, then
+    /// `http/1.1`), as most HTTPS services do. The bytes are passed on as they are, so the
+    /// upstream server must speak HTTP/2 too (the reference server does).
+    pub async fn start_offering_h2(upstream: SocketAddr) -> TlsProxy {
+        Self::start_inner(upstream, Certificate::Good, true).await
+    }
+
+    async fn start_inner(upstream: SocketAddr, certificate: Certificate, h2: bool) -> TlsProxy {
         let name = match certificate {
             Certificate::OtherHost => "intake.example.org",
             _ => "localhost",
@@ -61,22 +76,36 @@ impl TlsProxy {
         .with_no_client_auth()
         .with_single_cert(vec![cert_der.clone()], key)
         .unwrap();
+        let mut config = config;
+        if h2 {
+            config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        }
         let acceptor = TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let counter = Arc::new(AtomicU64::new(0));
         let bytes = counter.clone();
+        let connections = Arc::new(AtomicU64::new(0));
+        let h2_connections = Arc::new(AtomicU64::new(0));
+        let (all, h2s) = (connections.clone(), h2_connections.clone());
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                let _ = socket.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let bytes = bytes.clone();
+                let (all, h2s) = (all.clone(), h2s.clone());
                 tokio::spawn(async move {
                     let Ok(mut tls) = acceptor.accept(socket).await else {
                         return;
                     };
+                    all.fetch_add(1, Ordering::SeqCst);
+                    if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        h2s.fetch_add(1, Ordering::SeqCst);
+                    }
                     let Ok(mut up) = TcpStream::connect(upstream).await else {
                         return;
                     };
+                    let _ = up.set_nodelay(true);
                     let mut from_client = [0u8; 16 * 1024];
                     let mut from_server = [0u8; 16 * 1024];
                     loop {
@@ -101,6 +130,8 @@ impl TlsProxy {
             url: format!("https://localhost:{port}"),
             certificate_der: cert_der.to_vec(),
             bytes_from_clients: counter,
+            connections,
+            h2_connections,
         }
     }
 }

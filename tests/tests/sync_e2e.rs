@@ -333,12 +333,20 @@ async fn status_updates_reach_the_device_without_personal_data() {
 async fn the_deadline_bounds_a_pass_against_a_slow_service() {
     let rig = Rig::start(faults("delay_ms=400")).await;
     rig.queue(6);
+    // Two in flight: the first two answer after 400 ms, the next two would after 800 ms.
+    let engine = SyncEngine::new(
+        rig.store.clone(),
+        rig.service.clone(),
+        weprotect_core::sync::SyncPolicy {
+            concurrency: 2,
+            ..fast_policy()
+        },
+        Arc::new(weprotect_core::sync::StaticToken(Some(rig.token.clone()))),
+        None,
+    )
+    .unwrap();
     let started = std::time::Instant::now();
-    let report = rig
-        .engine(None)
-        .sync_now(Duration::from_millis(600))
-        .await
-        .unwrap();
+    let report = engine.sync_now(Duration::from_millis(600)).await.unwrap();
     assert!(
         started.elapsed() < Duration::from_millis(1500),
         "{:?}",

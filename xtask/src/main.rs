@@ -6,10 +6,12 @@
 //! decisions on the JVM, see `android.rs`), `swift` (the generated bindings, the iOS package and
 //! the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
-//! baselines measured in the same run; `cargo xtask proof` prints the reliability figures (proof
+//! baselines measured in the same run and writes docs/PERFORMANCE.md (`quick`: checks they
+//! still run; see `bench.rs`); `cargo xtask proof` prints the reliability figures (proof
 //! loops in long mode; see xtask/src/proof.rs).
 
 mod android;
+mod bench;
 mod kotlin;
 mod postgres;
 mod proof;
@@ -34,6 +36,8 @@ fn main() -> ExitCode {
         ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
         ["schema"] => schema(),
+        ["bench"] => bench::full(),
+        ["bench", "quick"] => bench::quick(),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
         ["bench", "postgres", rest @ ..] => postgres::bench(rest == ["quick"]),
@@ -41,7 +45,10 @@ fn main() -> ExitCode {
         ["proof", rest @ ..] => proof::proof(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|android|swift]
+       cargo xtask schema
+       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]
+       cargo xtask proof [short|long] [loops|api]"
             );
             return ExitCode::from(2);
         }
@@ -98,6 +105,7 @@ fn test_rust() -> Result<(), String> {
     run("tests", &cargo, &["test", "--workspace", "--all-targets"])?;
     run("doc tests", &cargo, &["test", "--workspace", "--doc"])?;
     proof::proof(&["short", "api"])?;
+    bench::quick()?;
     Ok(())
 }
 

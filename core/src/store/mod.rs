@@ -59,6 +59,7 @@ use rusqlite::{Connection, TransactionBehavior};
 
 pub use drafts::DraftSummary;
 pub use error::{Result, StoreError};
+pub(crate) use outbox::RecordedOutcome;
 pub use outbox::{
     OutboxEntry, OutboxState, PendingDelivery, QueuedReferral, Receipt, StatusUpdate,
 };

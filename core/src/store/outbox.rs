@@ -312,17 +312,11 @@ impl Store {
         next_attempt_at: DateTime<Utc>,
         error_code: String,
     ) -> Result<()> {
-        check_code(&error_code)?;
         self.with(|inner| {
             let tx = inner
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            require_state(&tx, &referral_id, &[OutboxState::Queued])?;
-            tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
-                    last_error_code = ?3 WHERE referral_id = ?1",
-                params![referral_id, cipher::to_millis(next_attempt_at), error_code],
-            )?;
+            attempt_failed_in(&tx, &referral_id, next_attempt_at, &error_code)?;
             tx.commit()?;
             Ok(())
         })
@@ -353,32 +347,13 @@ impl Store {
         receipt: Receipt,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        check_code(&receipt.service_reference)?;
         self.with(|inner| {
             let tx = inner
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let state = require_state(
-                &tx,
-                &referral_id,
-                &[OutboxState::Queued, OutboxState::Delivered],
-            )?;
-            if state == OutboxState::Queued {
-                tx.execute(
-                    "UPDATE outbox SET state = 'delivered', sealed = NULL, local_copy = NULL,
-                        summary = NULL, next_attempt_at = NULL, service_reference = ?2,
-                        received_at = ?3, delivered_at = ?4
-                     WHERE referral_id = ?1",
-                    params![
-                        referral_id,
-                        receipt.service_reference,
-                        cipher::to_millis(receipt.received_at),
-                        cipher::to_millis(now)
-                    ],
-                )?;
-            }
+            let recorded = delivery_in(&tx, &referral_id, &receipt, now)?;
             tx.commit()?;
-            Ok(state == OutboxState::Queued)
+            Ok(recorded)
         })
     }
 
@@ -395,26 +370,62 @@ impl Store {
         reason_code: String,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        check_code(&reason_code)?;
         self.with(|inner| {
             let tx = inner
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let state = require_state(
-                &tx,
-                &referral_id,
-                &[OutboxState::Queued, OutboxState::Rejected],
-            )?;
-            if state == OutboxState::Queued {
-                tx.execute(
-                    "UPDATE outbox SET state = 'rejected', sealed = NULL, next_attempt_at = NULL,
-                        rejection_code = ?2, rejected_at = ?3
-                     WHERE referral_id = ?1",
-                    params![referral_id, reason_code, cipher::to_millis(now)],
-                )?;
-            }
+            rejection_in(&tx, &referral_id, &reason_code, now)?;
             tx.commit()?;
             Ok(())
+        })
+    }
+
+    /// For the sync engine: the outcomes of several attempts, recorded in one transaction (one
+    /// fsync for a whole group of receipts). Each outcome is checked and applied exactly as
+    /// [`Store::mark_delivered`], [`Store::mark_rejected`] and [`Store::record_attempt_failed`]
+    /// would; an outcome refused for its entry alone (wrong state, gone, a bad code) is
+    /// returned in its slot and does not stop the others. A failure of the store itself (I/O,
+    /// disk full) rolls the whole group back: every entry stays as it was, still queued, and
+    /// is sent again under the same key.
+    pub(crate) fn record_outcomes(
+        &self,
+        outcomes: &[RecordedOutcome],
+    ) -> Result<Vec<Result<bool>>> {
+        self.with(|inner| {
+            let tx = inner
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut results = Vec::with_capacity(outcomes.len());
+            for outcome in outcomes {
+                let result = match outcome {
+                    RecordedOutcome::Delivered {
+                        referral_id,
+                        receipt,
+                        now,
+                    } => delivery_in(&tx, referral_id, receipt, *now),
+                    RecordedOutcome::Rejected {
+                        referral_id,
+                        code,
+                        now,
+                    } => rejection_in(&tx, referral_id, code, *now).map(|()| true),
+                    RecordedOutcome::Failed {
+                        referral_id,
+                        next_attempt_at,
+                        code,
+                    } => attempt_failed_in(&tx, referral_id, *next_attempt_at, code).map(|()| true),
+                };
+                match result {
+                    Err(
+                        e @ (StoreError::InvalidState(_)
+                        | StoreError::NotFound(_)
+                        | StoreError::InvalidArgument(_)),
+                    ) => results.push(Err(e)),
+                    Err(e) => return Err(e),
+                    Ok(recorded) => results.push(Ok(recorded)),
+                }
+            }
+            tx.commit()?;
+            Ok(results)
         })
     }
 
@@ -547,6 +558,100 @@ fn entry_from_row(inner: &Inner, row: &Row<'_>) -> Result<OutboxEntry> {
         rejection_code: row.get(10)?,
         statuses: Vec::new(),
     })
+}
+
+/// What one delivery attempt ended with, for [`Store::record_outcomes`].
+#[derive(Debug, Clone)]
+pub(crate) enum RecordedOutcome {
+    /// The service's receipt (see [`Store::mark_delivered`]).
+    Delivered {
+        referral_id: String,
+        receipt: Receipt,
+        now: DateTime<Utc>,
+    },
+    /// Refused for good (see [`Store::mark_rejected`]).
+    Rejected {
+        referral_id: String,
+        code: String,
+        now: DateTime<Utc>,
+    },
+    /// Try again at `next_attempt_at` (see [`Store::record_attempt_failed`]).
+    Failed {
+        referral_id: String,
+        next_attempt_at: DateTime<Utc>,
+        code: String,
+    },
+}
+
+/// Records a receipt inside `tx`; `false` if it was already recorded.
+fn delivery_in(
+    tx: &rusqlite::Connection,
+    referral_id: &str,
+    receipt: &Receipt,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    check_code(&receipt.service_reference)?;
+    let state = require_state(
+        tx,
+        referral_id,
+        &[OutboxState::Queued, OutboxState::Delivered],
+    )?;
+    if state == OutboxState::Queued {
+        tx.execute(
+            "UPDATE outbox SET state = 'delivered', sealed = NULL, local_copy = NULL,
+                summary = NULL, next_attempt_at = NULL, service_reference = ?2,
+                received_at = ?3, delivered_at = ?4
+             WHERE referral_id = ?1",
+            params![
+                referral_id,
+                receipt.service_reference,
+                cipher::to_millis(receipt.received_at),
+                cipher::to_millis(now)
+            ],
+        )?;
+    }
+    Ok(state == OutboxState::Queued)
+}
+
+/// Records a refusal for good inside `tx` (idempotent).
+fn rejection_in(
+    tx: &rusqlite::Connection,
+    referral_id: &str,
+    reason_code: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    check_code(reason_code)?;
+    let state = require_state(
+        tx,
+        referral_id,
+        &[OutboxState::Queued, OutboxState::Rejected],
+    )?;
+    if state == OutboxState::Queued {
+        tx.execute(
+            "UPDATE outbox SET state = 'rejected', sealed = NULL, next_attempt_at = NULL,
+                rejection_code = ?2, rejected_at = ?3
+             WHERE referral_id = ?1",
+            params![referral_id, reason_code, cipher::to_millis(now)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Counts a failed attempt inside `tx` and sets when to try again.
+fn attempt_failed_in(
+    tx: &rusqlite::Connection,
+    referral_id: &str,
+    next_attempt_at: DateTime<Utc>,
+    error_code: &str,
+) -> Result<()> {
+    check_code(error_code)?;
+    require_state(tx, referral_id, &[OutboxState::Queued])?;
+    tx.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2,
+            last_error_code = ?3 WHERE referral_id = ?1",
+        params![referral_id, cipher::to_millis(next_attempt_at), error_code],
+    )?;
+    Ok(())
 }
 
 /// The entry's state, if it is one of `allowed`.
@@ -742,6 +847,75 @@ mod tests {
             .unwrap();
         let got: Vec<_> = due.into_iter().map(|d| d.referral_id).collect();
         assert_eq!(got, ids[..2].to_vec());
+    }
+
+    #[test]
+    fn a_group_of_outcomes_is_recorded_in_one_commit_and_one_bad_entry_does_not_stop_the_rest() {
+        let (_dir, store) = open_store();
+        let (_sk, service) = service();
+        let (a, b, c, d) = (
+            queued(&store, &service),
+            queued(&store, &service),
+            queued(&store, &service),
+            queued(&store, &service),
+        );
+        let later = t0() + Duration::minutes(1);
+        let receipt = |r: &str| Receipt {
+            service_reference: r.into(),
+            received_at: later,
+        };
+        // d was delivered before (another process): its outcome is a no-op in the group.
+        store
+            .mark_delivered(d.referral_id.clone(), receipt("REF-D"), later)
+            .unwrap();
+        let results = store
+            .record_outcomes(&[
+                RecordedOutcome::Delivered {
+                    referral_id: a.referral_id.clone(),
+                    receipt: receipt("REF-A"),
+                    now: later,
+                },
+                RecordedOutcome::Rejected {
+                    referral_id: b.referral_id.clone(),
+                    code: "referral.invalid".into(),
+                    now: later,
+                },
+                RecordedOutcome::Failed {
+                    referral_id: c.referral_id.clone(),
+                    next_attempt_at: later + Duration::minutes(5),
+                    code: "has spaces".into(),
+                },
+                RecordedOutcome::Delivered {
+                    referral_id: d.referral_id.clone(),
+                    receipt: receipt("REF-D2"),
+                    now: later,
+                },
+                RecordedOutcome::Delivered {
+                    referral_id: "no-such-entry".into(),
+                    receipt: receipt("REF-X"),
+                    now: later,
+                },
+            ])
+            .unwrap();
+        assert!(matches!(results[0], Ok(true)));
+        assert!(matches!(results[1], Ok(true)));
+        assert!(matches!(results[2], Err(StoreError::InvalidArgument(_))));
+        assert!(matches!(results[3], Ok(false)));
+        assert!(matches!(results[4], Err(StoreError::NotFound(_))));
+        let state = |id: &str| {
+            store
+                .outbox()
+                .unwrap()
+                .into_iter()
+                .find(|e| e.referral_id == id)
+                .unwrap()
+        };
+        assert_eq!(state(&a.referral_id).state, OutboxState::Delivered);
+        assert_eq!(state(&b.referral_id).state, OutboxState::Rejected);
+        assert_eq!(state(&c.referral_id).state, OutboxState::Queued);
+        assert_eq!(state(&c.referral_id).attempts, 0);
+        let d_entry = state(&d.referral_id);
+        assert_eq!(d_entry.receipt.unwrap().service_reference, "REF-D");
     }
 
     #[test]

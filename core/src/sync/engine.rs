@@ -17,7 +17,9 @@ use super::policy::SyncPolicy;
 use super::response::{Outcome, classify};
 use super::transport::{self, Transport, is_pin_mismatch};
 use crate::config::ServiceConfig;
-use crate::store::{OutboxState, PendingDelivery, StatusUpdate, Store, StoreError, is_code};
+use crate::store::{
+    OutboxState, PendingDelivery, RecordedOutcome, StatusUpdate, Store, StoreError, is_code,
+};
 
 /// The largest response body the engine reads (receipts and error codes are small).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -75,17 +77,20 @@ struct Auth {
     signed_out: bool,
 }
 
-/// How one delivery task ended.
-enum Ended {
-    Delivered,
-    /// Another process syncing the same store recorded this entry's outcome first: not counted.
-    DoneElsewhere,
-    Rejected,
-    Retried {
+/// How one delivery task ended (nothing is stored yet).
+enum Attempt {
+    Done {
+        referral_id: String,
+        attempts: u32,
+        outcome: Outcome,
         pin_mismatch: bool,
     },
+    /// The token was refused and no fresh one was available.
     NeedsSignIn,
 }
+
+/// The longest a received outcome waits for its group's commit while requests are in flight.
+const MAX_RECEIPT_HOLD: Duration = Duration::from_millis(500);
 
 impl SyncEngine {
     /// Creates an engine for `store`, sending to `service`.
@@ -234,11 +239,13 @@ impl SyncEngine {
             .batch_size
             .max(1)
             .saturating_add(u32::try_from(concurrency).unwrap_or(u32::MAX));
+        let group_max = usize::try_from(ctx.policy.batch_size.max(1)).unwrap_or(usize::MAX);
         let mut seen: HashSet<String> = HashSet::new();
         let mut queue: VecDeque<PendingDelivery> = VecDeque::new();
         let mut exhausted = false;
         let mut stop_starting = false;
-        let mut tasks: JoinSet<Result<Ended, SyncError>> = JoinSet::new();
+        let mut tasks: JoinSet<Attempt> = JoinSet::new();
+        let mut group = Group::default();
         let mut first_error = None;
         loop {
             while !stop_starting && tasks.len() < concurrency && Instant::now() < end {
@@ -257,60 +264,84 @@ impl SyncEngine {
                 let Some(item) = queue.pop_front() else { break };
                 tasks.spawn(deliver(ctx.clone(), item, auth.clone()));
             }
-            if tasks.is_empty() {
+            // Outcomes are committed in groups: when a group is full, when nothing more is in
+            // flight, or when the oldest has waited long enough (docs/sync.md says why this is
+            // still exactly once).
+            if group.committing.is_none()
+                && !group.pending.is_empty()
+                && (group.pending.len() >= group_max
+                    || tasks.is_empty()
+                    || group
+                        .held_since
+                        .is_some_and(|t| t.elapsed() >= MAX_RECEIPT_HOLD))
+            {
+                group.start_commit(ctx);
+            }
+            if tasks.is_empty() && group.committing.is_none() {
                 report.deadline_reached = !exhausted && !stop_starting && Instant::now() >= end;
                 break;
             }
-            let next = tokio::select! {
-                next = tokio::time::timeout_at(end, tasks.join_next()) => next,
+            let hold_until = group
+                .held_since
+                .filter(|_| group.committing.is_none())
+                .map_or(end, |t| (t + MAX_RECEIPT_HOLD).min(end));
+            tokio::select! {
                 () = cancelled.as_mut() => {
                     report.cancelled = true;
                     tasks.abort_all();
                     while tasks.join_next().await.is_some() {}
                     break;
                 }
-            };
-            match next {
-                Err(_elapsed) => {
-                    report.deadline_reached = true;
-                    tasks.abort_all();
-                    while tasks.join_next().await.is_some() {}
-                    break;
+                committed = async { group.committing.as_mut().expect("guarded").await },
+                    if group.committing.is_some() =>
+                {
+                    group.committing = None;
+                    if let Err(e) = group.finish_commit(ctx, committed, report) {
+                        stop_starting = true;
+                        first_error.get_or_insert(e);
+                    }
                 }
-                Ok(None) => break,
-                Ok(Some(joined)) => {
-                    let ended = joined.unwrap_or(Ok(Ended::Retried {
-                        pin_mismatch: false,
-                    }));
-                    match ended {
-                        Ok(Ended::Delivered) => report.delivered += 1,
-                        Ok(Ended::DoneElsewhere) => {}
-                        Ok(Ended::Rejected) => report.rejected += 1,
-                        Ok(Ended::Retried { pin_mismatch }) => {
-                            report.retried += 1;
+                joined = tasks.join_next(), if !tasks.is_empty() => {
+                    let Some(joined) = joined else { continue };
+                    match joined {
+                        Ok(Attempt::NeedsSignIn) => {
+                            report.needs_sign_in = true;
+                            stop_starting = true;
+                        }
+                        Ok(Attempt::Done { referral_id, attempts, outcome, pin_mismatch }) => {
                             if pin_mismatch {
                                 report.pin_mismatch = true;
                                 stop_starting = true;
                             }
+                            group.add(ctx, referral_id, attempts, outcome);
                         }
-                        Ok(Ended::NeedsSignIn) => {
-                            report.needs_sign_in = true;
-                            stop_starting = true;
-                        }
-                        // The entry changed under us (another process delivered or reopened it):
-                        // that entry is done for this pass; the others carry on.
-                        Err(SyncError::Store(
-                            StoreError::InvalidState(_)
-                            | StoreError::InvalidArgument(_)
-                            | StoreError::NotFound(_),
-                        )) => report.retried += 1,
-                        // The store itself fails (disk full, I/O): stop and tell the host.
-                        Err(e) => {
-                            stop_starting = true;
-                            first_error.get_or_insert(e);
-                        }
+                        // A task that panicked or was aborted leaves its entry queued.
+                        Err(_) => report.retried += 1,
                     }
                 }
+                () = tokio::time::sleep_until(hold_until), if !tasks.is_empty() => {
+                    if Instant::now() >= end {
+                        report.deadline_reached = true;
+                        tasks.abort_all();
+                        while tasks.join_next().await.is_some() {}
+                        break;
+                    }
+                }
+            }
+        }
+        // What came back before the pass ended is still recorded: a receipt the service gave is
+        // worth its commit.
+        if let Some(committing) = group.committing.take()
+            && let Err(e) = group.finish_commit(ctx, committing.await, report)
+        {
+            first_error.get_or_insert(e);
+        }
+        if !group.pending.is_empty() && first_error.is_none() {
+            group.start_commit(ctx);
+            if let Some(committing) = group.committing.take()
+                && let Err(e) = group.finish_commit(ctx, committing.await, report)
+            {
+                first_error.get_or_insert(e);
             }
         }
         first_error.map_or(Ok(()), Err)
@@ -418,17 +449,14 @@ impl SyncEngine {
 /// A pass ended by [`SyncEngine::cancel`] before it could start sending.
 struct Cancelled;
 
-/// Sends one entry and records the outcome in the store.
-async fn deliver(
-    ctx: Ctx,
-    item: PendingDelivery,
-    auth: Arc<Mutex<Auth>>,
-) -> Result<Ended, SyncError> {
+/// Sends one entry; the outcome is recorded by the pass, with others, in one commit.
+async fn deliver(ctx: Ctx, item: PendingDelivery, auth: Arc<Mutex<Auth>>) -> Attempt {
     let PendingDelivery {
         referral_id,
         sealed,
         attempts,
     } = item;
+    let sealed = bytes::Bytes::from(sealed);
     let mut pin_mismatch = false;
     // The id is the Idempotency-Key: only the outbox's own form (a canonical UUID) is ever sent,
     // so a row changed behind the store's back cannot put anything else in a header.
@@ -439,7 +467,7 @@ async fn deliver(
             let (token, generation) = {
                 let a = auth.lock().await;
                 if a.signed_out {
-                    return Ok(Ended::NeedsSignIn);
+                    return Attempt::NeedsSignIn;
                 }
                 (a.token.clone().unwrap_or_default(), a.generation)
             };
@@ -494,7 +522,7 @@ async fn deliver(
             }
             if a.refreshed {
                 a.signed_out = true;
-                return Ok(Ended::NeedsSignIn);
+                return Attempt::NeedsSignIn;
             }
             a.refreshed = true;
             let tokens = ctx.tokens.clone();
@@ -505,66 +533,130 @@ async fn deliver(
                 }
                 _ => {
                     a.signed_out = true;
-                    return Ok(Ended::NeedsSignIn);
+                    return Attempt::NeedsSignIn;
                 }
             }
         }
     };
-    let now = ctx.clock.now();
-    let store = ctx.store.clone();
-    let id = referral_id.clone();
-    match outcome {
-        Outcome::Delivered(receipt) => {
-            let service_reference = receipt.service_reference.clone();
-            let mine = done_elsewhere(
-                blocking(move || Ok(store.record_delivery(id, receipt, now)?)).await,
-            )?;
-            if mine != Some(true) {
-                return Ok(Ended::DoneElsewhere);
-            }
-            ctx.notify(SyncEvent::Delivered {
-                referral_id,
-                service_reference,
-            });
-            Ok(Ended::Delivered)
-        }
-        Outcome::Rejected(code) => {
-            let c = code.clone();
-            if done_elsewhere(blocking(move || Ok(store.mark_rejected(id, c, now)?)).await)?
-                .is_none()
-            {
-                return Ok(Ended::DoneElsewhere);
-            }
-            ctx.notify(SyncEvent::Rejected { referral_id, code });
-            Ok(Ended::Rejected)
-        }
-        Outcome::Retry { code, retry_after } => {
-            let at = next_attempt_at(&ctx.policy, attempts + 1, retry_after, now, random_unit())
-                .max(now + chrono::Duration::milliseconds(1));
-            let c = code.clone();
-            if done_elsewhere(blocking(move || Ok(store.record_attempt_failed(id, at, c)?)).await)?
-                .is_none()
-            {
-                return Ok(Ended::DoneElsewhere);
-            }
-            ctx.notify(SyncEvent::WillRetry {
-                referral_id,
-                code,
-                next_attempt_at: at,
-            });
-            Ok(Ended::Retried { pin_mismatch })
-        }
-        Outcome::Unauthorised => unreachable!("handled in the loop above"),
+    Attempt::Done {
+        referral_id,
+        attempts,
+        outcome,
+        pin_mismatch,
     }
 }
 
-/// `None` when the store says the entry is no longer queued or no longer there: another process
-/// syncing (or wiping) the same store finished it while this one was sending.
-fn done_elsewhere<T>(result: Result<T, SyncError>) -> Result<Option<T>, SyncError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(SyncError::Store(StoreError::InvalidState(_) | StoreError::NotFound(_))) => Ok(None),
-        Err(e) => Err(e),
+/// Outcomes of a pass waiting for their commit, and the commit under way (at most one).
+#[derive(Default)]
+struct Group {
+    pending: Vec<RecordedOutcome>,
+    /// When the oldest pending outcome arrived.
+    held_since: Option<Instant>,
+    committing: Option<tokio::task::JoinHandle<Committed>>,
+}
+
+/// A group's outcomes and what the store said about each, or why the whole group failed.
+type Committed = (
+    Vec<RecordedOutcome>,
+    Result<Vec<Result<bool, StoreError>>, SyncError>,
+);
+
+impl Group {
+    /// Turns an attempt's outcome into what the store records.
+    fn add(&mut self, ctx: &Ctx, referral_id: String, attempts: u32, outcome: Outcome) {
+        let now = ctx.clock.now();
+        let record = match outcome {
+            Outcome::Delivered(receipt) => RecordedOutcome::Delivered {
+                referral_id,
+                receipt,
+                now,
+            },
+            Outcome::Rejected(code) => RecordedOutcome::Rejected {
+                referral_id,
+                code,
+                now,
+            },
+            Outcome::Retry { code, retry_after } => {
+                let at =
+                    next_attempt_at(&ctx.policy, attempts + 1, retry_after, now, random_unit())
+                        .max(now + chrono::Duration::milliseconds(1));
+                RecordedOutcome::Failed {
+                    referral_id,
+                    next_attempt_at: at,
+                    code,
+                }
+            }
+            // deliver() never returns this (it refreshes the token or stops); were it to, the
+            // entry would simply be tried again.
+            Outcome::Unauthorised => RecordedOutcome::Failed {
+                referral_id,
+                next_attempt_at: now + chrono::Duration::milliseconds(1),
+                code: "auth.unauthorised".into(),
+            },
+        };
+        self.held_since.get_or_insert_with(Instant::now);
+        self.pending.push(record);
+    }
+
+    /// Commits everything pending in one transaction, off the async threads.
+    fn start_commit(&mut self, ctx: &Ctx) {
+        let outcomes = std::mem::take(&mut self.pending);
+        self.held_since = None;
+        let store = ctx.store.clone();
+        self.committing = Some(tokio::task::spawn_blocking(move || {
+            let result = store.record_outcomes(&outcomes).map_err(SyncError::from);
+            (outcomes, result)
+        }));
+    }
+
+    /// Counts and announces what a commit recorded. An entry another process finished first is
+    /// not counted; an outcome the store refused for its entry alone counts as retried.
+    fn finish_commit(
+        &mut self,
+        ctx: &Ctx,
+        committed: Result<Committed, tokio::task::JoinError>,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let (outcomes, results) = committed.map_err(|_| SyncError::Store(StoreError::Closed))?;
+        let results = results?;
+        for (outcome, result) in outcomes.into_iter().zip(results) {
+            match result {
+                Ok(false) | Err(StoreError::InvalidState(_) | StoreError::NotFound(_)) => {}
+                Err(_) => report.retried += 1,
+                Ok(true) => match outcome {
+                    RecordedOutcome::Delivered {
+                        referral_id,
+                        receipt,
+                        ..
+                    } => {
+                        report.delivered += 1;
+                        ctx.notify(SyncEvent::Delivered {
+                            referral_id,
+                            service_reference: receipt.service_reference,
+                        });
+                    }
+                    RecordedOutcome::Rejected {
+                        referral_id, code, ..
+                    } => {
+                        report.rejected += 1;
+                        ctx.notify(SyncEvent::Rejected { referral_id, code });
+                    }
+                    RecordedOutcome::Failed {
+                        referral_id,
+                        next_attempt_at,
+                        code,
+                    } => {
+                        report.retried += 1;
+                        ctx.notify(SyncEvent::WillRetry {
+                            referral_id,
+                            code,
+                            next_attempt_at,
+                        });
+                    }
+                },
+            }
+        }
+        Ok(())
     }
 }
 

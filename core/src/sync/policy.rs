@@ -9,7 +9,8 @@ pub struct SyncPolicy {
     pub base_delay: Duration,
     /// The largest retry delay ceiling.
     pub max_delay: Duration,
-    /// Referrals in flight at once.
+    /// Referrals in flight at once. Over HTTP/2 they share one connection; on a link with
+    /// 50 ms round trips, 16 in flight drain 100 referrals in about 0.35 s.
     pub concurrency: usize,
     /// Time allowed to open a connection (TCP + TLS).
     pub connect_timeout: Duration,
@@ -26,7 +27,7 @@ impl Default for SyncPolicy {
         SyncPolicy {
             base_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(15 * 60),
-            concurrency: 4,
+            concurrency: 16,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             batch_size: 32,
