@@ -182,6 +182,23 @@ async fn main() {
         medians[2] / medians[1],
         medians[1] / medians[0]
     );
+    // Rows for docs/PERFORMANCE.md (`cargo xtask bench`): figure, value, baseline, ratio, target.
+    let cell = |values: &[f64]| {
+        let (median, low, high) = median_and_range(values.to_vec());
+        format!("{median:.0}/s ({low:.0}-{high:.0})")
+    };
+    println!(
+        "FIGURE\tintake, PostgreSQL, one instance, {CLIENTS} clients\t{}\tSQLite, one instance: {}\t{:.2}x\tno target (capacity figure)",
+        cell(&figures[1]),
+        cell(&figures[0]),
+        medians[1] / medians[0]
+    );
+    println!(
+        "FIGURE\tintake, PostgreSQL, two instances, one database\t{}\tone instance: {}\t{:.2}x\tno target (capacity figure)",
+        cell(&figures[2]),
+        cell(&figures[1]),
+        medians[2] / medians[1]
+    );
 }
 
 fn uuid() -> String {

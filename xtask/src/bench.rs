@@ -72,6 +72,11 @@ pub const SUITES: &[Suite] = &[
             "--nocapture",
         ],
     },
+    Suite {
+        name: "postgres",
+        full: &["bench", "-p", "weprotect-tests", "--bench", "postgres"],
+        quick: &["test", "-p", "weprotect-tests", "--bench", "postgres"],
+    },
 ];
 
 /// One row of the table.
