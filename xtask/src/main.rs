@@ -7,9 +7,11 @@
 //! the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run; `cargo xtask proof` prints the reliability figures (proof
-//! loops in long mode; see xtask/src/proof.rs).
+//! loops in long mode; see xtask/src/proof.rs); `cargo xtask fuzz` runs AFL++ over the fuzz
+//! targets (a short smoke run is part of `test rust`; see xtask/src/fuzz.rs).
 
 mod android;
+mod fuzz;
 mod kotlin;
 mod proof;
 mod schemathesis;
@@ -36,9 +38,10 @@ fn main() -> ExitCode {
         ["bench", "kotlin"] => kotlin::bench(),
         ["bench", rest @ ..] => bench(rest),
         ["proof", rest @ ..] => proof::proof(rest),
+        ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [size|kotlin|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }
@@ -95,6 +98,7 @@ fn test_rust() -> Result<(), String> {
     run("tests", &cargo, &["test", "--workspace", "--all-targets"])?;
     run("doc tests", &cargo, &["test", "--workspace", "--doc"])?;
     proof::proof(&["short", "api"])?;
+    fuzz::fuzz(&["short"])?;
     Ok(())
 }
 
