@@ -8,10 +8,13 @@
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run and writes docs/PERFORMANCE.md (`quick`: checks they
 //! still run; see `bench.rs`); `cargo xtask proof` prints the reliability figures (proof
-//! loops in long mode; see xtask/src/proof.rs).
+//! loops in long mode; see xtask/src/proof.rs); `cargo xtask fuzz` runs AFL++ over the fuzz
+//! targets (see xtask/src/fuzz.rs; `test rust` replays the committed corpus, and runs the
+//! short AFL++ smoke run too when `WEPROTECT_FUZZ_SMOKE=1`).
 
 mod android;
 mod bench;
+mod fuzz;
 mod kotlin;
 mod postgres;
 mod proof;
@@ -43,12 +46,10 @@ fn main() -> ExitCode {
         ["bench", "postgres", rest @ ..] => postgres::bench(rest == ["quick"]),
         ["bench", rest @ ..] => bench(rest),
         ["proof", rest @ ..] => proof::proof(rest),
+        ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift]
-       cargo xtask schema
-       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]
-       cargo xtask proof [short|long] [loops|api]"
+                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }
@@ -106,6 +107,7 @@ fn test_rust() -> Result<(), String> {
     run("doc tests", &cargo, &["test", "--workspace", "--doc"])?;
     proof::proof(&["short", "api"])?;
     bench::quick()?;
+    fuzz::smoke_in_tests()?;
     Ok(())
 }
 

@@ -1,0 +1,11 @@
+//! AFL++ target (stable Rust, cargo-afl): see `fuzz/src/entries.rs`. Built and run by
+//! `cargo xtask fuzz`; by hand: `cargo afl build --release` in fuzz/afl, then
+//! `cargo afl fuzz -i ../corpus/draft_editor -o OUT target/release/draft_editor`.
+
+#[path = "../../../src/entries.rs"]
+#[allow(dead_code)]
+mod entries;
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| entries::draft_editor(data));
+}
