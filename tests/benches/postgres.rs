@@ -66,7 +66,7 @@ fn bodies(setup: &Setup, n: usize) -> Vec<(String, Vec<u8>)> {
     let key = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
     (0..n)
         .map(|_| {
-            let id = uuid();
+            let id = uuid::Uuid::new_v4().to_string();
             let body = seal(
                 &key,
                 &id,
@@ -199,24 +199,4 @@ async fn main() {
         cell(&figures[1]),
         medians[2] / medians[1]
     );
-}
-
-fn uuid() -> String {
-    use std::io::Read;
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .unwrap()
-        .read_exact(&mut bytes)
-        .unwrap();
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }

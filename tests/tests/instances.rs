@@ -115,7 +115,7 @@ async fn two_hundred_identical_submissions_split_across_two_instances_give_one_r
     let storage = pair.b.storage();
     let token = storage.issue_token("device 2").await.unwrap().token;
     let service = pair.a.service_config();
-    let id = uuid_v4();
+    let id = uuid::Uuid::new_v4().to_string();
     let key = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
     let body = seal(
         &key,
@@ -188,7 +188,10 @@ async fn tokens_statuses_and_retired_keys_are_shared_by_every_instance() {
         let (client, token) = (client.clone(), issued.token.clone());
         async move {
             client
-                .get(format!("{url}/v1/referrals/{}/status", uuid_v4()))
+                .get(format!(
+                    "{url}/v1/referrals/{}/status",
+                    uuid::Uuid::new_v4()
+                ))
                 .bearer_auth(token)
                 .send()
                 .await
@@ -234,7 +237,7 @@ async fn tokens_statuses_and_retired_keys_are_shared_by_every_instance() {
         .await
         .unwrap()
         .token;
-    let id = uuid_v4();
+    let id = uuid::Uuid::new_v4().to_string();
     let key = ServicePublicKey::new(rotated.key_id.clone(), &rotated.public_key).unwrap();
     let body = seal(
         &key,
@@ -253,28 +256,4 @@ async fn tokens_statuses_and_retired_keys_are_shared_by_every_instance() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
     c.shutdown().await;
-}
-
-fn uuid_v4() -> String {
-    let mut bytes = [0u8; 16];
-    getrandom(&mut bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
-}
-
-fn getrandom(buf: &mut [u8]) {
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom")
-        .unwrap()
-        .read_exact(buf)
-        .unwrap();
 }
