@@ -115,6 +115,21 @@ pub fn fuzz(args: &[&str]) -> Result<(), String> {
 /// when this machine already holds the instrumented build (then it costs about a minute), and
 /// otherwise says plainly that it was skipped and how to run it.
 pub fn smoke_in_tests() -> Result<(), String> {
+    // The fuzz workspace has its own lock file (it builds with AFL++'s flags, apart from the
+    // main workspace). Check on every run that it still matches the crates' manifests, or the
+    // next `cargo xtask fuzz` would fail on `--locked` long after the change that broke it.
+    crate::run(
+        "fuzz lock file is current",
+        &cargo(),
+        &[
+            "metadata",
+            "--locked",
+            "--format-version",
+            "1",
+            "--manifest-path",
+            "fuzz/afl/Cargo.toml",
+        ],
+    )?;
     let asked = std::env::var("WEPROTECT_FUZZ_SMOKE").is_ok_and(|v| v == "1");
     let warm = afl_target_dir().join("release").is_dir();
     if asked || warm {
