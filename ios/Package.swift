@@ -43,7 +43,8 @@ let package = Package(
         .testTarget(
             name: "WeProtectTests",
             dependencies: ["WeProtect", "WeProtectCore"],
-            path: "Tests/WeProtectTests"
+            path: "Tests",
+            sources: ["WeProtectTests", "Support"]
         ),
     ]
 )

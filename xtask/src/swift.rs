@@ -699,6 +699,7 @@ pub fn test() -> Result<(), String> {
             .collect()
     };
     let mut all_tests = swift_files(&ios.join("Tests/WeProtectTests"));
+    all_tests.extend(swift_files(&ios.join("Tests/Support")));
     all_tests.extend(swift_files(&sample.join("Tests")));
     all_tests.extend(swift_files(&ios.join("Tests/ReadmeTests")));
     let mut test_sources = compiled(all_tests.clone());

@@ -10,7 +10,7 @@ import XCTest
 
 final class FormSessionTests: XCTestCase {
     private func newSession() throws -> (FormSession, Store) {
-        let store = try Store.open(folder: sampleTemporaryFolder(self), vault: InMemoryKeyVault())
+        let store = try Store.open(folder: temporaryFolder(self), vault: InMemoryKeyVault())
         return (try FormSession(store: store, draftId: nil), store)
     }
 

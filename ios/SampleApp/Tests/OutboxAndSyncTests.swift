@@ -43,7 +43,7 @@ final class OutboxAndSyncTests: XCTestCase {
     }
 
     private func queuedStore(_ service: ServiceConfig) throws -> Store {
-        let store = try Store.open(folder: sampleTemporaryFolder(self), vault: InMemoryKeyVault())
+        let store = try Store.open(folder: temporaryFolder(self), vault: InMemoryKeyVault())
         let draft = try store.saveDraftJson(id: nil, json: try exampleReferralJson())
         _ = try store.submit(draftId: draft, service: service)
         return store
@@ -100,7 +100,7 @@ final class OutboxAndSyncTests: XCTestCase {
 
     func testTheProcessingTasksExpiryCancelsThePass() async throws {
         let (real, token) = try service()
-        let port = sampleSilentListener(self)
+        let port = silentListener(self)
         let stalled = ServiceConfig(
             endpoint: "http://127.0.0.1:\(port)", keyId: real.keyId, publicKey: real.publicKey,
             spkiPins: [])
