@@ -87,6 +87,9 @@ pub const KEY_LEN: usize = 32;
 /// Length of the ChaCha20-Poly1305 tag at the end of every envelope.
 const TAG_LEN: usize = 16;
 
+/// The last public key that passed the trial encapsulation in [`ServicePublicKey::new`].
+static LAST_KEY_PASSED: std::sync::Mutex<Option<[u8; KEY_LEN]>> = std::sync::Mutex::new(None);
+
 /// A receiving service's X25519 public key, with the id under which it is published.
 ///
 /// Not secret, so it is `Clone` and `Debug`.
@@ -112,7 +115,13 @@ impl ServicePublicKey {
         let pk = HpkePublicKey::from_bytes(&bytes).map_err(|_| CryptoError::InvalidKey)?;
         // A trial encapsulation rejects small-order points (all-zero shared secret) now,
         // when the key is configured, rather than when an officer submits a referral.
-        Kem::encap(&pk, None).map_err(|_| CryptoError::InvalidKey)?;
+        // It costs an X25519 key generation and exchange; the answer depends on the bytes
+        // alone, so the last key that passed is remembered (every submit rebuilds the key).
+        let mut passed = LAST_KEY_PASSED.lock().unwrap_or_else(|e| e.into_inner());
+        if *passed != Some(bytes) {
+            Kem::encap(&pk, None).map_err(|_| CryptoError::InvalidKey)?;
+            *passed = Some(bytes);
+        }
         Ok(ServicePublicKey { key_id, bytes })
     }
 
@@ -866,6 +875,19 @@ mod tests {
         for point in [[0u8; 32], one] {
             assert_eq!(
                 ServicePublicKey::new(id(), &hex::encode(point)),
+                Err(CryptoError::InvalidKey)
+            );
+        }
+    }
+
+    #[test]
+    fn a_small_order_key_is_refused_even_right_after_a_good_key_passed() {
+        let (_sk, good) = keypair();
+        for _ in 0..2 {
+            let again = ServicePublicKey::new(good.key_id().to_owned(), &good.to_hex());
+            assert_eq!(again.as_ref(), Ok(&good));
+            assert_eq!(
+                ServicePublicKey::new("k".into(), &hex::encode([0u8; 32])),
                 Err(CryptoError::InvalidKey)
             );
         }

@@ -67,6 +67,16 @@ impl Summary {
         }
     }
 
+    /// The summary of a referral that passed [`crate::validation::validate_for_submission`]:
+    /// nothing missing and no problems, by definition, so no second validation.
+    pub(crate) fn of_submittable(referral: &Referral) -> Summary {
+        Summary {
+            title: title_of(referral),
+            missing: 0,
+            problems: 0,
+        }
+    }
+
     pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(serde_json::to_vec(self).unwrap_or_default())
     }
@@ -266,16 +276,29 @@ pub(crate) fn load_draft_in(
     id: &str,
 ) -> Result<Referral> {
     let row: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT schema_version, body FROM drafts WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT schema_version, body FROM drafts WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (version, sealed) = row.ok_or(StoreError::NotFound("draft"))?;
     let version = cipher::version_from_sql(version)?;
     let plain = Zeroizing::new(cipher::open(key, DRAFT_BODY, id, version, &sealed)?);
-    referral_from_bytes(&plain)
+    stored_referral(&plain, version)
+}
+
+/// Reads back a referral that [`referral_bytes`] wrote under `version`. The bytes opened
+/// with the data key, so they are the store's own serialisation: at the current schema
+/// version they are read straight into the model (one pass, about a fifth of the time of the
+/// document path, which builds a JSON tree, scans it for duplicate keys and reads it with
+/// paths for error messages). Anything else (an older version, anything that does not read
+/// that way) takes [`referral_from_bytes`], so nothing is read more leniently than before.
+pub(crate) fn stored_referral(bytes: &[u8], version: u32) -> Result<Referral> {
+    if version == SCHEMA_VERSION
+        && let Ok(referral) = serde_json::from_slice::<Referral>(bytes)
+        && referral.schema_version == SCHEMA_VERSION
+    {
+        return Ok(referral);
+    }
+    referral_from_bytes(bytes)
 }
 
 impl From<DocumentError> for StoreError {
@@ -288,6 +311,36 @@ impl From<DocumentError> for StoreError {
 mod tests {
     use super::super::test_support::*;
     use super::*;
+
+    #[test]
+    fn a_stored_referral_reads_back_as_the_document_path_reads_it() {
+        let referral = crate::example::example_referral();
+        let bytes = referral_bytes(&referral).unwrap();
+        let fast = stored_referral(&bytes, SCHEMA_VERSION).unwrap();
+        assert!(fast == referral);
+        assert!(fast == referral_from_bytes(&bytes).unwrap());
+        // A version 1 document stored under version 1 is migrated, as before.
+        let v1 = include_str!("../../fixtures/v1-store/draft-v1.json");
+        assert!(
+            stored_referral(v1.as_bytes(), 1).unwrap()
+                == referral_from_bytes(v1.as_bytes()).unwrap()
+        );
+        // Bytes that are not the store's own serialisation get the document path's answer.
+        let twice = br#"{"schema_version": 2, "schema_version": 2}"#;
+        assert!(stored_referral(twice, SCHEMA_VERSION).is_err());
+    }
+
+    #[test]
+    fn a_submittable_referrals_summary_is_what_validation_would_count() {
+        let referral = crate::example::example_referral();
+        crate::validation::validate_for_submission(&referral, t0()).unwrap();
+        let validated = Summary::of(&referral, t0());
+        let submittable = Summary::of_submittable(&referral);
+        assert_eq!(
+            (validated.title, validated.missing, validated.problems),
+            (submittable.title, submittable.missing, submittable.problems)
+        );
+    }
 
     #[test]
     fn a_saved_draft_lists_with_a_decrypted_title_and_loads_back_equal() {

@@ -20,7 +20,7 @@ use super::{Inner, Store};
 use crate::config::ServiceConfig;
 use crate::crypto::{ServicePublicKey, envelope};
 use crate::model::{Referral, SCHEMA_VERSION};
-use crate::validation::validate_for_submission;
+use crate::validation::submission_json;
 
 /// Where an outbox entry is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,9 +163,9 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Read inside the transaction so nothing can change the draft in between.
             let referral = load_draft_in(&tx, &inner.key, &draft_id)?;
-            validate_for_submission(&referral, now).map_err(StoreError::Invalid)?;
+            // The strict check gives the JSON it measured: sealed as it is.
+            let plaintext = submission_json(&referral, now).map_err(StoreError::Invalid)?;
             let referral_id = uuid::Uuid::new_v4().to_string();
-            let plaintext = referral_bytes(&referral)?;
             let sealed = envelope::seal(&public_key, &referral_id, SCHEMA_VERSION, &plaintext)
                 .map_err(StoreError::ServiceConfig)?;
             let version = referral.schema_version;
@@ -181,24 +181,25 @@ impl Store {
                 OUTBOX_SUMMARY,
                 &referral_id,
                 version,
-                &Summary::of(&referral, now).to_bytes(),
+                &Summary::of_submittable(&referral).to_bytes(),
             );
             let t = cipher::to_millis(now);
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO outbox (referral_id, source_draft_id, schema_version, state,
                     queued_at, attempts, next_attempt_at, sealed, local_copy, summary)
                  VALUES (?1, ?2, ?3, 'queued', ?4, 0, ?4, ?5, ?6, ?7)",
-                params![
-                    referral_id,
-                    draft_id,
-                    version,
-                    t,
-                    sealed,
-                    local_copy,
-                    summary
-                ],
-            )?;
-            tx.execute("DELETE FROM drafts WHERE id = ?1", [&draft_id])?;
+            )?
+            .execute(params![
+                referral_id,
+                draft_id,
+                version,
+                t,
+                sealed,
+                local_copy,
+                summary
+            ])?;
+            tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?
+                .execute([&draft_id])?;
             tx.commit()?;
             Ok(QueuedReferral {
                 referral_id,

@@ -48,7 +48,17 @@ pub fn validate_for_submission(
     referral: &Referral,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
-    validate_for_submission_with(referral, Rules::V2, now)
+    submission_json(referral, now).map(drop)
+}
+
+/// As [`validate_for_submission`], giving the referral's JSON on success: the size check
+/// serialises the referral anyway, and a submit seals exactly those bytes, so it need not
+/// serialise it again. The buffer is wiped when dropped.
+pub(crate) fn submission_json(
+    referral: &Referral,
+    now: DateTime<Utc>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
+    submission_json_with(referral, Rules::V2, now)
 }
 
 /// As [`validate_for_submission`], with the rules of the schema version the document was
@@ -59,20 +69,38 @@ pub fn validate_for_submission_with(
     rules: Rules,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
+    submission_json_with(referral, rules, now).map(drop)
+}
+
+/// [`validate_for_submission_with`] giving the JSON it measured, as [`submission_json`].
+fn submission_json_with(
+    referral: &Referral,
+    rules: Rules,
+    now: DateTime<Utc>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
     let report = validate_draft_with(referral, rules, now);
     let mut all = report.problems;
     all.extend(report.missing);
-    // Every field and list has its own limit; this catches the sum of them.
-    if all.is_empty()
-        && serde_json::to_vec(referral).map_or(true, |json| json.len() > MAX_REFERRAL_BYTES)
-    {
-        all.push(Problem::new(
-            "referral",
-            "referral.too_large",
-            "The referral is too large to send: shorten the longest free-text fields.",
-        ));
+    if !all.is_empty() {
+        return Err(all);
     }
-    if all.is_empty() { Ok(()) } else { Err(all) }
+    // Every field and list has its own limit; this catches the sum of them.
+    match serde_json::to_vec(referral) {
+        Ok(json) if json.len() <= MAX_REFERRAL_BYTES => Ok(zeroize::Zeroizing::new(json)),
+        Ok(json) => {
+            drop(zeroize::Zeroizing::new(json));
+            Err(too_large())
+        }
+        Err(_) => Err(too_large()),
+    }
+}
+
+fn too_large() -> Vec<Problem> {
+    vec![Problem::new(
+        "referral",
+        "referral.too_large",
+        "The referral is too large to send: shorten the longest free-text fields.",
+    )]
 }
 
 #[cfg(test)]

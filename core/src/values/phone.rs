@@ -16,7 +16,13 @@
 //!   used in every example and test; libphonenumber treats some of them as unallocated, so they
 //!   are accepted here with the kind of line they imitate.
 
-use rlibphonenumber::{PhoneNumberFormat, PhoneNumberType, enums::Region};
+use std::sync::LazyLock;
+
+use prost::Message;
+use rlibphonenumber::{
+    PHONE_NUMBER_UTIL, PhoneMetadataCollection, PhoneNumberFormat, PhoneNumberType,
+    PhoneNumberUtil, enums::Region,
+};
 
 use super::lenient_value;
 
@@ -192,18 +198,11 @@ fn parse_usable(text: &str) -> Result<Parsed, PhoneProblem> {
     if number.chars().any(char::is_alphabetic) {
         return Err(PhoneProblem::Letters);
     }
-    let parsed = rlibphonenumber::PhoneNumber::parse(number, Some(Region::GB))
-        .map_err(|_| PhoneProblem::Invalid)?;
-    let e164 = parsed.format_as(PhoneNumberFormat::E164).into_owned();
-    let kind = if parsed.is_valid() {
-        match parsed.get_type() {
-            PhoneNumberType::Mobile => PhoneKind::Mobile,
-            PhoneNumberType::FixedLineOrMobile => PhoneKind::FixedLineOrMobile,
-            PhoneNumberType::FixedLine => PhoneKind::FixedLine,
-            _ => PhoneKind::Other,
-        }
-    } else {
-        drama_kind(&e164).ok_or(PhoneProblem::Invalid)?
+    let reading = read_two_stage(number).ok_or(PhoneProblem::Invalid)?;
+    let e164 = reading.e164;
+    let kind = match reading.kind {
+        Some(kind) => kind,
+        None => drama_kind(&e164).ok_or(PhoneProblem::Invalid)?,
     };
     if extension.is_some() && kind == PhoneKind::Mobile {
         return Err(PhoneProblem::ExtensionOnMobile);
@@ -218,6 +217,63 @@ fn parse_usable(text: &str) -> Result<Parsed, PhoneProblem> {
         extension,
         stored,
     })
+}
+
+/// The metadata of the regions that share +44 (GB, GG, IM, JE), cut from the crate's own
+/// metadata in its order; `uk_metadata_is_cut_from_the_crates_own_data` checks it is current.
+const UK_METADATA: &[u8] = include_bytes!("phone_uk_metadata.bin");
+
+/// A libphonenumber util knowing only +44. Building the full util decodes the metadata of
+/// every region (about 4 ms, paid by the first validation in a process); this one decodes
+/// four. `None` only if the embedded metadata did not decode (the test rules that out): then
+/// every number goes to the full util.
+static UK_UTIL: LazyLock<Option<PhoneNumberUtil>> = LazyLock::new(|| {
+    let collection = PhoneMetadataCollection::decode(UK_METADATA).ok()?;
+    PhoneNumberUtil::new_for_metadata(collection).ok()
+});
+
+/// What libphonenumber makes of a number: its E.164 form and, when valid, its kind of line.
+#[derive(Debug, PartialEq)]
+struct Reading {
+    e164: String,
+    kind: Option<PhoneKind>,
+}
+
+/// Reads a number with the +44 util first and with the full util only when that fails.
+///
+/// Exactly what the full util alone gives: a parse that succeeds with the +44 util found
+/// country code 44, and the full util reads a +44 number with the same metadata (no calling
+/// code is a prefix of 44, and the national forms are read with GB's metadata in both), so it
+/// would read the same number; every other input (another country, garbage) goes to the full
+/// util. `two_stage_reading_equals_the_full_utils` checks this over a broad set of inputs.
+fn read_two_stage(number: &str) -> Option<Reading> {
+    if let Some(uk) = UK_UTIL.as_ref()
+        && let Ok(parsed) = uk.parse(number, Some(Region::GB))
+    {
+        return Some(reading(uk, &parsed));
+    }
+    read_with(&PHONE_NUMBER_UTIL, number)
+}
+
+/// Reads a number with one util.
+fn read_with(util: &PhoneNumberUtil, number: &str) -> Option<Reading> {
+    let parsed = util.parse(number, Some(Region::GB)).ok()?;
+    Some(reading(util, &parsed))
+}
+
+fn reading(util: &PhoneNumberUtil, parsed: &rlibphonenumber::PhoneNumber) -> Reading {
+    let kind = util
+        .is_valid_number(parsed)
+        .then(|| match util.get_number_type(parsed) {
+            PhoneNumberType::Mobile => PhoneKind::Mobile,
+            PhoneNumberType::FixedLineOrMobile => PhoneKind::FixedLineOrMobile,
+            PhoneNumberType::FixedLine => PhoneKind::FixedLine,
+            _ => PhoneKind::Other,
+        });
+    Reading {
+        e164: util.format(parsed, PhoneNumberFormat::E164).into_owned(),
+        kind,
+    }
 }
 
 fn drama_kind(e164: &str) -> Option<PhoneKind> {
@@ -367,6 +423,335 @@ mod tests {
         let n = PhoneNumber::parse("+1 202 555 0123");
         assert_eq!(n.e164(), Some("+12025550123"));
         assert!(n.can_receive_texts());
+    }
+
+    /// rlibphonenumber's own compiled metadata, found through `cargo metadata`.
+    fn crates_metadata() -> Vec<u8> {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--offline",
+                "--manifest-path",
+            ])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .output()
+            .expect("cargo metadata runs");
+        assert!(out.status.success(), "cargo metadata failed");
+        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let package = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "rlibphonenumber")
+            .expect("rlibphonenumber is a dependency");
+        let manifest = std::path::Path::new(package["manifest_path"].as_str().unwrap());
+        std::fs::read(manifest.with_file_name("src/generated/metadata/metadata.bin"))
+            .expect("rlibphonenumber's metadata.bin")
+    }
+
+    #[test]
+    fn uk_metadata_is_cut_from_the_crates_own_data() {
+        let full = PhoneMetadataCollection::decode(crates_metadata().as_slice()).unwrap();
+        let cut = PhoneMetadataCollection {
+            metadata: full
+                .metadata
+                .into_iter()
+                .filter(|m| m.country_code == Some(44))
+                .collect(),
+        };
+        let ids: Vec<&str> = cut.metadata.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids.len(), 4, "GB, GG, IM and JE share +44: {ids:?}");
+        let bytes = cut.encode_to_vec();
+        if bytes != UK_METADATA {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/values/phone_uk_metadata.bin"
+            );
+            if std::env::var_os("WEPROTECT_WRITE_PHONE_METADATA").is_some() {
+                std::fs::write(path, &bytes).unwrap();
+            }
+            panic!(
+                "{path} is not the +44 cut of rlibphonenumber's metadata (the crate was updated?): \
+                 rerun this test with WEPROTECT_WRITE_PHONE_METADATA=1 to rewrite it, then rebuild"
+            );
+        }
+        assert!(UK_UTIL.is_some());
+    }
+
+    /// Numbers as people type them: UK national and international forms of every kind of
+    /// +44 line (drama ranges, Channel Islands, Isle of Man), other countries, extensions,
+    /// and garbage; then many pseudo-random strings of what a phone field can hold.
+    fn phone_inputs() -> Vec<String> {
+        let uk_nsns = [
+            "7700900123",
+            "7700900000",
+            "7700900999",
+            "7700901123",
+            "7400123456",
+            "7912345678",
+            "7624123456",
+            "7624456789",
+            "7781123456",
+            "7839123456",
+            "7797123456",
+            "7700123456",
+            "7000123456",
+            "7011234567",
+            "7600123456",
+            "7640123456",
+            "7911123456",
+            "2079460123",
+            "2079460000",
+            "2071838750",
+            "1134960123",
+            "1214960456",
+            "1614960999",
+            "1632960123",
+            "1632960999",
+            "2896496123",
+            "2920180123",
+            "1481256789",
+            "1481700123",
+            "1534456789",
+            "1534700123",
+            "1624756789",
+            "1624612345",
+            "3069990123",
+            "8081570123",
+            "9098790123",
+            "8001111",
+            "8001234567",
+            "8081234567",
+            "8451234567",
+            "8701234567",
+            "9012345678",
+            "5512345678",
+            "5612345678",
+            "3001234567",
+            "3701234567",
+            "1912345678",
+            "169772345",
+            "16977234",
+            "1387234567",
+            "7700900",
+            "77009001234",
+            "207946012",
+            "20794601234",
+            "1",
+            "12",
+            "123",
+            "1234567890123456",
+            "0",
+            "07700900123",
+            "447700900123",
+        ];
+        let forms = [
+            "0{}",
+            "+44{}",
+            "+44 {}",
+            "0044{}",
+            "0044 {}",
+            "+44 (0){}",
+            "+44(0){}",
+            "44{}",
+            "+440{}",
+            "00440{}",
+            "{}",
+            "(0{})",
+            "+ 44 {}",
+            "+44-{}",
+            "tel:+44{}",
+            "0 {}",
+            "011 44 {}",
+            "+0044{}",
+            "+44 {} ext 45678901",
+            "0{};ext=12",
+            "0{} x 12345678",
+        ];
+        let mut inputs = Vec::new();
+        for nsn in uk_nsns {
+            // Spaced as typed: "07700 900 123".
+            let spaced = if nsn.len() > 4 {
+                format!("{} {}", &nsn[..4], &nsn[4..])
+            } else {
+                nsn.to_string()
+            };
+            for form in forms {
+                inputs.push(form.replace("{}", nsn));
+                inputs.push(form.replace("{}", &spaced));
+            }
+        }
+        for other in [
+            "+1 202 555 0123",
+            "+12025550123",
+            "001 202 555 0123",
+            "+1 (202) 555-0123",
+            "+353 1 234 5678",
+            "00353 87 123 4567",
+            "+353 (0)87 123 4567",
+            "+33 1 23 45 67 89",
+            "+33 6 12 34 56 78",
+            "+49 30 123456",
+            "+49 1512 3456789",
+            "+34 612 34 56 78",
+            "+39 06 1234 5678",
+            "+39 347 123 4567",
+            "+7 495 123 45 67",
+            "+86 10 1234 5678",
+            "+91 98765 43210",
+            "+61 2 1234 5678",
+            "+64 21 123 4567",
+            "+27 82 123 4567",
+            "+234 803 123 4567",
+            "+48 512 345 678",
+            "+40 721 234 567",
+            "+370 612 34567",
+            "+800 1234 5678",
+            "+882 1234 5678",
+            "+870 7712 34567",
+            "+979 123456789",
+            "+888 123456",
+            "+4 1234567",
+            "+43 1 234567",
+            "+45 32 12 34 56",
+            "+41 44 123 45 67",
+            "+420 601 123 456",
+            "+1 242 357 1234",
+            "+1 441 234 5678",
+            "+1 671 123 4567",
+            "+599 9 123 4567",
+            "+290 22158",
+            "+500 12345",
+            "+350 200 12345",
+            "+356 2123 4567",
+            "+357 22 123456",
+            "+354 512 3456",
+            "+47 22 12 34 56",
+            "+46 8 123 456 78",
+            "+358 9 123 4567",
+            "+31 20 123 4567",
+            "+32 2 123 45 67",
+            "+352 621 123 456",
+            "+30 21 0123 4567",
+            "+90 212 123 4567",
+            "+972 50 123 4567",
+            "+971 50 123 4567",
+            "+966 50 123 4567",
+            "+20 10 1234 5678",
+            "+212 612 345678",
+            "+55 11 91234 5678",
+            "+52 55 1234 5678",
+            "+81 3 1234 5678",
+            "+82 2 123 4567",
+            "+65 6123 4567",
+            "+852 2123 4567",
+        ] {
+            inputs.push(other.to_string());
+            inputs.push(other.replace(' ', ""));
+            inputs.push(other.replacen('+', "00", 1));
+        }
+        for garbage in [
+            "",
+            "+",
+            "++44",
+            "++447700900123",
+            "0",
+            "00",
+            "000",
+            "0000",
+            "+44",
+            "+4",
+            "4",
+            "44",
+            "+0",
+            "+00",
+            "+1",
+            "999",
+            "112",
+            "123",
+            "*123#",
+            "#",
+            "-",
+            "()",
+            "+()",
+            "(+44) 7700 900123",
+            "+(44) 7700 900123",
+            "+44 ++7700 900123",
+            "7700 900123+",
+            "07700 900123 07700 900124",
+            "0770090012307700900124",
+            "+44 7700 900123 ext",
+            "０７７００ ９００１２３",
+            "+４４ ７７００ ９００１２３",
+            "٠٧٧٠٠٩٠٠١٢٣",
+            "07700\u{a0}900123",
+            "07700.900.123",
+            "07700/900/123",
+            "07700_900_123",
+            "+44 7700 900 123 ;ext=1",
+            "tel:07700900123",
+            "tel:+44-7700-900123;phone-context=+44",
+            "sip:+447700900123",
+            "+44 20 7946 0123;ext=",
+            "+44 20 7946 0123 #",
+            "0800 000 000 000 000 000",
+            "99999999999999999999",
+            "+999999999999999999",
+            "+44 0000000000",
+            "+44 9999999999",
+        ] {
+            inputs.push(garbage.to_string());
+        }
+        // Pseudo-random strings over a phone field's alphabet, many starting like +44 or 0.
+        let alphabet: Vec<char> = "0123456789012345678901234567894447+ ()-.#x"
+            .chars()
+            .collect();
+        let starts = ["", "+44", "0", "00", "+", "0044", "+1", "07", "01", "+3"];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..4000 {
+            let mut s = starts[(next() % starts.len() as u64) as usize].to_string();
+            let len = 3 + next() % 14;
+            for _ in 0..len {
+                s.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            inputs.push(s);
+        }
+        inputs
+    }
+
+    #[test]
+    fn two_stage_reading_equals_the_full_utils() {
+        let uk = UK_UTIL.as_ref().expect("the +44 util builds");
+        let (mut by_uk, mut by_full) = (0, 0);
+        for input in phone_inputs() {
+            let full = read_with(&PHONE_NUMBER_UTIL, &input);
+            assert_eq!(read_two_stage(&input), full, "{input:?}");
+            // The +44 util reads a number exactly as the full util does, raw fields included.
+            if let Ok(parsed) = uk.parse(&input, Some(Region::GB)) {
+                by_uk += 1;
+                assert_eq!(
+                    Ok(parsed),
+                    PHONE_NUMBER_UTIL.parse(&input, Some(Region::GB)),
+                    "{input:?}"
+                );
+            } else if full.is_some() {
+                by_full += 1;
+            }
+        }
+        // Both stages were exercised.
+        assert!(
+            by_uk > 1000 && by_full > 200,
+            "{by_uk} by +44, {by_full} by full"
+        );
     }
 
     #[test]
