@@ -467,12 +467,16 @@ pub const BENCH_PHONES: [&str; 2] = ["07700 900123", "07700 900124"];
 
 /// BENCHMARK HOOK: the same editor calls as the Kotlin benchmark (`cargo xtask bench kotlin`),
 /// made in Rust, on an editor of its own opened on the example referral, so the FFI's cost can
-/// be read as a ratio measured in the same process. Not for apps.
+/// be read as a ratio measured in the same process. With a store, the editor autosaves every
+/// change into it, as an app's editor does. Not for apps.
 #[uniffi::export]
-pub fn benchmark_editor_in_rust(iterations: u32) -> FfiResult<EditorTimings> {
+pub fn benchmark_editor_in_rust(
+    iterations: u32,
+    store: Option<Arc<Store>>,
+) -> FfiResult<EditorTimings> {
     guard(|| {
         let json = weprotect_core::example::EXAMPLE_REFERRAL_JSON.to_string();
-        let editor = core_form::DraftEditor::open_json(json, None)?;
+        let editor = core_form::DraftEditor::open_json(json, store.map(|s| s.inner.clone()))?;
         let started = std::time::Instant::now();
         for i in 0..iterations {
             let phone = BENCH_PHONES[(i % 2) as usize];

@@ -13,7 +13,7 @@
 //! android/README.md is a verbatim excerpt of the compiled snippets file (blocks that need
 //! Android classes are fenced ```kotlin android and say so).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::kotlin;
 use crate::root;
@@ -26,24 +26,6 @@ const PLAIN_PACKAGES: [&str; 2] = [
 /// The compiled file the README quotes.
 const SNIPPETS: &str =
     "android/weprotect/src/test/kotlin/org/weprotect/android/tests/ReadmeSnippets.kt";
-
-/// `.kt` files directly under `dir` and below, sorted.
-fn kotlin_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "kt") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
-}
 
 /// Fails when a plain package imports Android classes.
 fn check_plain(files: &[PathBuf]) -> Result<(), String> {
@@ -104,7 +86,7 @@ pub fn test() -> Result<(), String> {
     let library = root().join("android/weprotect/src");
     let plain: Vec<PathBuf> = PLAIN_PACKAGES
         .iter()
-        .flat_map(|p| kotlin_files(&library.join("main/kotlin").join(p)))
+        .flat_map(|p| kotlin::kotlin_sources(&library.join("main/kotlin").join(p)))
         .collect();
     check_plain(&plain)?;
     check_readme_quotes_snippets()?;
@@ -116,38 +98,28 @@ pub fn test() -> Result<(), String> {
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let generated = work.join("generated");
     kotlin::generate(&target, &generated)?;
-    let mut sources = kotlin_files(&generated);
-    sources.extend(kotlin_files(
+    let mut sources = kotlin::kotlin_sources(&generated);
+    sources.extend(kotlin::kotlin_sources(
         &root().join("android/core-kotlin/src/main/kotlin"),
     ));
     sources.extend(plain);
-    sources.extend(kotlin_files(&library.join("test/kotlin")));
-    sources.extend(kotlin_files(&root().join(kotlin::TEST_RUNNER)));
+    sources.extend(kotlin::kotlin_sources(&library.join("test/kotlin")));
+    sources.extend(kotlin::kotlin_sources(&root().join(kotlin::TEST_RUNNER)));
     let jar = work.join("android-tests.jar");
     kotlin::compile(&kotlin_home, &jna, &sources, &jar)?;
 
-    let server = kotlin::Server::start(&target, &work)?;
-    eprintln!(
-        "==> Android library tests (plain Kotlin on the JVM, real library, reference server)"
-    );
-    let status = kotlin::java(
-        &kotlin_home,
-        &jna,
-        &jar,
-        &target,
+    kotlin::run_jvm_tests(
+        &kotlin::JvmTests {
+            kotlin: &kotlin_home,
+            jna: &jna,
+            jar: &jar,
+            target: &target,
+            work: &work,
+        },
+        "Android library tests (plain Kotlin on the JVM, real library, reference server)",
         "org.weprotect.android.tests.MainKt",
+        "tests",
     )
-    .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
-    .env("WEPROTECT_TOKEN", &server.token)
-    .env("WEPROTECT_TEST_DIR", work.join("tests"))
-    .status()
-    .map_err(|e| format!("cannot start java: {e}"))?;
-    drop(server);
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("Android library tests failed ({status})"))
-    }
 }
 
 #[cfg(test)]
@@ -164,7 +136,7 @@ mod tests {
         let main = root().join("android/weprotect/src/main/kotlin");
         let plain: Vec<PathBuf> = PLAIN_PACKAGES
             .iter()
-            .flat_map(|p| kotlin_files(&main.join(p)))
+            .flat_map(|p| kotlin::kotlin_sources(&main.join(p)))
             .collect();
         assert!(plain.len() >= 2, "the plain packages have no Kotlin files");
         check_plain(&plain).unwrap();

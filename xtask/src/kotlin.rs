@@ -206,7 +206,7 @@ pub fn extract_doc_snippets(out: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// `.kt` files under `dir`, sorted.
-fn kotlin_sources(dir: &Path) -> Vec<PathBuf> {
+pub fn kotlin_sources(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = files_under(dir)
         .into_iter()
         .map(|(p, _)| dir.join(p))
@@ -265,6 +265,46 @@ pub fn java(kotlin: &Path, jna: &Path, jar: &Path, lib_dir: &Path, main: &str) -
         .arg(main)
         .current_dir(root());
     cmd
+}
+
+/// What a JVM test run needs: the Kotlin runtime, JNA, the compiled tests and the library.
+pub struct JvmTests<'a> {
+    /// The kotlinc distribution's home.
+    pub kotlin: &'a Path,
+    /// JNA's jar.
+    pub jna: &'a Path,
+    /// The compiled tests.
+    pub jar: &'a Path,
+    /// The target folder holding the library and the `weprotect` CLI.
+    pub target: &'a Path,
+    /// The layer's work folder (the server's and the tests' folders go under it).
+    pub work: &'a Path,
+}
+
+/// Runs the test program `main` of `jar` against a reference server on loopback (stopped
+/// afterwards, also when a test fails), with the tests' own folder `work/test_dir`. The
+/// environment it passes (`WEPROTECT_SERVICE_JSON`, `WEPROTECT_TOKEN`, `WEPROTECT_TEST_DIR`) is
+/// what the shared test runner reads.
+pub fn run_jvm_tests(
+    t: &JvmTests<'_>,
+    what: &str,
+    main: &str,
+    test_dir: &str,
+) -> Result<(), String> {
+    let server = Server::start(t.target, t.work)?;
+    eprintln!("==> {what}");
+    let status = java(t.kotlin, t.jna, t.jar, t.target, main)
+        .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
+        .env("WEPROTECT_TOKEN", &server.token)
+        .env("WEPROTECT_TEST_DIR", t.work.join(test_dir))
+        .status()
+        .map_err(|e| format!("cannot start java: {e}"))?;
+    drop(server);
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{main} failed ({status})"))
+    }
 }
 
 /// The reference server on a free loopback port, killed on drop.
@@ -375,26 +415,18 @@ pub fn test() -> Result<(), String> {
     let jar = work.join("core-kotlin-tests.jar");
     compile(&kotlin, &jna, &sources, &jar)?;
 
-    let server = Server::start(&target, &work)?;
-    eprintln!("==> Kotlin tests (JVM, JNA, real library, reference server on loopback)");
-    let status = java(
-        &kotlin,
-        &jna,
-        &jar,
-        &target,
+    run_jvm_tests(
+        &JvmTests {
+            kotlin: &kotlin,
+            jna: &jna,
+            jar: &jar,
+            target: &target,
+            work: &work,
+        },
+        "Kotlin tests (JVM, JNA, real library, reference server on loopback)",
         "org.weprotect.core.tests.MainKt",
+        "stores",
     )
-    .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
-    .env("WEPROTECT_TOKEN", &server.token)
-    .env("WEPROTECT_TEST_DIR", work.join("stores"))
-    .status()
-    .map_err(|e| format!("cannot start java: {e}"))?;
-    drop(server);
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("Kotlin tests failed ({status})"))
-    }
 }
 
 /// `cargo xtask bench kotlin`: the editor's `set` and a snapshot from Kotlin against the same

@@ -127,6 +127,40 @@ pub(crate) fn referral_from_bytes(bytes: &[u8]) -> Result<Referral> {
     parse_referral(text).map_err(|_| StoreError::CorruptStore("stored referral does not parse"))
 }
 
+/// Inserts or overwrites a draft's row (sealed body and summary) in one commit.
+fn write_draft_row(
+    inner: &mut super::Inner,
+    id: Option<String>,
+    version: u32,
+    body: &[u8],
+    summary: &[u8],
+    now: DateTime<Utc>,
+) -> Result<String> {
+    let is_new = id.is_none();
+    let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let sealed_body = cipher::seal(&inner.key, DRAFT_BODY, &id, version, body);
+    let sealed_summary = cipher::seal(&inner.key, DRAFT_SUMMARY, &id, version, summary);
+    let t = cipher::to_millis(now);
+    if is_new {
+        inner.conn.execute(
+            "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
+             VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+            params![id, version, t, sealed_body, sealed_summary],
+        )?;
+    } else {
+        let n = inner.conn.execute(
+            "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
+             summary = ?5 WHERE id = ?1",
+            params![id, version, t, sealed_body, sealed_summary],
+        )?;
+        if n == 0 {
+            // Purged, submitted or never existed: never resurrect it under that id.
+            return Err(StoreError::NotFound("draft"));
+        }
+    }
+    Ok(id)
+}
+
 impl Store {
     /// Saves a draft. With `id: None` a new draft is created and its id returned; with an id,
     /// that draft is overwritten (autosave) and the same id returned.
@@ -140,6 +174,36 @@ impl Store {
         referral: Referral,
         now: DateTime<Utc>,
     ) -> Result<String> {
+        self.write_draft(id, referral, now, true)
+    }
+
+    /// Saves a draft as [`Store::save_draft`] does, but commits without waiting for the disk
+    /// (`synchronous = NORMAL` for this one commit): the save survives the app being killed
+    /// (the commit is in the write-ahead log, in the operating system's hands, when this
+    /// returns) but the last autosaves before a power cut or kernel crash may be lost. The
+    /// next fully synced commit (an explicit save, a submit, any other store write) makes every
+    /// earlier one durable too, since the log is written in order. For the form editor's
+    /// autosave after each change; see docs/storage.md, "Durability of drafts".
+    ///
+    /// # Errors
+    ///
+    /// As [`Store::save_draft`].
+    pub fn autosave_draft(
+        &self,
+        id: Option<String>,
+        referral: Referral,
+        now: DateTime<Utc>,
+    ) -> Result<String> {
+        self.write_draft(id, referral, now, false)
+    }
+
+    fn write_draft(
+        &self,
+        id: Option<String>,
+        referral: Referral,
+        now: DateTime<Utc>,
+        synced: bool,
+    ) -> Result<String> {
         if referral.schema_version != SCHEMA_VERSION {
             return Err(StoreError::InvalidArgument(
                 "the referral's schema version is not the one this build writes",
@@ -149,29 +213,15 @@ impl Store {
         let summary = Summary::of(&referral, now).to_bytes();
         let version = referral.schema_version;
         self.with(|inner| {
-            let is_new = id.is_none();
-            let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-            let sealed_body = cipher::seal(&inner.key, DRAFT_BODY, &id, version, &body);
-            let sealed_summary = cipher::seal(&inner.key, DRAFT_SUMMARY, &id, version, &summary);
-            let t = cipher::to_millis(now);
-            if is_new {
-                inner.conn.execute(
-                    "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
-                     VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-                    params![id, version, t, sealed_body, sealed_summary],
-                )?;
-            } else {
-                let n = inner.conn.execute(
-                    "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
-                     summary = ?5 WHERE id = ?1",
-                    params![id, version, t, sealed_body, sealed_summary],
-                )?;
-                if n == 0 {
-                    // Purged, submitted or never existed: never resurrect it under that id.
-                    return Err(StoreError::NotFound("draft"));
-                }
+            if !synced {
+                inner.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
             }
-            Ok(id)
+            let written = write_draft_row(inner, id, version, &body, &summary, now);
+            if !synced {
+                // Every other commit of this connection stays fully synced.
+                inner.conn.execute_batch("PRAGMA synchronous = FULL;")?;
+            }
+            written
         })
     }
 
@@ -379,6 +429,46 @@ mod tests {
         let e = list.iter().find(|d| d.id == empty).unwrap();
         assert_eq!(e.title, "Untitled draft");
         assert!(e.missing_fields > 0);
+    }
+
+    #[test]
+    fn an_autosave_skips_only_its_own_fsync_and_reads_back_after_reopening() {
+        let (dir, store) = open_store();
+        let synchronous = |store: &Store| {
+            store
+                .with(|inner| {
+                    Ok(inner
+                        .conn
+                        .query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))?)
+                })
+                .unwrap()
+        };
+        let referral = crate::example::example_referral();
+        let id = store.autosave_draft(None, referral.clone(), t0()).unwrap();
+        assert_eq!(synchronous(&store), 2, "FULL again after the autosave");
+        let mut changed = referral.clone();
+        changed.victim.forename = Some("Zed".into());
+        assert_eq!(
+            store
+                .autosave_draft(Some(id.clone()), changed.clone(), t0())
+                .unwrap(),
+            id
+        );
+        // An unknown id is refused as by save_draft, and the setting is restored all the same.
+        assert!(matches!(
+            store.autosave_draft(Some("nope".into()), referral, t0()),
+            Err(StoreError::NotFound("draft"))
+        ));
+        assert_eq!(synchronous(&store), 2);
+        drop(store);
+        let store = Store::open(
+            dir.path().into(),
+            key(),
+            super::super::StoreSettings::default(),
+            t0(),
+        )
+        .unwrap();
+        assert!(store.load_draft(id).unwrap() == changed);
     }
 
     #[test]

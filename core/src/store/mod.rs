@@ -9,7 +9,8 @@
 //! data it could not read, unless the host explicitly wipes.
 //!
 //! * **Durability.** SQLite (bundled) in WAL mode with `synchronous = FULL`: a commit that
-//!   returns is on disk. Each lifecycle step is one transaction: submit validates, seals,
+//!   returns is on disk (the form editor's autosave alone commits without waiting for the disk,
+//!   see [`Store::autosave_draft`]). Each lifecycle step is one transaction: submit validates, seals,
 //!   inserts the outbox row and deletes the draft together, so after a crash a submit is wholly
 //!   there or wholly absent. One connection behind a mutex is the one writer.
 //! * **Idempotency.** Submit gives each referral a fresh uuid v4, the referral id, which is the
