@@ -76,7 +76,23 @@ final class AppModel: ObservableObject {
 
     func scenePhaseChanged(active: Bool) {
         isActive = active
-        if active { Task { await sync(.foregrounded) } }
+        if active {
+            Task { await sync(.foregrounded) }
+        } else {
+            saveDraft()
+        }
+    }
+
+    /// Makes the open draft durable when the form leaves the screen. Autosave after each change
+    /// survives the app being killed but waits only for the operating system, not the disk
+    /// (docs/storage.md, "Durability of drafts"); an explicit save waits for the disk.
+    private func saveDraft() {
+        guard let session else { return }
+        do {
+            _ = try session.editor.save()
+        } catch {
+            message = "The draft could not be saved (\(error))."
+        }
     }
 
     // MARK: form

@@ -27,6 +27,11 @@ class MainActivity : ComponentActivity() {
         if (intent.getBooleanExtra(EXTRA_SIGN_IN, false)) model.askToSignIn()
     }
 
+    override fun onStop() {
+        super.onStop()
+        model.saveDraft() // the officer has left the form: wait for the disk, not just the OS
+    }
+
     companion object {
         /** Set by the "sign in to send" notification. */
         const val EXTRA_SIGN_IN = "org.weprotect.sample.SIGN_IN"

@@ -96,6 +96,22 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
+    /**
+     * Makes the open draft durable now. Autosave after each change survives the app being
+     * killed but waits only for the operating system, not the disk (docs/storage.md,
+     * "Durability of drafts"); an explicit save waits for the disk. Called when the form leaves
+     * the screen.
+     */
+    fun saveDraft() {
+        viewModelScope.launch(serial) {
+            try {
+                editor?.save()
+            } catch (e: WeprotectException) {
+                _message.value = "Draft not saved (${e.code})" // a code, never the value
+            }
+        }
+    }
+
     /** Submits the open draft; on success sends it as soon as there is a network. */
     fun submit() {
         viewModelScope.launch(serial) {
