@@ -13,6 +13,9 @@
 # - Profile release-ffi (opt-level "z", fat LTO, one codegen unit, panic=unwind). Symbols stay
 #   in the library so uniffi-bindgen can read the metadata; the Android Gradle plugin strips
 #   them when it packages the app.
+# - SQLite's compile-time options (LIBSQLITE3_FLAGS: no FTS, R*Tree, JSON, ...) and the C flags
+#   come from the repository's .cargo/config.toml [env], which cargo reads because this script
+#   runs it from the repository root.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

@@ -23,6 +23,9 @@
 # global. Everything else (SQLite, the Rust standard library, ring, ...) becomes private to the
 # slice, which also avoids duplicate-symbol errors with another Rust static library in the app.
 # The script then checks with nm that no `sqlite3_` symbol is exported or left undefined.
+#
+# SQLite's compile-time options (LIBSQLITE3_FLAGS: no FTS, R*Tree, JSON, ...) and the C flags come
+# from the repository's .cargo/config.toml [env], which cargo reads because cargo runs from the root.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"    # ios/

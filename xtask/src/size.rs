@@ -4,8 +4,9 @@
 //! panic = "unwind" so panics stay catchable) for x86_64 and for aarch64-unknown-linux-gnu, the
 //! stand-in for Android arm64 (no NDK here): the Rust code and C (SQLite, ring) are the same;
 //! Android's libc differs. Symbols are stripped from a copy, as packaging does: the unstripped
-//! library keeps the metadata uniffi-bindgen reads. Not part of `cargo xtask test`: a fat-LTO
-//! build takes minutes.
+//! library keeps the metadata uniffi-bindgen reads. SQLite's compile-time options and the C
+//! flags come from .cargo/config.toml [env], as for the Android and iOS builds. Not part of
+//! `cargo xtask test`: a fat-LTO build takes minutes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
