@@ -486,7 +486,7 @@ async fn main() {
         &format!("{server_cpu:.0} µs"),
         &format!("one fsync'd SQLite commit: {floor_us:.0} µs"),
         &server_ratio.to_string(),
-        "issue 14",
+        "none (for information: the server shares the 2 cores)",
     );
 
     // Memory, in a child process so the figure is the device's alone.
