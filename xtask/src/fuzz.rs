@@ -118,18 +118,21 @@ pub fn smoke_in_tests() -> Result<(), String> {
     // The fuzz workspace has its own lock file (it builds with AFL++'s flags, apart from the
     // main workspace). Check on every run that it still matches the crates' manifests, or the
     // next `cargo xtask fuzz` would fail on `--locked` long after the change that broke it.
-    crate::run(
-        "fuzz lock file is current",
-        &cargo(),
-        &[
-            "metadata",
-            "--locked",
-            "--format-version",
-            "1",
-            "--manifest-path",
-            "fuzz/afl/Cargo.toml",
-        ],
-    )?;
+    eprintln!("==> fuzz lock file is current: cargo metadata --locked (fuzz/afl)");
+    let status = Command::new(cargo())
+        .args(["metadata", "--locked", "--format-version", "1"])
+        .args(["--manifest-path", "fuzz/afl/Cargo.toml"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("fuzz lock check: cannot start cargo: {e}"))?;
+    if !status.success() {
+        return Err(
+            "fuzz/afl/Cargo.lock does not match the manifests: run `cargo metadata \
+             --manifest-path fuzz/afl/Cargo.toml` (without --locked) and commit the lock file"
+                .to_string(),
+        );
+    }
     let asked = std::env::var("WEPROTECT_FUZZ_SMOKE").is_ok_and(|v| v == "1");
     let warm = afl_target_dir().join("release").is_dir();
     if asked || warm {
