@@ -28,6 +28,7 @@ use rusqlite::{Connection, params};
 use weprotect_core::config::ServiceConfig;
 use weprotect_core::crypto::{DataKey, ServicePrivateKey};
 use weprotect_core::example::example_referral;
+use weprotect_core::store::QueuedReferral;
 use weprotect_core::{Store, StoreSettings};
 
 const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
@@ -190,22 +191,26 @@ fn submit_figures(per_run: usize) {
     );
 }
 
+/// A new store in `dir` holding one submitted referral (the example, sealed: real sizes).
+fn store_with_one_submitted(dir: &Path) -> (std::sync::Arc<Store>, QueuedReferral) {
+    let store = Store::open(
+        dir.to_path_buf(),
+        key(),
+        StoreSettings::default(),
+        Utc::now(),
+    )
+    .unwrap();
+    let draft = store
+        .save_draft(None, example_referral(), Utc::now())
+        .unwrap();
+    let queued = store.submit(draft, service(), Utc::now()).unwrap();
+    (store, queued)
+}
+
 fn bench_open(per_run: usize) {
     let dir = tempfile::tempdir().unwrap();
     let store_dir = dir.path().join("store");
-    {
-        let store = Store::open(
-            store_dir.clone(),
-            key(),
-            StoreSettings::default(),
-            Utc::now(),
-        )
-        .unwrap();
-        let draft = store
-            .save_draft(None, example_referral(), Utc::now())
-            .unwrap();
-        store.submit(draft, service(), Utc::now()).unwrap();
-    }
+    store_with_one_submitted(&store_dir);
     // Fill the outbox with copies of that row (real sizes) in one bare transaction.
     {
         let conn = bare_connection(&store_dir.join(weprotect_core::store::DB_FILE_NAME));
@@ -271,17 +276,7 @@ fn bench_open_expiring(per_run: usize) {
     let dir = tempfile::tempdir().unwrap();
     let template = dir.path().join("template");
     {
-        let store = Store::open(
-            template.clone(),
-            key(),
-            StoreSettings::default(),
-            Utc::now(),
-        )
-        .unwrap();
-        let draft = store
-            .save_draft(None, example_referral(), Utc::now())
-            .unwrap();
-        let queued = store.submit(draft, service(), Utc::now()).unwrap();
+        let (store, queued) = store_with_one_submitted(&template);
         store
             .mark_delivered(
                 queued.referral_id,

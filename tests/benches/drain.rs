@@ -141,6 +141,18 @@ fn copy_dir(from: &Path) -> tempfile::TempDir {
     to
 }
 
+/// Runs passes until nothing is waiting; how many referrals they delivered.
+async fn drain_all(engine: &SyncEngine) -> u32 {
+    let mut delivered = 0;
+    loop {
+        let report = engine.sync_now(Duration::from_secs(600)).await.unwrap();
+        delivered += report.delivered;
+        if report.waiting == 0 {
+            return delivered;
+        }
+    }
+}
+
 async fn engine_drain(
     device_template: &Path,
     server: &ServerProcess,
@@ -167,14 +179,7 @@ async fn engine_drain(
     .unwrap();
     let (device0, server0) = (cpu_ns("self"), server.cpu_ns());
     let started = Instant::now();
-    let mut delivered = 0;
-    loop {
-        let report = engine.sync_now(Duration::from_secs(600)).await.unwrap();
-        delivered += report.delivered;
-        if report.waiting == 0 {
-            break;
-        }
-    }
+    let delivered = drain_all(&engine).await;
     let wall = started.elapsed();
     let sample = Sample {
         wall,
@@ -332,14 +337,7 @@ async fn memory_child(dir: PathBuf, endpoint_json: String, token: String) {
         None,
     )
     .unwrap();
-    let mut delivered = 0;
-    loop {
-        let report = engine.sync_now(Duration::from_secs(600)).await.unwrap();
-        delivered += report.delivered;
-        if report.waiting == 0 {
-            break;
-        }
-    }
+    let delivered = drain_all(&engine).await;
     println!("{opened} {} {delivered}", peak_rss_kib());
 }
 
