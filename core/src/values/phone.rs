@@ -425,21 +425,38 @@ mod tests {
         assert!(n.can_receive_texts());
     }
 
+    /// The host's target triple (`rustc -vV`).
+    fn host_triple() -> String {
+        let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+        let out = std::process::Command::new(rustc)
+            .arg("-vV")
+            .output()
+            .expect("rustc -vV runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+            .expect("rustc -vV names the host")
+    }
+
     /// rlibphonenumber's own compiled metadata, found through `cargo metadata`.
+    ///
+    /// Filtered to the host platform: a build downloads only the host's dependencies, and an
+    /// unfiltered `cargo metadata` would need every platform's (Windows, Android, ...) and so
+    /// the network on a fresh machine.
     fn crates_metadata() -> Vec<u8> {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = std::process::Command::new(cargo)
-            .args([
-                "metadata",
-                "--format-version",
-                "1",
-                "--offline",
-                "--manifest-path",
-            ])
+            .args(["metadata", "--format-version", "1", "--filter-platform"])
+            .arg(host_triple())
+            .arg("--manifest-path")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
             .output()
             .expect("cargo metadata runs");
-        assert!(out.status.success(), "cargo metadata failed");
+        assert!(
+            out.status.success(),
+            "cargo metadata failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let package = meta["packages"]
             .as_array()
