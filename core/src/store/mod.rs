@@ -131,6 +131,8 @@ impl std::fmt::Debug for Store {
 impl Store {
     /// Opens the store in `dir` (created if missing) with the host's data key, migrates it to
     /// the current schema, and purges drafts and receipts older than the settings allow.
+    /// It also starts validation's one-off warm-up on a background thread
+    /// ([`warm_up_in_background`](crate::validation::warm_up_in_background)).
     ///
     /// # Errors
     ///
@@ -154,6 +156,8 @@ impl Store {
             inner: Mutex::new(Some(Inner { conn, key })),
         };
         store.purge_expired(now)?;
+        // An app opens its store at launch: set validation up before the first keystroke needs it.
+        crate::validation::warm_up_in_background();
         Ok(Arc::new(store))
     }
 

@@ -12,6 +12,7 @@ mod document;
 mod duplicate_keys;
 mod problem;
 mod rules;
+mod warm_up;
 
 use chrono::{DateTime, Utc};
 
@@ -21,6 +22,7 @@ pub use rules::{
     ADULT_AGE, CLOCK_SKEW, MAX_AGE_YEARS, MAX_CHILDREN, MAX_ORDERS, MAX_RISK_ANSWERS,
     MAX_SAFE_TIMES, MINIMUM_VICTIM_AGE, PLACEHOLDER_DATES, Rules,
 };
+pub use warm_up::{warm_up, warm_up_in_background};
 
 /// The largest referral (as JSON) that may be sent: well under the intake API's 256 KiB body
 /// limit once sealed, so a referral that passes validation can never be refused for its size.
