@@ -10,7 +10,8 @@
 //!
 //! * submit again with the store and the bare database on a RAM-backed directory (`/dev/shm`),
 //!   where fsync costs nothing: what a submit costs over the bare insert is then its own CPU.
-//!   Target: under 150 µs.
+//!   Target: under 150 µs. Beside it, the HPKE seal of the same referral alone (interleaved in
+//!   the same loop): the part of every submit that no store work can remove.
 //! * opening a store whose 10,000 receipts have all expired (they are purged on open) against a
 //!   bare open plus the same `DELETE` in one transaction. Target: at most 3x.
 //!
@@ -26,10 +27,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use rusqlite::{Connection, params};
 use weprotect_core::config::ServiceConfig;
-use weprotect_core::crypto::{DataKey, ServicePrivateKey};
+use weprotect_core::crypto::{DataKey, ServicePrivateKey, ServicePublicKey, envelope};
 use weprotect_core::example::example_referral;
 use weprotect_core::store::QueuedReferral;
-use weprotect_core::{Store, StoreSettings};
+use weprotect_core::{SCHEMA_VERSION, Store, StoreSettings};
 
 const KEY: &str = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
 const RUNS: usize = 5;
@@ -89,8 +90,8 @@ fn bare_connection(path: &Path) -> Connection {
     conn
 }
 
-/// Per run: (median submit, median bare insert).
-fn bench_submit(dir: tempfile::TempDir, per_run: usize) -> Vec<(Duration, Duration)> {
+/// Per run: (median submit, median bare insert, median HPKE seal alone).
+fn bench_submit(dir: tempfile::TempDir, per_run: usize) -> Vec<(Duration, Duration, Duration)> {
     let store = Store::open(
         dir.path().join("store"),
         key(),
@@ -111,7 +112,9 @@ fn bench_submit(dir: tempfile::TempDir, per_run: usize) -> Vec<(Duration, Durati
     let sealed = store.due_for_delivery(Utc::now(), 1).unwrap()[0]
         .sealed
         .clone();
-    let local_copy = vec![0x5a_u8; serde_json::to_vec(&referral).unwrap().len() + 41];
+    let plaintext = serde_json::to_vec(&referral).unwrap();
+    let public_key = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
+    let local_copy = vec![0x5a_u8; plaintext.len() + 41];
     let summary = vec![0x5a_u8; 100];
     drop(sample);
     std::fs::create_dir_all(dir.path().join("bare")).unwrap();
@@ -131,6 +134,7 @@ fn bench_submit(dir: tempfile::TempDir, per_run: usize) -> Vec<(Duration, Durati
         .collect();
     let mut submit_times = Vec::new();
     let mut bare_times = Vec::new();
+    let mut seal_times = Vec::new();
     for (i, draft) in drafts.into_iter().enumerate() {
         let t = Instant::now();
         black_box(store.submit(draft, service.clone(), Utc::now()).unwrap());
@@ -145,15 +149,22 @@ fn bench_submit(dir: tempfile::TempDir, per_run: usize) -> Vec<(Duration, Durati
         .unwrap();
         tx.commit().unwrap();
         let bare_time = t.elapsed();
+
+        // The part of a submit no store work can remove: sealing the referral for the service.
+        let t = Instant::now();
+        black_box(envelope::seal(&public_key, "bench-seal", SCHEMA_VERSION, &plaintext).unwrap());
+        let seal_time = t.elapsed();
         if i >= 20 {
             submit_times.push(submit);
             bare_times.push(bare_time);
+            seal_times.push(seal_time);
         }
     }
-    submit_times
-        .chunks(per_run)
-        .zip(bare_times.chunks(per_run))
-        .map(|(s, b)| (median(s.to_vec()), median(b.to_vec())))
+    (0..submit_times.len() / per_run)
+        .map(|run| {
+            let chunk = |v: &[Duration]| median(v[run * per_run..(run + 1) * per_run].to_vec());
+            (chunk(&submit_times), chunk(&bare_times), chunk(&seal_times))
+        })
         .collect()
 }
 
@@ -167,7 +178,7 @@ fn submit_figures(per_run: usize) {
             "bare insert of the same bytes, same pragmas: {} µs",
             spread(disk.iter().map(|r| us(&r.1)).collect(), 0)
         ),
-        &spread(disk.iter().map(|(s, b)| us(s) / us(b)).collect(), 2),
+        &spread(disk.iter().map(|(s, b, _)| us(s) / us(b)).collect(), 2),
         "≤ 1.5",
     );
     let Some(ram) = ram_tempdir() else {
@@ -179,15 +190,22 @@ fn submit_figures(per_run: usize) {
         "submit on a RAM-backed dir: cost over the bare insert",
         &format!(
             "{} µs",
-            spread(ram.iter().map(|(s, b)| us(s) - us(b)).collect(), 0)
+            spread(ram.iter().map(|(s, b, _)| us(s) - us(b)).collect(), 0)
         ),
         &format!(
             "bare insert on the same dir: {} µs (submit {} µs)",
             spread(ram.iter().map(|r| us(&r.1)).collect(), 0),
             spread(ram.iter().map(|r| us(&r.0)).collect(), 0)
         ),
-        &spread(ram.iter().map(|(s, b)| us(s) / us(b)).collect(), 2),
+        &spread(ram.iter().map(|(s, b, _)| us(s) / us(b)).collect(), 2),
         "< 150 µs over",
+    );
+    figure(
+        "of which the HPKE seal for the service (two X25519 operations), measured alone",
+        &format!("{} µs", spread(ram.iter().map(|r| us(&r.2)).collect(), 0)),
+        "none: it is part of every submit",
+        "",
+        "for information: the floor under the 150 µs above",
     );
 }
 
