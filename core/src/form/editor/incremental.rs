@@ -28,6 +28,7 @@
 //! The editor's tests run every edit of long random sequences through an editor that
 //! recomputes from scratch and compare every answer and snapshot.
 
+use std::fmt::Write as _;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -162,6 +163,11 @@ pub(super) fn touched(old: &Value, new: &Value) -> Vec<String> {
 }
 
 fn diff(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
+    // Nearly every subtree is unchanged (one value was written): a plain comparison settles
+    // those without building their paths, and only the changed branch is walked.
+    if old == new {
+        return;
+    }
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
@@ -187,9 +193,7 @@ fn diff(old: &Value, new: &Value, at: &mut String, out: &mut Vec<String>) {
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
             for (i, (va, vb)) in a.iter().zip(b).enumerate() {
                 let len = at.len();
-                at.push('[');
-                at.push_str(&i.to_string());
-                at.push(']');
+                let _ = write!(at, "[{i}]");
                 diff(va, vb, at, out);
                 at.truncate(len);
             }
