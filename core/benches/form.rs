@@ -5,7 +5,8 @@
 //! Baselines measured in the same run, interleaved: `validate_draft` of the example (the rule
 //! walk every `set` must include) and `parse_referral` of its JSON. Printed as median and range
 //! per call, and as ratios against the baseline. `set_with_autosave` adds the encrypted SQLite
-//! save (WAL, synchronous = FULL) that a store-backed editor does on every change.
+//! autosave (WAL, one commit with synchronous = NORMAL) that a store-backed editor does on every
+//! change.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

@@ -352,7 +352,7 @@ impl DraftEditor {
             return Err(FormError::Submitted);
         }
         let now = st.now();
-        let id = store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now)?;
+        let id = st.save_into(&store, now, true)?;
         st.draft_id = Some(id.clone());
         st.saved = true;
         Ok(id)
@@ -386,7 +386,7 @@ impl DraftEditor {
             all.extend(st.computed.missing.iter().cloned());
             return Err(FormError::Store(StoreError::Invalid(all)));
         }
-        let id = store.save_draft(st.draft_id.clone(), st.computed.referral.clone(), now)?;
+        let id = st.save_into(&store, now, true)?;
         st.draft_id = Some(id.clone());
         st.saved = true;
         let queued = store.submit(id, service, now)?;
@@ -451,7 +451,7 @@ impl DraftEditor {
         st.stash = stash;
         st.saved = false;
         if let Some(store) = &self.store {
-            match store.autosave_draft(st.draft_id.clone(), st.computed.referral.clone(), now) {
+            match st.save_into(store, now, false) {
                 Ok(id) => {
                     st.draft_id = Some(id);
                     st.saved = true;
@@ -480,6 +480,24 @@ impl DraftEditor {
 impl State {
     fn now(&self) -> DateTime<Utc> {
         self.pinned_now.unwrap_or_else(Utc::now)
+    }
+
+    /// Saves the draft into `store` (fully synced or as an autosave), with the counts the
+    /// editor shows, so the drafts list agrees with the form and no second validation runs.
+    fn save_into(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+        synced: bool,
+    ) -> Result<String, StoreError> {
+        store.save_from_editor(
+            self.draft_id.clone(),
+            &self.computed.referral,
+            now,
+            synced,
+            self.computed.missing.len(),
+            self.computed.problems.len(),
+        )
     }
 }
 

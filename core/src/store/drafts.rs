@@ -142,17 +142,21 @@ fn write_draft_row(
     let sealed_summary = cipher::seal(&inner.key, DRAFT_SUMMARY, &id, version, summary);
     let t = cipher::to_millis(now);
     if is_new {
-        inner.conn.execute(
-            "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
-             VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-            params![id, version, t, sealed_body, sealed_summary],
-        )?;
+        inner
+            .conn
+            .prepare_cached(
+                "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
+                 VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+            )?
+            .execute(params![id, version, t, sealed_body, sealed_summary])?;
     } else {
-        let n = inner.conn.execute(
-            "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
-             summary = ?5 WHERE id = ?1",
-            params![id, version, t, sealed_body, sealed_summary],
-        )?;
+        let n = inner
+            .conn
+            .prepare_cached(
+                "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
+                 summary = ?5 WHERE id = ?1",
+            )?
+            .execute(params![id, version, t, sealed_body, sealed_summary])?;
         if n == 0 {
             // Purged, submitted or never existed: never resurrect it under that id.
             return Err(StoreError::NotFound("draft"));
@@ -174,7 +178,8 @@ impl Store {
         referral: Referral,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        self.write_draft(id, referral, now, true)
+        let summary = Summary::of(&referral, now);
+        self.write_draft(id, &referral, &summary, now, true)
     }
 
     /// Saves a draft as [`Store::save_draft`] does, but commits without waiting for the disk
@@ -194,13 +199,35 @@ impl Store {
         referral: Referral,
         now: DateTime<Utc>,
     ) -> Result<String> {
-        self.write_draft(id, referral, now, false)
+        let summary = Summary::of(&referral, now);
+        self.write_draft(id, &referral, &summary, now, false)
+    }
+
+    /// Saves the draft a form editor holds, with the counts of missing fields and problems the
+    /// editor has just computed (so the summary needs no second validation). `synced` as
+    /// [`Store::save_draft`] when true, as [`Store::autosave_draft`] when false.
+    pub(crate) fn save_from_editor(
+        &self,
+        id: Option<String>,
+        referral: &Referral,
+        now: DateTime<Utc>,
+        synced: bool,
+        missing: usize,
+        problems: usize,
+    ) -> Result<String> {
+        let summary = Summary {
+            title: title_of(referral),
+            missing: super::count_u32(missing),
+            problems: super::count_u32(problems),
+        };
+        self.write_draft(id, referral, &summary, now, synced)
     }
 
     fn write_draft(
         &self,
         id: Option<String>,
-        referral: Referral,
+        referral: &Referral,
+        summary: &Summary,
         now: DateTime<Utc>,
         synced: bool,
     ) -> Result<String> {
@@ -209,17 +236,23 @@ impl Store {
                 "the referral's schema version is not the one this build writes",
             ));
         }
-        let body = referral_bytes(&referral)?;
-        let summary = Summary::of(&referral, now).to_bytes();
+        let body = referral_bytes(referral)?;
+        let summary = summary.to_bytes();
         let version = referral.schema_version;
         self.with(|inner| {
             if !synced {
-                inner.conn.execute_batch("PRAGMA synchronous = NORMAL;")?;
+                inner
+                    .conn
+                    .prepare_cached("PRAGMA synchronous = NORMAL")?
+                    .execute([])?;
             }
             let written = write_draft_row(inner, id, version, &body, &summary, now);
             if !synced {
                 // Every other commit of this connection stays fully synced.
-                inner.conn.execute_batch("PRAGMA synchronous = FULL;")?;
+                inner
+                    .conn
+                    .prepare_cached("PRAGMA synchronous = FULL")?
+                    .execute([])?;
             }
             written
         })

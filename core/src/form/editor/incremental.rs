@@ -28,8 +28,8 @@
 //! The editor's tests run every edit of long random sequences through an editor that
 //! recomputes from scratch and compare every answer and snapshot.
 
-use std::fmt::Write as _;
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
