@@ -1013,6 +1013,29 @@ fn autosave_keeps_every_change_and_a_draft_reopens_as_it_was_left() {
 }
 
 #[test]
+fn the_drafts_list_counts_what_the_form_shows_after_each_autosave() {
+    let (_dir, store) = open_store();
+    let e = DraftEditor::open_new(store.clone());
+    e.pin_clock(Some(t0()));
+    for (path, typed) in [
+        ("victim.forename", "Jamie"),
+        ("safe_contact.phone", "07700 9"),
+        ("safe_contact.phone", "07700 900123"),
+    ] {
+        let out = e.set(path.into(), text(typed)).unwrap();
+        let listed = &store.list_drafts().unwrap()[0];
+        assert_eq!(listed.problems, out.problem_count, "after {path}");
+        assert_eq!(listed.missing_fields, out.missing_count, "after {path}");
+    }
+    // Without held-back group items, the editor's counts are exactly what validation finds.
+    let referral = e.referral();
+    let report = crate::validate_draft(&referral, t0());
+    let listed = &store.list_drafts().unwrap()[0];
+    assert_eq!(listed.problems as usize, report.problems.len());
+    assert_eq!(listed.missing_fields as usize, report.missing.len());
+}
+
+#[test]
 fn submitting_an_incomplete_draft_lists_its_problems_and_changes_nothing() {
     let (_dir, store) = open_store();
     let (_sk, config) = service();
