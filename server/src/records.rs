@@ -121,21 +121,20 @@ pub(crate) fn lookup(
     token_id: &str,
 ) -> Result<Option<Found>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT body_sha256, service_reference, received_at,
                     EXISTS (SELECT 1 FROM referral_senders
                              WHERE referral_id = ?1 AND token_id = ?2)
                FROM referrals WHERE referral_id = ?1",
-            params![referral_id, token_id],
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, bool>(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row(params![referral_id, token_id], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })
         .optional()?;
     let Some((stored_sha, service_reference, received_at, sender_known)) = row else {
         return Ok(None);
@@ -160,10 +159,10 @@ pub(crate) fn lookup(
 
 /// Adds `token_id` to the referral's senders (a replay from a token of the sender's label).
 pub(crate) fn add_sender(conn: &Connection, referral_id: &str, token_id: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
-        params![referral_id, token_id],
-    )?;
+    )?
+    .execute(params![referral_id, token_id])?;
     Ok(())
 }
 
@@ -184,38 +183,38 @@ pub(crate) fn record(
         tx.commit()?;
         return Ok(found.into_recorded());
     }
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals", [], |r| {
-        r.get(0)
-    })?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals")?
+        .query_row([], |r| r.get(0))?;
     let receipt = Receipt {
         referral_id: new.referral_id.to_string(),
         service_reference: service_reference(received_at, seq),
         received_at,
     };
     let at = db::format_time(received_at);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO referrals (referral_id, seq, service_reference, body_sha256, received_at,
                                 key_id, schema_version, referral_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+    )?
+    .execute(params![
+        new.referral_id,
+        seq,
+        receipt.service_reference,
+        new.body_sha256,
+        at,
+        new.key_id,
+        new.schema_version,
+        new.sealed_json
+    ])?;
+    tx.prepare_cached("INSERT INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)")?
+        .execute(params![new.referral_id, new.token_id])?;
+    tx.prepare_cached("INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![
             new.referral_id,
-            seq,
-            receipt.service_reference,
-            new.body_sha256,
-            at,
-            new.key_id,
-            new.schema_version,
-            new.sealed_json
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
-        params![new.referral_id, new.token_id],
-    )?;
-    tx.execute(
-        "INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)",
-        params![new.referral_id, ReferralStatus::Received.as_str(), at],
-    )?;
+            ReferralStatus::Received.as_str(),
+            at
+        ])?;
     tx.commit()?;
     Ok(Recorded::New(receipt))
 }
@@ -234,16 +233,15 @@ pub(crate) fn may_read_status(
     token_id: &str,
 ) -> Result<bool> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM referral_senders s
                JOIN tokens sender ON sender.id = s.token_id
                JOIN tokens caller ON caller.id = ?2
              WHERE s.referral_id = ?1
                AND (s.token_id = ?2 OR (caller.label <> '' AND sender.label = caller.label))
              LIMIT 1",
-            params![referral_id, token_id],
-            |_| Ok(()),
-        )
+        )?
+        .query_row(params![referral_id, token_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
