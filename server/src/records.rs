@@ -174,13 +174,39 @@ pub(crate) fn record(
     new: &NewReferral<'_>,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    let mut outcomes = record_all(conn, std::slice::from_ref(new), now)?;
+    outcomes.pop().ok_or(ServerError::Corrupt("record outcome"))
+}
+
+/// Records several submissions in one `BEGIN IMMEDIATE` transaction (group commit: one fsync
+/// for all of them), each exactly as [`record`] would, in order: a later one with the id of an
+/// earlier one finds it and is its replay (or a conflict). Nothing is committed unless all
+/// of them are; the caller answers none of them before this returns `Ok`.
+pub(crate) fn record_all(
+    conn: &mut Connection,
+    all: &[NewReferral<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Recorded>> {
     let received_at = db::parse_time(&db::format_time(now))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(found) = lookup(&tx, new.referral_id, new.body_sha256, new.token_id)? {
+    let outcomes = all
+        .iter()
+        .map(|new| record_in(&tx, new, received_at))
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// One submission's part of a recording transaction.
+fn record_in(
+    tx: &Connection,
+    new: &NewReferral<'_>,
+    received_at: DateTime<Utc>,
+) -> Result<Recorded> {
+    if let Some(found) = lookup(tx, new.referral_id, new.body_sha256, new.token_id)? {
         if found.needs_sender() {
-            add_sender(&tx, new.referral_id, new.token_id)?;
+            add_sender(tx, new.referral_id, new.token_id)?;
         }
-        tx.commit()?;
         return Ok(found.into_recorded());
     }
     let seq: i64 = tx
@@ -215,7 +241,6 @@ pub(crate) fn record(
             ReferralStatus::Received.as_str(),
             at
         ])?;
-    tx.commit()?;
     Ok(Recorded::New(receipt))
 }
 
@@ -310,4 +335,78 @@ pub(crate) fn open_sealed(
 ) -> Result<String> {
     let plain = key.open(&row_aad(referral_id, schema_version), sealed)?;
     String::from_utf8(plain).map_err(|_| ServerError::Corrupt("referral text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new<'a>(id: &'a str, sha: &'a [u8], token_id: &'a str) -> NewReferral<'a> {
+        NewReferral {
+            referral_id: id,
+            body_sha256: sha,
+            key_id: "key",
+            schema_version: 2,
+            sealed_json: b"sealed",
+            token_id,
+        }
+    }
+
+    #[test]
+    fn one_group_records_each_submission_as_if_it_came_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(dir.path()).unwrap();
+        let token = crate::tokens::issue(&conn, "device one").unwrap().id;
+        let stranger = crate::tokens::issue(&conn, "device two").unwrap().id;
+        let (a, b) = (
+            "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c01",
+            "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c02",
+        );
+        let now = Utc::now();
+        let group = [
+            new(a, b"sha a", &token),
+            new(b, b"sha b", &token),
+            new(a, b"sha a", &token),
+            new(a, b"other bytes", &token),
+            new(b, b"sha b", &stranger),
+        ];
+        let outcomes = record_all(&mut conn, &group, now).unwrap();
+        let (Recorded::New(first), Recorded::New(second)) = (&outcomes[0], &outcomes[1]) else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(first.service_reference, service_reference(now, 1));
+        assert_eq!(second.service_reference, service_reference(now, 2));
+        assert_eq!(outcomes[2], Recorded::Replay(first.clone()));
+        assert_eq!(outcomes[3], Recorded::Conflict);
+        assert_eq!(outcomes[4], Recorded::OtherSender);
+        // All committed together, and a later submission continues the sequence.
+        assert_eq!(
+            receipts_in(&conn).unwrap(),
+            vec![first.clone(), second.clone()]
+        );
+        let c = "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c03";
+        let Recorded::New(third) = record(&mut conn, &new(c, b"sha c", &token), now).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(third.service_reference, service_reference(now, 3));
+    }
+
+    #[test]
+    fn a_group_that_fails_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(dir.path()).unwrap();
+        let token = crate::tokens::issue(&conn, "device one").unwrap().id;
+        let group = [
+            new("0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c01", b"sha a", &token),
+            // No such token: the sender's foreign key fails.
+            new(
+                "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c02",
+                b"sha b",
+                "tok_missing",
+            ),
+        ];
+        assert!(record_all(&mut conn, &group, Utc::now()).is_err());
+        assert!(receipts_in(&conn).unwrap().is_empty());
+    }
 }
