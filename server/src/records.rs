@@ -121,21 +121,20 @@ pub(crate) fn lookup(
     token_id: &str,
 ) -> Result<Option<Found>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT body_sha256, service_reference, received_at,
                     EXISTS (SELECT 1 FROM referral_senders
                              WHERE referral_id = ?1 AND token_id = ?2)
                FROM referrals WHERE referral_id = ?1",
-            params![referral_id, token_id],
-            |r| {
-                Ok((
-                    r.get::<_, Vec<u8>>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, bool>(3)?,
-                ))
-            },
-        )
+        )?
+        .query_row(params![referral_id, token_id], |r| {
+            Ok((
+                r.get::<_, Vec<u8>>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, bool>(3)?,
+            ))
+        })
         .optional()?;
     let Some((stored_sha, service_reference, received_at, sender_known)) = row else {
         return Ok(None);
@@ -160,10 +159,10 @@ pub(crate) fn lookup(
 
 /// Adds `token_id` to the referral's senders (a replay from a token of the sender's label).
 pub(crate) fn add_sender(conn: &Connection, referral_id: &str, token_id: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT OR IGNORE INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
-        params![referral_id, token_id],
-    )?;
+    )?
+    .execute(params![referral_id, token_id])?;
     Ok(())
 }
 
@@ -175,48 +174,73 @@ pub(crate) fn record(
     new: &NewReferral<'_>,
     now: DateTime<Utc>,
 ) -> Result<Recorded> {
+    let mut outcomes = record_all(conn, std::slice::from_ref(new), now)?;
+    outcomes.pop().ok_or(ServerError::Corrupt("record outcome"))
+}
+
+/// Records several submissions in one `BEGIN IMMEDIATE` transaction (group commit: one fsync
+/// for all of them), each exactly as [`record`] would, in order: a later one with the id of an
+/// earlier one finds it and is its replay (or a conflict). Nothing is committed unless all
+/// of them are; the caller answers none of them before this returns `Ok`.
+pub(crate) fn record_all(
+    conn: &mut Connection,
+    all: &[NewReferral<'_>],
+    now: DateTime<Utc>,
+) -> Result<Vec<Recorded>> {
     let received_at = db::parse_time(&db::format_time(now))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    if let Some(found) = lookup(&tx, new.referral_id, new.body_sha256, new.token_id)? {
+    let outcomes = all
+        .iter()
+        .map(|new| record_in(&tx, new, received_at))
+        .collect::<Result<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(outcomes)
+}
+
+/// One submission's part of a recording transaction.
+fn record_in(
+    tx: &Connection,
+    new: &NewReferral<'_>,
+    received_at: DateTime<Utc>,
+) -> Result<Recorded> {
+    if let Some(found) = lookup(tx, new.referral_id, new.body_sha256, new.token_id)? {
         if found.needs_sender() {
-            add_sender(&tx, new.referral_id, new.token_id)?;
+            add_sender(tx, new.referral_id, new.token_id)?;
         }
-        tx.commit()?;
         return Ok(found.into_recorded());
     }
-    let seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals", [], |r| {
-        r.get(0)
-    })?;
+    let seq: i64 = tx
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals")?
+        .query_row([], |r| r.get(0))?;
     let receipt = Receipt {
         referral_id: new.referral_id.to_string(),
         service_reference: service_reference(received_at, seq),
         received_at,
     };
     let at = db::format_time(received_at);
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO referrals (referral_id, seq, service_reference, body_sha256, received_at,
                                 key_id, schema_version, referral_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
+    )?
+    .execute(params![
+        new.referral_id,
+        seq,
+        receipt.service_reference,
+        new.body_sha256,
+        at,
+        new.key_id,
+        new.schema_version,
+        new.sealed_json
+    ])?;
+    tx.prepare_cached("INSERT INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)")?
+        .execute(params![new.referral_id, new.token_id])?;
+    tx.prepare_cached("INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)")?
+        .execute(params![
             new.referral_id,
-            seq,
-            receipt.service_reference,
-            new.body_sha256,
-            at,
-            new.key_id,
-            new.schema_version,
-            new.sealed_json
-        ],
-    )?;
-    tx.execute(
-        "INSERT INTO referral_senders (referral_id, token_id) VALUES (?1, ?2)",
-        params![new.referral_id, new.token_id],
-    )?;
-    tx.execute(
-        "INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)",
-        params![new.referral_id, ReferralStatus::Received.as_str(), at],
-    )?;
-    tx.commit()?;
+            ReferralStatus::Received.as_str(),
+            at
+        ])?;
     Ok(Recorded::New(receipt))
 }
 
@@ -234,16 +258,15 @@ pub(crate) fn may_read_status(
     token_id: &str,
 ) -> Result<bool> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT 1 FROM referral_senders s
                JOIN tokens sender ON sender.id = s.token_id
                JOIN tokens caller ON caller.id = ?2
              WHERE s.referral_id = ?1
                AND (s.token_id = ?2 OR (caller.label <> '' AND sender.label = caller.label))
              LIMIT 1",
-            params![referral_id, token_id],
-            |_| Ok(()),
-        )
+        )?
+        .query_row(params![referral_id, token_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
@@ -312,4 +335,78 @@ pub(crate) fn open_sealed(
 ) -> Result<String> {
     let plain = key.open(&row_aad(referral_id, schema_version), sealed)?;
     String::from_utf8(plain).map_err(|_| ServerError::Corrupt("referral text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new<'a>(id: &'a str, sha: &'a [u8], token_id: &'a str) -> NewReferral<'a> {
+        NewReferral {
+            referral_id: id,
+            body_sha256: sha,
+            key_id: "key",
+            schema_version: 2,
+            sealed_json: b"sealed",
+            token_id,
+        }
+    }
+
+    #[test]
+    fn one_group_records_each_submission_as_if_it_came_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(dir.path()).unwrap();
+        let token = crate::tokens::issue(&conn, "device one").unwrap().id;
+        let stranger = crate::tokens::issue(&conn, "device two").unwrap().id;
+        let (a, b) = (
+            "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c01",
+            "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c02",
+        );
+        let now = Utc::now();
+        let group = [
+            new(a, b"sha a", &token),
+            new(b, b"sha b", &token),
+            new(a, b"sha a", &token),
+            new(a, b"other bytes", &token),
+            new(b, b"sha b", &stranger),
+        ];
+        let outcomes = record_all(&mut conn, &group, now).unwrap();
+        let (Recorded::New(first), Recorded::New(second)) = (&outcomes[0], &outcomes[1]) else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(first.service_reference, service_reference(now, 1));
+        assert_eq!(second.service_reference, service_reference(now, 2));
+        assert_eq!(outcomes[2], Recorded::Replay(first.clone()));
+        assert_eq!(outcomes[3], Recorded::Conflict);
+        assert_eq!(outcomes[4], Recorded::OtherSender);
+        // All committed together, and a later submission continues the sequence.
+        assert_eq!(
+            receipts_in(&conn).unwrap(),
+            vec![first.clone(), second.clone()]
+        );
+        let c = "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c03";
+        let Recorded::New(third) = record(&mut conn, &new(c, b"sha c", &token), now).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(third.service_reference, service_reference(now, 3));
+    }
+
+    #[test]
+    fn a_group_that_fails_commits_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = db::open(dir.path()).unwrap();
+        let token = crate::tokens::issue(&conn, "device one").unwrap().id;
+        let group = [
+            new("0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c01", b"sha a", &token),
+            // No such token: the sender's foreign key fails.
+            new(
+                "0b7c5a1e-4c6f-4d0e-9a53-2f1d8e6b7c02",
+                b"sha b",
+                "tok_missing",
+            ),
+        ];
+        assert!(record_all(&mut conn, &group, Utc::now()).is_err());
+        assert!(receipts_in(&conn).unwrap().is_empty());
+    }
 }

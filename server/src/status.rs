@@ -121,11 +121,12 @@ pub(crate) fn add(
     at: DateTime<Utc>,
 ) -> Result<StatusEntry> {
     let at = db::parse_time(&db::format_time(at))?;
-    let inserted = conn.execute(
-        "INSERT INTO status_updates (referral_id, status, at)
-         SELECT referral_id, ?2, ?3 FROM referrals WHERE referral_id = ?1",
-        params![referral_id, status.as_str(), db::format_time(at)],
-    )?;
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO status_updates (referral_id, status, at)
+             SELECT referral_id, ?2, ?3 FROM referrals WHERE referral_id = ?1",
+        )?
+        .execute(params![referral_id, status.as_str(), db::format_time(at)])?;
     if inserted == 0 {
         return Err(ServerError::ReferralNotFound);
     }
@@ -135,17 +136,15 @@ pub(crate) fn add(
 /// The history, or `None` when there is no such referral.
 pub(crate) fn history(conn: &Connection, referral_id: &str) -> Result<Option<Vec<StatusEntry>>> {
     let exists = conn
-        .query_row(
-            "SELECT 1 FROM referrals WHERE referral_id = ?1",
-            [referral_id],
-            |_| Ok(()),
-        )
+        .prepare_cached("SELECT 1 FROM referrals WHERE referral_id = ?1")?
+        .query_row([referral_id], |_| Ok(()))
         .optional()?;
     if exists.is_none() {
         return Ok(None);
     }
-    let mut stmt = conn
-        .prepare("SELECT status, at FROM status_updates WHERE referral_id = ?1 ORDER BY at, id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, at FROM status_updates WHERE referral_id = ?1 ORDER BY at, id",
+    )?;
     let rows = stmt.query_map([referral_id], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
     })?;

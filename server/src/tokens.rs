@@ -165,11 +165,8 @@ pub(crate) fn authenticate(conn: &Connection, token: &str) -> Result<Option<Stri
         return Ok(None);
     }
     Ok(conn
-        .query_row(
-            "SELECT id FROM tokens WHERE token_sha256 = ?1 AND revoked_at IS NULL",
-            [hash_token(token)],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT id FROM tokens WHERE token_sha256 = ?1 AND revoked_at IS NULL")?
+        .query_row([hash_token(token)], |r| r.get(0))
         .optional()?)
 }
 

@@ -105,6 +105,61 @@ async fn racing_first_submissions_of_one_referral_give_one_record_and_one_receip
 }
 
 #[tokio::test]
+async fn many_referrals_at_once_each_get_one_record_and_every_answer_is_on_disk() {
+    // Submissions that arrive together may share one commit (group commit on SQLite); each
+    // must still be recorded once, replays of it answered with its receipt, references stay
+    // unique, and every receipt answered is in the database.
+    let h = harness(|c| c.limits.per_token = None).await;
+    let service = h.server.service_config();
+    let ids: Vec<String> = (0..24).map(|_| new_id()).collect();
+    let mut tasks = Vec::new();
+    for id in &ids {
+        let body = sealed_example(&service, id);
+        for _ in 0..2 {
+            let (client, url, token, id, body) = (
+                client(),
+                h.server.url(),
+                h.token.clone(),
+                id.clone(),
+                body.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let response = submit(&client, &url, Some(&token), Some(&id), body).await;
+                (
+                    id,
+                    response.status(),
+                    response.json::<Receipt>().await.unwrap(),
+                )
+            }));
+        }
+    }
+    let mut answered = std::collections::BTreeMap::<String, Vec<(StatusCode, Receipt)>>::new();
+    for task in tasks {
+        let (id, status, receipt) = task.await.unwrap();
+        answered.entry(id).or_default().push((status, receipt));
+    }
+    for answers in answered.values() {
+        let created = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        assert_eq!(created, 1, "{answers:?}");
+        assert!(answers.iter().all(|(s, _)| s.is_success()));
+        assert_eq!(answers[0].1, answers[1].1);
+    }
+    let stored = receipts(h.dir.path()).unwrap();
+    assert_eq!(stored.len(), ids.len());
+    for receipt in &stored {
+        assert_eq!(answered[&receipt.referral_id][0].1, *receipt);
+    }
+    // Unique (PostgreSQL's sequence may skip a number a racing duplicate drew).
+    let mut references: Vec<String> = stored.into_iter().map(|r| r.service_reference).collect();
+    references.sort();
+    references.dedup();
+    assert_eq!(references.len(), ids.len());
+}
+
+#[tokio::test]
 async fn the_same_key_with_different_bytes_is_refused_as_reused() {
     let h = harness(|_| {}).await;
     let id = new_id();

@@ -16,8 +16,9 @@
 //! And the request path is short (issue 12): a submission reads the record once, and only a
 //! new referral is opened and validated (once) and written in one transaction. With SQLite
 //! the reads run inline on a WAL reader connection (they never wait for the writer) and the
-//! open, validation and commit share one blocking hand-off; with PostgreSQL the queries are
-//! async and only the open and validation go to the blocking pool.
+//! open, validation and commit share one blocking hand-off, and new referrals that wait for
+//! the writer together share its next transaction and fsync (group commit, `sqlite.rs`); with
+//! PostgreSQL the queries are async and only the open and validation go to the blocking pool.
 
 mod postgres;
 mod sqlite;
