@@ -4,7 +4,7 @@
 //! panic = "unwind" so panics stay catchable) for x86_64 and for aarch64-unknown-linux-gnu, the
 //! stand-in for Android arm64 (no NDK here): the Rust code and C (SQLite, ring) are the same;
 //! Android's libc differs. Linked the way android/scripts/build-native.sh links the Android
-//! library: lld (the NDK's linker; rustc links both Linux targets with its own copy, rust-lld),
+//! library: lld (the NDK's linker; here Rust's own copy, rust-lld, for both Linux targets),
 //! identical-code folding, Android's packed relocations (read by Android's loader from API 23;
 //! the app's minimum is 26) and 16 KB pages ([`ANDROID_LINK_ARGS`]). With packed relocations
 //! the stand-in is a file to measure, not to load: glibc's loader does not read them. Symbols
@@ -32,6 +32,26 @@ const ANDROID_LINK_ARGS: [&str; 3] = [
     "-Wl,-z,max-page-size=16384",
 ];
 
+/// Rust's own lld, through the `gcc-ld` directory where `-fuse-ld=lld` finds it.
+fn rust_lld_dir() -> Result<String, String> {
+    let print = |what: &str| -> Result<String, String> {
+        let out = Command::new("rustc")
+            .args(["--print", what])
+            .output()
+            .map_err(|e| format!("rustc: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let dir = format!(
+        "{}/lib/rustlib/{}/bin/gcc-ld",
+        print("sysroot")?,
+        print("host-tuple")?
+    );
+    if !Path::new(&dir).join("ld.lld").exists() {
+        return Err(format!("no rust-lld in {dir}"));
+    }
+    Ok(dir)
+}
+
 fn build(target: Option<&str>) -> Result<PathBuf, String> {
     let mut args = vec![
         "rustc".to_string(),
@@ -48,6 +68,16 @@ fn build(target: Option<&str>) -> Result<PathBuf, String> {
     // link alone, and other builds of the profile (`cargo xtask bench kotlin`, which loads the
     // library with glibc) rebuild only this crate, not its dependencies.
     args.push("--".into());
+    if target.is_some() {
+        // rustc links the host with rust-lld already; the cross gcc needs to be pointed at it
+        // (its own GNU ld has no identical-code folding or Android relocation packing).
+        args.extend([
+            "-C".into(),
+            "link-arg=-fuse-ld=lld".into(),
+            "-C".into(),
+            format!("link-arg=-B{}", rust_lld_dir()?),
+        ]);
+    }
     for arg in ANDROID_LINK_ARGS {
         args.extend(["-C".into(), format!("link-arg={arg}")]);
     }
