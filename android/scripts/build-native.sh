@@ -10,6 +10,10 @@
 # - ABIs: arm64-v8a, armeabi-v7a, x86_64 (x86_64 for the emulator), API level 26 (minSdk).
 # - Linked for 16 KB pages (-Wl,-z,max-page-size=16384), which Google Play requires for apps
 #   targeting Android 15+ on 16 KB devices; NDK r28+ does it by default, older NDKs need the flag.
+# - Linked small (docs/bindings.md, "Size and speed"): identical-code folding (-Wl,--icf=all,
+#   lld, the NDK's linker) and Android's packed relocations (-Wl,--pack-dyn-relocs=android,
+#   read by Android's loader from API 23; minSdk is 26).
+#   `cargo xtask bench size` links its stand-in with the same flags (xtask/src/size.rs).
 # - Profile release-ffi (opt-level "z", fat LTO, one codegen unit, panic=unwind). Symbols stay
 #   in the library so uniffi-bindgen can read the metadata; the Android Gradle plugin strips
 #   them when it packages the app.
@@ -22,7 +26,7 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 JNI_LIBS="${1:-$ROOT/android/weprotect/build/generated/jniLibs}"
 BINDINGS="${2:-$ROOT/android/weprotect/build/generated/uniffi/kotlin}"
 PROFILE="${WEPROTECT_PROFILE:-release-ffi}"
-PAGES="-C link-arg=-Wl,-z,max-page-size=16384"
+LINK_ARGS="-C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--pack-dyn-relocs=android"
 
 if ! command -v cargo-ndk >/dev/null 2>&1; then
     echo "cargo-ndk is missing: cargo install cargo-ndk" >&2
@@ -31,9 +35,9 @@ fi
 rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android >/dev/null
 
 cd "$ROOT"
-export CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS="${CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS:-} $PAGES"
-export CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS="${CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS:-} $PAGES"
-export CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS="${CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS:-} $PAGES"
+export CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS="${CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS:-} $LINK_ARGS"
+export CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS="${CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS:-} $LINK_ARGS"
+export CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS="${CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS:-} $LINK_ARGS"
 cargo ndk \
     -t arm64-v8a -t armeabi-v7a -t x86_64 \
     --platform 26 \

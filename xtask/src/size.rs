@@ -3,10 +3,15 @@
 //! Built with the size-tuned `release-ffi` profile (opt-level "z", fat LTO, one codegen unit,
 //! panic = "unwind" so panics stay catchable) for x86_64 and for aarch64-unknown-linux-gnu, the
 //! stand-in for Android arm64 (no NDK here): the Rust code and C (SQLite, ring) are the same;
-//! Android's libc differs. Symbols are stripped from a copy, as packaging does: the unstripped
-//! library keeps the metadata uniffi-bindgen reads. SQLite's compile-time options and the C
-//! flags come from .cargo/config.toml [env], as for the Android and iOS builds. Not part of
-//! `cargo xtask test`: a fat-LTO build takes minutes.
+//! Android's libc differs. Linked the way android/scripts/build-native.sh links the Android
+//! library: lld (the NDK's linker; here Rust's own copy, rust-lld, for both Linux targets),
+//! identical-code folding, Android's packed relocations (read by Android's loader from API 23;
+//! the app's minimum is 26) and 16 KB pages ([`ANDROID_LINK_ARGS`]). With packed relocations
+//! the stand-in is a file to measure, not to load: glibc's loader does not read them. Symbols
+//! are stripped from a copy, as packaging does: the unstripped library keeps the metadata
+//! uniffi-bindgen reads. SQLite's compile-time options and the C flags come from
+//! .cargo/config.toml [env], as for the Android and iOS builds. Not part of `cargo xtask test`:
+//! a fat-LTO build takes minutes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,18 +23,63 @@ const LIB: &str = "libweprotect_ffi.so";
 const ARM64: &str = "aarch64-unknown-linux-gnu";
 /// The target for arm64 (issue 8): at most 4.5 MB stripped.
 const ARM64_BUDGET_BYTES: u64 = 4_500_000;
+/// The link flags of the Android library (keep in step with android/scripts/build-native.sh):
+/// fold identical functions (monomorphised copies that compile to the same code), pack the
+/// relative relocations (24 bytes each otherwise: 140 KB on arm64), 16 KB pages.
+const ANDROID_LINK_ARGS: [&str; 3] = [
+    "-Wl,--icf=all",
+    "-Wl,--pack-dyn-relocs=android",
+    "-Wl,-z,max-page-size=16384",
+];
+
+/// Rust's own lld, through the `gcc-ld` directory where `-fuse-ld=lld` finds it.
+fn rust_lld_dir() -> Result<String, String> {
+    let print = |what: &str| -> Result<String, String> {
+        let out = Command::new("rustc")
+            .args(["--print", what])
+            .output()
+            .map_err(|e| format!("rustc: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let dir = format!(
+        "{}/lib/rustlib/{}/bin/gcc-ld",
+        print("sysroot")?,
+        print("host-tuple")?
+    );
+    if !Path::new(&dir).join("ld.lld").exists() {
+        return Err(format!("no rust-lld in {dir}"));
+    }
+    Ok(dir)
+}
 
 fn build(target: Option<&str>) -> Result<PathBuf, String> {
     let mut args = vec![
-        "build",
-        "-p",
-        "weprotect-ffi",
-        "--lib",
-        "--profile",
-        PROFILE,
+        "rustc".to_string(),
+        "-p".into(),
+        "weprotect-ffi".into(),
+        "--lib".into(),
+        "--profile".into(),
+        PROFILE.into(),
     ];
     if let Some(t) = target {
-        args.extend(["--target", t]);
+        args.extend(["--target".into(), t.into()]);
+    }
+    // The link flags go to the library's own rustc only (after `--`): they matter for the final
+    // link alone, and other builds of the profile (`cargo xtask bench kotlin`, which loads the
+    // library with glibc) rebuild only this crate, not its dependencies.
+    args.push("--".into());
+    if target.is_some() {
+        // rustc links the host with rust-lld already; the cross gcc needs to be pointed at it
+        // (its own GNU ld has no identical-code folding or Android relocation packing).
+        args.extend([
+            "-C".into(),
+            "link-arg=-fuse-ld=lld".into(),
+            "-C".into(),
+            format!("link-arg=-B{}", rust_lld_dir()?),
+        ]);
+    }
+    for arg in ANDROID_LINK_ARGS {
+        args.extend(["-C".into(), format!("link-arg={arg}")]);
     }
     let mut cmd = Command::new(cargo());
     cmd.args(&args).current_dir(root());

@@ -77,8 +77,8 @@ pub fn read_referral(json: &str) -> Result<ReadReferral, DocumentError> {
         .get("schema_version")
         .and_then(serde_json::Value::as_u64);
     let (referral, source_version) = match version {
-        Some(1) if value.is_object() => (read_shape::<v1::Referral>(value)?.into(), 1),
-        Some(2) if value.is_object() => (read_shape::<Referral>(value)?, 2),
+        Some(1) if value.is_object() => (read_shape::<v1::Referral>(&value)?.into(), 1),
+        Some(2) if value.is_object() => (read_shape::<Referral>(&value)?, 2),
         _ => return Err(DocumentError::UnknownSchemaVersion { found: version }),
     };
     Ok(ReadReferral {
@@ -88,7 +88,12 @@ pub fn read_referral(json: &str) -> Result<ReadReferral, DocumentError> {
 }
 
 /// Reads the shape of one schema version, reporting a wrong shape as a [`Problem`].
-fn read_shape<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, DocumentError> {
+///
+/// Reads from `&Value`, as the form editor does (`form::editor`): the model's whole
+/// `Deserialize` code is instantiated once per deserializer type, and with the path tracking
+/// around it that is tens of kilobytes of the phone library per extra instantiation. Strings are
+/// copied out of the value instead of moved, which costs microseconds per referral.
+fn read_shape<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, DocumentError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let inner = e.inner().to_string();
         let segments: Vec<&serde_path_to_error::Segment> = e.path().iter().collect();
