@@ -20,9 +20,8 @@
 //! `cargo bench -p weprotect-tests --bench drain` runs it in full; without `--bench` (as
 //! `cargo test --all-targets` and `cargo xtask bench quick` run it) it is a small quick run.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,96 +30,13 @@ use rusqlite::Connection;
 use weprotect_core::config::ServiceConfig;
 use weprotect_core::store::Store;
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
-use weprotect_server::ServerConfig;
 use weprotect_tests::rig::{open_device, queue_referrals};
+use weprotect_tests::server_process::{
+    ServerProcess, copy_dir, cpu_ns, serve_until_stdin_closes, unthrottled,
+};
 
 const MEMORY_CHILD_ENV: &str = "WEPROTECT_DRAIN_CHILD";
 const SERVER_CHILD_ENV: &str = "WEPROTECT_DRAIN_SERVER";
-
-/// The bench measures draining, not the rate limit.
-fn unthrottled(dir: &Path) -> ServerConfig {
-    let mut config = ServerConfig::new(dir);
-    config.limits.per_token = None;
-    config.limits.per_address = None;
-    config
-}
-
-/// CPU time of every live thread of process `pid`, from the scheduler's own counters (ns).
-fn cpu_ns(pid: &str) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
-}
-
-/// A reference server in its own process, on a copy of the template directory.
-struct ServerProcess {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl ServerProcess {
-    fn start(template: &Path) -> ServerProcess {
-        let dir = tempfile::tempdir().unwrap();
-        for entry in std::fs::read_dir(template).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-            }
-        }
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .env(SERVER_CHILD_ENV, dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        ServerProcess {
-            child,
-            url: line.trim().to_string(),
-            _dir: dir,
-        }
-    }
-
-    fn cpu_ns(&self) -> u64 {
-        cpu_ns(&self.child.id().to_string())
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take()); // the child serves until its stdin closes
-        let _ = self.child.wait();
-    }
-}
-
-/// The server child: serves `dir` until stdin closes.
-async fn server_child(dir: PathBuf) {
-    let mut config = unthrottled(&dir);
-    config.log = weprotect_server::LogTarget::Off;
-    let server = weprotect_server::start(config).await.unwrap();
-    println!("{}", server.url());
-    std::io::stdout().flush().unwrap();
-    tokio::task::spawn_blocking(|| {
-        let mut sink = String::new();
-        while std::io::stdin()
-            .read_line(&mut sink)
-            .map(|n| n > 0)
-            .unwrap_or(false)
-        {}
-    })
-    .await
-    .unwrap();
-    server.shutdown().await;
-}
 
 /// One drain: wall time, device CPU, server CPU.
 #[derive(Clone, Copy)]
@@ -128,17 +44,6 @@ struct Sample {
     wall: Duration,
     device_cpu_ns: u64,
     server_cpu_ns: u64,
-}
-
-fn copy_dir(from: &Path) -> tempfile::TempDir {
-    let to = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), to.path().join(entry.file_name())).unwrap();
-        }
-    }
-    to
 }
 
 /// Runs passes until nothing is waiting; how many referrals they delivered.
@@ -344,7 +249,7 @@ async fn memory_child(dir: PathBuf, endpoint_json: String, token: String) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if let Ok(dir) = std::env::var(SERVER_CHILD_ENV) {
-        server_child(dir.into()).await;
+        serve_until_stdin_closes(dir.into()).await;
         return;
     }
     if std::env::var(MEMORY_CHILD_ENV).is_ok() {
@@ -392,8 +297,8 @@ async fn main() {
     for run in 0..runs {
         for (slot, concurrency) in [1, 4].into_iter().enumerate() {
             let (a, b) = (
-                ServerProcess::start(template.path()),
-                ServerProcess::start(template.path()),
+                ServerProcess::start(template.path(), SERVER_CHILD_ENV),
+                ServerProcess::start(template.path(), SERVER_CHILD_ENV),
             );
             if run % 2 == 0 {
                 engine[slot].push(
@@ -492,7 +397,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 2_000 } else { 20 });
-    let target = ServerProcess::start(template.path());
+    let target = ServerProcess::start(template.path(), SERVER_CHILD_ENV);
     let device_dir = tempfile::tempdir().unwrap();
     {
         let store: Arc<Store> = open_device(device_dir.path().to_path_buf());

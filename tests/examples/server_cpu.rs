@@ -11,93 +11,14 @@
 //!
 //! Figures on a shared machine are indicative; compare runs made one after the other.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use weprotect_server::ServerConfig;
 use weprotect_tests::rig::{open_device, queue_referrals};
+use weprotect_tests::server_process::{ServerProcess, serve_until_stdin_closes, unthrottled};
 
 const SERVER_CHILD_ENV: &str = "WEPROTECT_SERVER_CPU_CHILD";
-
-fn unthrottled(dir: &Path) -> ServerConfig {
-    let mut config = ServerConfig::new(dir);
-    config.limits.per_token = None;
-    config.limits.per_address = None;
-    config.log = weprotect_server::LogTarget::Off;
-    config
-}
-
-fn cpu_ns(pid: u32) -> u64 {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-        return 0;
-    };
-    tasks
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
-}
-
-struct ServerProcess {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl ServerProcess {
-    fn start(template: &Path) -> ServerProcess {
-        let dir = tempfile::tempdir().unwrap();
-        for entry in std::fs::read_dir(template).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_type().unwrap().is_file() {
-                std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
-            }
-        }
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .env(SERVER_CHILD_ENV, dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        ServerProcess {
-            child,
-            url: line.trim().to_string(),
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
-async fn server_child(dir: PathBuf) {
-    let server = weprotect_server::start(unthrottled(&dir)).await.unwrap();
-    println!("{}", server.url());
-    std::io::stdout().flush().unwrap();
-    tokio::task::spawn_blocking(|| {
-        let mut sink = String::new();
-        while std::io::stdin()
-            .read_line(&mut sink)
-            .map(|n| n > 0)
-            .unwrap_or(false)
-        {}
-    })
-    .await
-    .unwrap();
-    server.shutdown().await;
-}
 
 /// POSTs every body, 4 in flight; the expected status for all.
 async fn post_all(url: &str, token: &str, bodies: &[(String, Vec<u8>)], expect: u16) {
@@ -150,7 +71,7 @@ fn median_range(mut v: Vec<f64>) -> String {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if let Ok(dir) = std::env::var(SERVER_CHILD_ENV) {
-        server_child(dir.into()).await;
+        serve_until_stdin_closes(dir.into()).await;
         return;
     }
     let n: usize = std::env::var("SERVER_CPU_N")
@@ -185,21 +106,21 @@ async fn main() {
 
     let (mut new, mut replay, mut wall) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
-        let server = ServerProcess::start(template.path());
-        let pid = server.child.id();
+        let server = ServerProcess::start(template.path(), SERVER_CHILD_ENV);
+        let pid = server.pid();
         // Warm up the server (first validation, connections) outside the measurement.
         post_all(&server.url, &token, &bodies[..4], 201).await;
         if std::env::var("SERVER_CPU_PAUSE").is_ok() {
             println!("server pid {pid}");
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
-        let cpu0 = cpu_ns(pid);
+        let cpu0 = server.cpu_ns();
         let started = Instant::now();
         post_all(&server.url, &token, &bodies[4..], 201).await;
         wall.push(started.elapsed().as_secs_f64() * 1e6 / (n - 4) as f64);
-        let cpu1 = cpu_ns(pid);
+        let cpu1 = server.cpu_ns();
         post_all(&server.url, &token, &bodies[4..], 200).await;
-        let cpu2 = cpu_ns(pid);
+        let cpu2 = server.cpu_ns();
         new.push((cpu1 - cpu0) as f64 / 1e3 / (n - 4) as f64);
         replay.push((cpu2 - cpu1) as f64 / 1e3 / (n - 4) as f64);
     }

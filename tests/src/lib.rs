@@ -8,4 +8,5 @@ pub mod postgres;
 pub mod proof;
 pub mod rig;
 pub mod round_robin;
+pub mod server_process;
 pub mod tls_proxy;
