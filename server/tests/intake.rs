@@ -78,20 +78,7 @@ async fn racing_first_submissions_of_one_referral_give_one_record_and_one_receip
     let h = harness(|_| {}).await;
     let id = new_id();
     let body = sealed_example(&h.server.service_config(), &id);
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (client, url, token, id, body) = (
-            client(),
-            h.server.url(),
-            h.token.clone(),
-            id.clone(),
-            body.clone(),
-        );
-        tasks.push(tokio::spawn(async move {
-            let response = submit(&client, &url, Some(&token), Some(&id), body).await;
-            (response.status(), response.json::<Receipt>().await.unwrap())
-        }));
-    }
+    let tasks: Vec<_> = (0..8).map(|_| h.spawn_submit(&id, body.clone())).collect();
     let mut created = 0;
     let mut receipts_seen = Vec::new();
     for task in tasks {
@@ -116,26 +103,12 @@ async fn many_referrals_at_once_each_get_one_record_and_every_answer_is_on_disk(
     for id in &ids {
         let body = sealed_example(&service, id);
         for _ in 0..2 {
-            let (client, url, token, id, body) = (
-                client(),
-                h.server.url(),
-                h.token.clone(),
-                id.clone(),
-                body.clone(),
-            );
-            tasks.push(tokio::spawn(async move {
-                let response = submit(&client, &url, Some(&token), Some(&id), body).await;
-                (
-                    id,
-                    response.status(),
-                    response.json::<Receipt>().await.unwrap(),
-                )
-            }));
+            tasks.push((id.clone(), h.spawn_submit(id, body.clone())));
         }
     }
     let mut answered = std::collections::BTreeMap::<String, Vec<(StatusCode, Receipt)>>::new();
-    for task in tasks {
-        let (id, status, receipt) = task.await.unwrap();
+    for (id, task) in tasks {
+        let (status, receipt) = task.await.unwrap();
         answered.entry(id).or_default().push((status, receipt));
     }
     for answers in answered.values() {

@@ -32,7 +32,7 @@ use weprotect_core::store::Store;
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
 use weprotect_tests::rig::{open_device, queue_referrals};
 use weprotect_tests::server_process::{
-    ServerProcess, copy_dir, cpu_ns, serve_until_stdin_closes, unthrottled,
+    ServerProcess, copy_dir, cpu_ns, post_referral, serve_until_stdin_closes, unthrottled,
 };
 
 const MEMORY_CHILD_ENV: &str = "WEPROTECT_DRAIN_CHILD";
@@ -112,7 +112,7 @@ async fn plain_drain(
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
-    let url = format!("{}/v1/referrals", server.url);
+    let url = server.url.clone();
     let (device0, server0) = (cpu_ns("self"), server.cpu_ns());
     let started = Instant::now();
     let owned: Vec<(String, Vec<u8>)> = bodies.to_vec();
@@ -131,15 +131,7 @@ async fn plain_drain(
                 let Some((id, body)) = next.lock().unwrap().next() else {
                     return;
                 };
-                let r = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", &id)
-                    .header("Content-Type", "application/octet-stream")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
+                let r = post_referral(&client, &url, &token, &id, body).await;
                 assert!(r.status().is_success(), "{}", r.status());
                 let receipt = r.bytes().await.unwrap();
                 let conn = conn.clone();

@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use weprotect_tests::rig::{open_device, queue_referrals};
-use weprotect_tests::server_process::{ServerProcess, serve_until_stdin_closes, unthrottled};
+use weprotect_tests::server_process::{
+    ServerProcess, post_referral, serve_until_stdin_closes, unthrottled,
+};
 
 const SERVER_CHILD_ENV: &str = "WEPROTECT_SERVER_CPU_CHILD";
 
@@ -32,7 +34,7 @@ async fn post_all(url: &str, token: &str, bodies: &[(String, Vec<u8>)], expect: 
     for _ in 0..4 {
         let (client, url, token, next) = (
             client.clone(),
-            format!("{url}/v1/referrals"),
+            url.to_string(),
             token.to_string(),
             next.clone(),
         );
@@ -41,15 +43,7 @@ async fn post_all(url: &str, token: &str, bodies: &[(String, Vec<u8>)], expect: 
                 let Some((id, body)) = next.lock().unwrap().next() else {
                     return;
                 };
-                let r = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("Idempotency-Key", &id)
-                    .header("Content-Type", "application/octet-stream")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
+                let r = post_referral(&client, &url, &token, &id, body).await;
                 assert_eq!(r.status().as_u16(), expect);
                 r.bytes().await.unwrap();
             }

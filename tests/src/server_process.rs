@@ -94,6 +94,25 @@ impl Drop for ServerProcess {
     }
 }
 
+/// `POST {url}/v1/referrals` of sealed `body` as referral `id`, as a device sends it.
+pub async fn post_referral(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    id: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    client
+        .post(format!("{url}/v1/referrals"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", id)
+        .header("Content-Type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The child's side: serves `dir` ([`unthrottled`]), prints its URL, and stops when stdin closes.
 pub async fn serve_until_stdin_closes(dir: PathBuf) {
     let server = weprotect_server::start(unthrottled(&dir)).await.unwrap();

@@ -87,6 +87,24 @@ impl Harness {
         .await
     }
 
+    /// Submits on a task of its own, over a new connection (for races): the status and receipt.
+    pub fn spawn_submit(
+        &self,
+        id: &str,
+        body: Vec<u8>,
+    ) -> tokio::task::JoinHandle<(StatusCode, weprotect_server::Receipt)> {
+        let (client, url, token, id) = (
+            client(),
+            self.server.url(),
+            self.token.clone(),
+            id.to_string(),
+        );
+        tokio::spawn(async move {
+            let response = submit(&client, &url, Some(&token), Some(&id), body).await;
+            (response.status(), response.json().await.unwrap())
+        })
+    }
+
     /// `GET /v1/referrals/{id}/status` with `token`.
     pub async fn status(&self, id: &str, token: &str) -> reqwest::Response {
         self.client
