@@ -75,8 +75,9 @@ pub const POLICE_FORCES: &[(&str, &str)] = &[
     ("isle-of-man", "Isle of Man Constabulary"),
 ];
 
-/// Other names of forces: abbreviations, former and Welsh names: (alias, slug). Names that
-/// differ from the slug only by a trailing "Police" or "Constabulary" need no alias.
+/// Other names of forces: abbreviations, former and Welsh names: (alias, slug). A force whose
+/// slug written with spaces is its name without "Police" or "Constabulary" needs no alias for
+/// that (a test checks every slug is understood so).
 static FORCE_ALIASES: &[(&str, &str)] = &[
     ("Met", "metropolitan"),
     ("MPS", "metropolitan"),
@@ -87,6 +88,7 @@ static FORCE_ALIASES: &[(&str, &str)] = &[
     ("COLP", "city-of-london"),
     ("City Police", "city-of-london"),
     ("PSNI", "northern-ireland"),
+    ("Northern Ireland", "northern-ireland"),
     ("Northern Ireland Police", "northern-ireland"),
     ("Police Scotland", "police-scotland"),
     ("Police Service of Scotland", "police-scotland"),
@@ -147,15 +149,7 @@ static FORCE_INDEX: NameIndex = NameIndex::new();
 
 /// The slug of a force typed by name, alias or slug with spaces.
 fn force_of_name(text: &str) -> Option<&'static str> {
-    FORCE_INDEX
-        .code(police_forces(), FORCE_ALIASES, force_key, text)
-        .or_else(|| {
-            let key = force_key(text);
-            POLICE_FORCES
-                .iter()
-                .find(|(slug, _)| force_key(slug) == key)
-                .map(|(slug, _)| *slug)
-        })
+    FORCE_INDEX.code(police_forces(), FORCE_ALIASES, force_key, text)
 }
 
 /// The matching key of a force name: [`name_key`] without a trailing "police", "constabulary",
@@ -325,6 +319,7 @@ mod tests {
             ("Metropolitan Police Service", "metropolitan"),
             ("Police Scotland", "police-scotland"),
             ("PSNI", "northern-ireland"),
+            ("Northern Ireland", "northern-ireland"),
             ("Police Service of Northern Ireland", "northern-ireland"),
             ("BTP", "btp"),
             ("British Transport Police", "btp"),
@@ -345,6 +340,15 @@ mod tests {
             let id = OrganisationId::parse(typed);
             assert_eq!(id.as_str(), want, "{typed}");
             assert!(id.is_valid() && id.is_police_force(), "{typed}");
+        }
+    }
+
+    #[test]
+    fn every_slug_written_with_spaces_or_capitals_is_understood() {
+        for (slug, _) in POLICE_FORCES {
+            for typed in [slug.replace('-', " "), slug.to_ascii_uppercase()] {
+                assert_eq!(OrganisationId::parse(&typed).as_str(), *slug, "{typed}");
+            }
         }
     }
 
