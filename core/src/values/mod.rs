@@ -1,5 +1,7 @@
 //! Typed values for fields that have a format: phone numbers, postcodes, collar numbers,
-//! organisation ids, countries, language codes, dates, instants and times of day.
+//! organisation ids, countries, language codes, dates, instants and times of day; the
+//! jurisdiction a force or a postcode belongs to; and the named choices (languages, police
+//! forces, countries) that a form offers in searchable pickers.
 //!
 //! Why each value keeps what was typed: an officer's draft must survive even when a field is
 //! half-filled ("07700 9"), so a value never fails to deserialise. Each type parses its input
@@ -8,17 +10,21 @@
 //! validation refuses values that did not parse. None of these types prints its content in
 //! `Debug`: they hold personal data.
 
+mod choice;
 mod country;
 mod date;
+mod jurisdiction;
 mod language;
 mod org;
 mod phone;
 mod postcode;
 
-pub use country::CountryCode;
+pub use choice::NamedChoice;
+pub use country::{CountryCode, countries, country_name};
 pub use date::{DateValue, InstantValue, TimeOfDay};
-pub use language::LanguageCode;
-pub use org::{CollarNumber, OrganisationId, POLICE_FORCES};
+pub use jurisdiction::Jurisdiction;
+pub use language::{LanguageCode, language_name, languages};
+pub use org::{CollarNumber, OrganisationId, POLICE_FORCES, police_forces};
 pub use phone::{PhoneKind, PhoneNumber, PhoneProblem};
 pub use postcode::Postcode;
 
