@@ -21,7 +21,8 @@ use weprotect_core::store::{
     WipeReport,
 };
 use weprotect_core::sync::{SyncEvent, SyncReport};
-use weprotect_core::validation::{DraftReport, Problem};
+use weprotect_core::validation::{DraftReport, Problem, ProblemKind};
+use weprotect_core::values::Jurisdiction;
 
 /// A point in time, UTC (crosses as the platform's instant).
 pub type Timestamp = DateTime<Utc>;
@@ -84,15 +85,38 @@ pub enum WeprotectError {
     Internal,
 }
 
-/// A validation problem: path, code and message, never the typed value.
+/// What a finding means for sending: an error stops it, an item to follow is sent on the
+/// referral's to-follow list, a warning is confirmed by the referrer and then sent.
+#[uniffi::remote(Enum)]
+pub enum ProblemKind {
+    Error,
+    ToFollow,
+    Warning,
+}
+
+/// A validation finding: path, code, message and kind, never the typed value.
 #[uniffi::remote(Record)]
 pub struct Problem {
     pub path: String,
     pub code: String,
     pub message: String,
+    pub kind: ProblemKind,
 }
 
-/// Problems in what was typed, and mandatory fields still missing.
+/// Where a service acts: England and Wales (Family Law Act 1996), or a jurisdiction with its
+/// own law.
+#[uniffi::remote(Enum)]
+pub enum Jurisdiction {
+    EnglandAndWales,
+    Scotland,
+    NorthernIreland,
+    Jersey,
+    Guernsey,
+    IsleOfMan,
+}
+
+/// Findings in what was typed (errors, warnings), and fields not given yet (errors while
+/// mandatory, items to follow).
 #[uniffi::remote(Record)]
 pub struct DraftReport {
     pub problems: Vec<Problem>,
@@ -167,6 +191,8 @@ pub struct ServiceConfig {
     pub key_id: String,
     pub public_key: String,
     pub spki_pins: Vec<String>,
+    #[uniffi(default)]
+    pub jurisdictions: Vec<Jurisdiction>,
 }
 
 /// What one sync pass did, and when the engine wants to run again.

@@ -51,6 +51,7 @@ fn populate(dir: &Path, drafts: usize, queued: usize) {
         key_id: "k1".into(),
         public_key: "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a".into(),
         spki_pins: vec![],
+        jurisdictions: Vec::new(),
     };
     let store = open(dir, KEY_A).unwrap();
     for i in 0..drafts + queued {

@@ -47,6 +47,7 @@ fn service() -> ServiceConfig {
         key_id: "bench-key".into(),
         public_key: pk.to_hex(),
         spki_pins: Vec::new(),
+        jurisdictions: Vec::new(),
     }
 }
 

@@ -21,6 +21,23 @@ pub struct ServiceConfig {
     /// Optional SHA-256 pins of the service's TLS SubjectPublicKeyInfo, hex. Empty: web PKI only.
     #[serde(default)]
     pub spki_pins: Vec<String>,
+    /// Where the service can act (its orders are made under that jurisdiction's law). Empty:
+    /// England and Wales, where Family Law Act 1996 orders are made. A referral from a force of
+    /// another jurisdiction, or about an incident there, is refused (`jurisdiction.not_served`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jurisdictions: Vec<crate::values::Jurisdiction>,
+}
+
+impl ServiceConfig {
+    /// The jurisdictions the service acts in ([`ServiceConfig::jurisdictions`], or England and
+    /// Wales when it names none).
+    pub fn served(&self) -> &[crate::values::Jurisdiction] {
+        if self.jurisdictions.is_empty() {
+            crate::validation::DEFAULT_JURISDICTIONS
+        } else {
+            &self.jurisdictions
+        }
+    }
 }
 
 impl ServiceConfig {

@@ -23,6 +23,6 @@ pub use error::WeprotectError;
 pub use model::{READABLE_VERSIONS, Referral, SCHEMA_VERSION};
 pub use store::{Store, StoreError, StoreSettings};
 pub use validation::{
-    DocumentError, DraftReport, Problem, ReadReferral, Rules, parse_referral, read_referral,
-    validate_draft, validate_for_submission, validate_for_submission_with,
+    DocumentError, DraftReport, Problem, ProblemKind, ReadReferral, Rules, parse_referral,
+    read_referral, validate_draft, validate_for_submission, validate_for_submission_with,
 };

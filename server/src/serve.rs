@@ -103,6 +103,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         key_id: keys.service.key_id().to_string(),
         public_key: keys.service.public_key().to_hex(),
         spki_pins: Vec::new(),
+        jurisdictions: Vec::new(),
     };
     write_service_config(&data_dir, &service_config)?;
 

@@ -7,7 +7,7 @@
 
 use super::condition::Condition as C;
 use super::definition::Requirement;
-use crate::validation::{MAX_CHILDREN, MAX_ORDERS, MAX_SAFE_TIMES};
+use crate::validation::{MAX_CHILDREN, MAX_ORDERS, MAX_OTHER_PERPETRATORS, MAX_SAFE_TIMES};
 
 /// Longest name-like text (validation's limit for names, numbers, references).
 pub(crate) const SHORT_TEXT: u32 = 200;
@@ -15,6 +15,11 @@ pub(crate) const SHORT_TEXT: u32 = 200;
 pub(crate) const LONG_TEXT: u32 = 4000;
 /// Longest email address.
 pub(crate) const EMAIL_TEXT: u32 = 254;
+
+/// Parts of the referral the core writes, never the referrer: no field of the form shows them
+/// (the to-follow list is written from validation when the referral is submitted).
+#[cfg(test)]
+pub(crate) const WRITTEN_BY_CORE: &[&str] = &["to_follow"];
 
 /// How the kind of a field is found.
 pub(crate) enum SpecKind {
@@ -97,7 +102,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
     let not_police = || C::one_of(ORG, &["health", "idva", "charity", "other"]);
     // Police, or not chosen yet: police is the usual referrer.
     let police_or_unset = || !not_police();
-    let home = || !C::is_yes("victim.no_fixed_abode") & !C::is_yes("victim.address_confidential");
+    // A confidential address is kept (the service needs it), only never shown in lists.
+    let home = || !C::is_yes("victim.no_fixed_abode");
     let uk_postcode = |country: &'static str| {
         !C::is_set(country) | C::one_of(country, &["GB", "UK", "JE", "GG", "IM"])
     };
@@ -109,7 +115,13 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
     let released = || {
         C::one_of(
             CUSTODY,
-            &["bail_with_conditions", "released_under_investigation"],
+            &[
+                "bail_with_conditions",
+                "bail_without_conditions",
+                "released_under_investigation",
+                "released_no_further_action",
+                "charged_and_bailed",
+            ],
         )
     };
     let on_bail = || C::equals(CUSTODY, "bail_with_conditions");
@@ -152,10 +164,20 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("incident.crime_recorded", "Was a crime recorded?").required(),
                 f("incident.crime_reference", "Crime reference")
                     .visible_when(C::is_yes("incident.crime_recorded"))
-                    .required_when(C::is_yes("incident.crime_recorded")),
+                    .hint("If the number is not issued yet, leave it empty: it can follow."),
                 f("incident.occurred_at", "When it happened")
-                    .required()
-                    .hint("Date and time, with the UTC offset the device had."),
+                    .visible_when(!C::is_set("incident.period"))
+                    .required_when(!C::is_set("incident.period"))
+                    .hint("Date and time."),
+                f("incident.period.from", "Abuse over a period: from")
+                    .visible_when(!C::is_set("incident.occurred_at"))
+                    .required_when(C::is_set("incident.period"))
+                    .hint("For abuse over time, such as months of controlling behaviour."),
+                f("incident.period.to", "Until").visible_when(
+                    C::is_set("incident.period") & !C::is_yes("incident.period.ongoing"),
+                ),
+                f("incident.period.ongoing", "Still going on?")
+                    .visible_when(C::is_set("incident.period")),
                 f("incident.location_postcode", "Postcode of the location"),
                 f("incident.injuries", "Injuries").long(),
                 f("incident.arrest_made", "Was an arrest made?"),
@@ -178,20 +200,35 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             "victim",
             "Victim",
             vec![
-                f("victim.forename", "Forename")
-                    .hint("Leave empty for a person with a single name: put it in the surname."),
-                f("victim.surname", "Surname or single name").required(),
+                f("victim.forename", "First name")
+                    .required_when(!C::is_set("victim.surname"))
+                    .hint("One name in either box is enough."),
+                f("victim.surname", "Last name").required_when(!C::is_set("victim.forename")),
                 f("victim.other_names", "Other names used"),
                 f("victim.date_of_birth", "Date of birth")
-                    .required()
-                    .hint("A victim under 16 is a child-safeguarding matter, not a referral."),
+                    .required_when(
+                        !C::is_yes("victim.aged_16_or_over") & !C::is_set("victim.approximate_age"),
+                    )
+                    .hint("If not known, it can follow."),
+                f(
+                    "victim.aged_16_or_over",
+                    "Date of birth not known: is the victim 16 or over?",
+                )
+                .visible_when(!C::is_set("victim.date_of_birth"))
+                .hint("Under 16 is a child-safeguarding matter, not a referral."),
+                f("victim.approximate_age", "Approximate age")
+                    .visible_when(!C::is_set("victim.date_of_birth")),
+                f(
+                    "victim.childrens_social_care_told",
+                    "If the victim is 16 or 17: has children's social care been told, or will it be?",
+                ),
                 f("victim.sex_or_gender", "Sex or gender").hint("As the victim describes it."),
                 f("victim.no_fixed_abode", "No fixed abode"),
                 f(
                     "victim.address_confidential",
                     "Address is confidential or a refuge",
                 )
-                .hint("Give a safe care-of address instead."),
+                .hint("It is kept for the service but never shown in lists."),
                 f("victim.address.line1", "Address line 1")
                     .visible_when(home())
                     .required_when(home()),
@@ -200,30 +237,45 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("victim.address.postcode", "Postcode")
                     .visible_when(home())
                     .required_when(home() & uk_postcode("victim.address.country")),
-                f("victim.address.country", "Country, if not the UK")
-                    .visible_when(home())
-                    .hint("Two-letter code, e.g. IE."),
-                f("victim.care_of_address.line1", "Care-of address line 1")
-                    .visible_when(confidential())
-                    .required_when(confidential()),
-                f("victim.care_of_address.line2", "Care-of address line 2")
-                    .visible_when(confidential()),
-                f("victim.care_of_address.town", "Care-of town or city")
-                    .visible_when(confidential()),
-                f("victim.care_of_address.postcode", "Care-of postcode")
-                    .visible_when(confidential())
-                    .required_when(confidential() & uk_postcode("victim.care_of_address.country")),
+                f("victim.address.country", "Country, if not the UK").visible_when(home()),
                 f(
-                    "victim.care_of_address.country",
-                    "Care-of country, if not the UK",
+                    "victim.care_of_address.line1",
+                    "Safe address for post: line 1",
+                )
+                .visible_when(confidential())
+                .hint("If not known yet, it can follow."),
+                f(
+                    "victim.care_of_address.line2",
+                    "Safe address for post: line 2",
                 )
                 .visible_when(confidential()),
+                f("victim.care_of_address.town", "Safe address for post: town")
+                    .visible_when(confidential()),
+                f(
+                    "victim.care_of_address.postcode",
+                    "Safe address for post: postcode",
+                )
+                .visible_when(confidential())
+                .required_when(
+                    C::is_set("victim.care_of_address")
+                        & uk_postcode("victim.care_of_address.country"),
+                ),
+                f(
+                    "victim.care_of_address.country",
+                    "Safe address for post: country, if not the UK",
+                )
+                .visible_when(confidential()),
+                f(
+                    "victim.housing_tenure",
+                    "Does the victim own or rent the home?",
+                )
+                .hint("It decides which occupation order can be asked for."),
                 f("victim.preferred_language", "Preferred language").required(),
                 f("victim.interpreter_required", "Interpreter required?").required(),
                 f("victim.interpreter_language", "Interpreter language")
                     .visible_when(C::is_yes("victim.interpreter_required"))
                     .required_when(C::is_yes("victim.interpreter_required"))
-                    .hint("A language code, e.g. pl, ur, bfi (BSL)."),
+                    .hint("For example Polish, Urdu or BSL."),
                 f("victim.communication_needs", "Communication needs")
                     .long()
                     .hint("For example BSL."),
@@ -244,6 +296,16 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f(
                     "victim.equality.disability",
                     "Disability (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
+                f(
+                    "victim.equality.sexual_orientation",
+                    "Sexual orientation (equality monitoring)",
+                )
+                .hint("Optional; the victim may prefer not to say."),
+                f(
+                    "victim.equality.gender_identity_same_as_at_birth",
+                    "Gender the same as registered at birth? (equality monitoring)",
                 )
                 .hint("Optional; the victim may prefer not to say."),
             ],
@@ -311,7 +373,12 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             "perpetrator",
             "Perpetrator",
             vec![
-                f("perpetrator.name", "Name").required(),
+                f("perpetrator.name", "Name")
+                    .required_when(!C::is_yes("perpetrator.name_not_known"))
+                    .hint("Never \"Unknown\": if not known, say so below."),
+                f("perpetrator.name_not_known", "Name not known yet")
+                    .visible_when(!C::is_set("perpetrator.name"))
+                    .hint("The name can follow."),
                 f("perpetrator.other_names", "Other names used"),
                 f("perpetrator.sex", "Sex"),
                 f("perpetrator.date_of_birth", "Date of birth"),
@@ -324,6 +391,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("perpetrator.address.town", "Town or city"),
                 f("perpetrator.address.postcode", "Postcode"),
                 f("perpetrator.address.country", "Country, if not the UK"),
+                f("perpetrator.phone", "Phone, if known")
+                    .hint("So that no safe contact route uses it."),
                 f(
                     "perpetrator.relationship_to_victim",
                     "Relationship to the victim",
@@ -331,14 +400,14 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 .required(),
                 f("perpetrator.lives_with_victim", "Lives with the victim?"),
                 f("perpetrator.access_to_weapons", "Access to weapons?"),
-                f(CUSTODY, "Custody or bail")
+                f(CUSTODY, "Custody outcome")
                     .required_when(C::is_set("perpetrator.custody"))
-                    .hint("Decides how urgent a without-notice order is."),
+                    .hint("If not known yet, it can follow."),
                 f(
                     "perpetrator.custody.released_at",
                     "Released (or due for release) at",
                 )
-                .visible_when(released())
+                .visible_when(released() | C::equals(CUSTODY, "in_custody"))
                 .required_when(released()),
                 f("perpetrator.custody.bail_conditions", "Bail conditions")
                     .long()
@@ -353,6 +422,35 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             ],
         ),
         (
+            "other_perpetrators",
+            "Other perpetrators",
+            vec![
+                f("other_perpetrators", "Other people who caused harm")
+                    .kind(SpecKind::Group {
+                        max_items: count(MAX_OTHER_PERPETRATORS),
+                    })
+                    .hint("For example other family members."),
+                f("other_perpetrators[].name", "Name")
+                    .required_when(!C::is_yes("other_perpetrators[].name_not_known")),
+                f("other_perpetrators[].name_not_known", "Name not known yet")
+                    .visible_when(!C::is_set("other_perpetrators[].name")),
+                f("other_perpetrators[].sex", "Sex"),
+                f("other_perpetrators[].date_of_birth", "Date of birth"),
+                f("other_perpetrators[].approximate_age", "Approximate age")
+                    .visible_when(!C::is_set("other_perpetrators[].date_of_birth")),
+                f("other_perpetrators[].phone", "Phone, if known"),
+                f(
+                    "other_perpetrators[].relationship_to_victim",
+                    "Relationship to the victim",
+                )
+                .required(),
+                f(
+                    "other_perpetrators[].lives_with_victim",
+                    "Lives with the victim?",
+                ),
+            ],
+        ),
+        (
             "household",
             "Children and household",
             vec![
@@ -360,7 +458,11 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     max_items: count(MAX_CHILDREN),
                 }),
                 f("children[].name", "Name").required(),
-                f("children[].date_of_birth", "Date of birth").required(),
+                f("children[].date_of_birth", "Date of birth")
+                    .required_when(!C::is_set("children[].approximate_age"))
+                    .hint("If not known, give an approximate age: the date can follow."),
+                f("children[].approximate_age", "Approximate age")
+                    .visible_when(!C::is_set("children[].date_of_birth")),
                 f(
                     "children[].relationship_to_victim",
                     "Relationship to the victim",
@@ -374,15 +476,22 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("children[].lives_at_address", "Lives at the address?").required(),
                 f("children[].present_or_witnessed", "Present or witnessed?").required(),
                 f(
+                    "children[].saw_heard_or_experienced",
+                    "Saw, heard or lived with the effects of the abuse?",
+                )
+                .required()
+                .hint("Such a child is a victim in their own right."),
+                f("children[].school", "School or nursery"),
+                f(
                     "childrens_social_care.involved",
                     "Children's social care involved?",
                 )
-                .required_when(C::is_set("childrens_social_care")),
+                .required_when(C::is_set("childrens_social_care") | C::is_set("children")),
                 f(
                     "childrens_social_care.social_worker_allocated",
                     "Social worker allocated?",
                 )
-                .visible_when(C::is_yes("childrens_social_care.involved")),
+                .visible_when(C::equals("childrens_social_care.involved", "yes")),
                 f("other_vulnerable_adults", "Other vulnerable adults").long(),
             ],
         ),
@@ -407,6 +516,22 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("risk.flags.forced_marriage", "Forced marriage"),
                 f("risk.flags.threats_to_kill", "Threats to kill"),
                 f("risk.flags.weapons", "Weapons"),
+                f("risk.flags.fgm", "Female genital mutilation"),
+                f("risk.flags.economic_abuse", "Economic abuse"),
+                f(
+                    "risk.flags.technology_facilitated_abuse",
+                    "Tracking, spyware or online abuse",
+                ),
+                f(
+                    "risk.flags.clares_law_disclosure",
+                    "A Clare's Law disclosure was made",
+                ),
+                f(
+                    "risk.police_callouts_last_12_months",
+                    "Police call-outs in the last 12 months",
+                )
+                .hint("As far as known."),
+                f("risk.marac_repeat", "Repeat referral to MARAC?"),
                 f("risk.officer_level", "Your risk level").required().hint(
                     "Never below the level the answers give; a higher level needs a rationale.",
                 ),
@@ -430,7 +555,13 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 )
                 .visible_when(bwv())
                 .required_when(bwv()),
-                f("consent.agreed_contact_methods", "Contact methods agreed"),
+                f("consent.agreed_contact_methods", "Contact methods agreed").required(),
+                f("consent.spoken_to_alone", "Spoken to alone?"),
+                f("consent.interpreter_used", "Interpreter used?"),
+                f(
+                    "consent.capacity_concern",
+                    "Any concern about the victim's capacity to consent?",
+                ),
                 f(
                     "consent.scope.onward_to_idva",
                     "Consents to onward referral to an IDVA",

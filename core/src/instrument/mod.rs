@@ -43,6 +43,24 @@ pub struct Question {
     /// Its weight under `weighted_yes` scoring (1 when absent).
     #[serde(default)]
     pub weight: Option<u32>,
+    /// What the question is about, when a referral's other answers must agree with it (a
+    /// pregnancy, a strangulation flag). Wording differs between instruments; topics do not.
+    #[serde(default)]
+    pub topic: Option<Topic>,
+}
+
+/// What a question is about, for the rules that compare it with the rest of the referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Pregnancy or a new baby.
+    Pregnancy,
+    /// Strangulation, choking or suffocation.
+    Strangulation,
+    /// Threats to kill.
+    ThreatsToKill,
+    /// Stalking or harassment.
+    Stalking,
 }
 
 /// A section (a heading grouping questions).
@@ -73,6 +91,10 @@ pub struct Band {
     pub level: RiskLevel,
     /// The lowest score that suggests it.
     pub min_score: u32,
+    /// True for a band of local practice, not national guidance (DASH's 10-13 "yes" as
+    /// medium): grading below it is a warning with a rationale, not an error.
+    #[serde(default)]
+    pub local: bool,
 }
 
 /// A risk instrument loaded from its data file.
@@ -323,8 +345,26 @@ impl Instrument {
             .unwrap_or(RiskLevel::Standard)
     }
 
+    /// The level the answers give under the national bands only (local bands left out): no
+    /// officer may grade below it.
+    pub fn national_level(&self, answers: &[RiskAnswer]) -> RiskLevel {
+        let score = self.score(answers);
+        self.bands
+            .iter()
+            .filter(|b| !b.local && score >= b.min_score)
+            .map(|b| b.level)
+            .max()
+            .unwrap_or(RiskLevel::Standard)
+    }
+
+    /// The question about `topic`, if the instrument has one.
+    pub fn question_on(&self, topic: Topic) -> Option<&Question> {
+        self.questions.iter().find(|q| q.topic == Some(topic))
+    }
+
     /// True when referrals scored by `other` mean the same under this one: same id, version,
-    /// question ids in order, weights, scoring and bands (wording and labels may differ).
+    /// question ids in order, weights, scoring and band thresholds (wording, labels, topics and
+    /// whether a band is local may differ: they change what is asked, not the score).
     fn scores_like(&self, other: &Instrument) -> bool {
         let ids = |i: &Instrument| -> Vec<(String, u32)> {
             i.questions
@@ -332,10 +372,13 @@ impl Instrument {
                 .map(|q| (q.id.clone(), i.weight(q)))
                 .collect()
         };
-        let mut bands = self.bands.clone();
-        let mut other_bands = other.bands.clone();
-        bands.sort_by_key(|b| b.level);
-        other_bands.sort_by_key(|b| b.level);
+        let thresholds = |i: &Instrument| {
+            let mut t: Vec<(RiskLevel, u32)> =
+                i.bands.iter().map(|b| (b.level, b.min_score)).collect();
+            t.sort();
+            t
+        };
+        let (bands, other_bands) = (thresholds(self), thresholds(other));
         self.id == other.id
             && self.version == other.version
             && self.scoring == other.scoring

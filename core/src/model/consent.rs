@@ -66,5 +66,11 @@ pub struct Consent {
     pub script_version: Option<String>,
     /// What the consent covers beyond the legal service (onward referrals).
     pub scope: Option<ConsentScope>,
+    /// Whether the victim was spoken to alone (away from the perpetrator and family).
+    pub spoken_to_alone: Option<bool>,
+    /// Whether an interpreter was used to obtain consent.
+    pub interpreter_used: Option<bool>,
+    /// Whether there was any concern about the victim's capacity to consent.
+    pub capacity_concern: Option<bool>,
 }
 redacted_debug!(Consent);

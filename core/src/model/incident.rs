@@ -26,6 +26,16 @@ pub enum OrderType {
     Dapo,
     /// Child arrangements order (Children Act 1989, s.8).
     ChildArrangements,
+    /// Forced marriage protection order (Family Law Act 1996, Part 4A).
+    ForcedMarriageProtection,
+    /// Female genital mutilation protection order (FGM Act 2003, Schedule 2).
+    FgmProtection,
+    /// Stalking protection order (Stalking Protection Act 2019).
+    StalkingProtection,
+    /// Injunction under the Protection from Harassment Act 1997.
+    HarassmentInjunction,
+    /// Prohibited steps order (Children Act 1989, s.8).
+    ProhibitedSteps,
     /// Any other order, notice or bail condition.
     Other,
 }
@@ -44,7 +54,20 @@ pub enum ProtectedPerson {
     Other,
 }
 
-/// An order or notice already in force. Type is mandatory once an entry is added.
+/// A course of conduct (coercive control over months, stalking): a period, not one time.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPeriod {
+    /// The first day of the period (approximate is fine). Mandatory once a period is given.
+    pub from: Option<DateValue>,
+    /// The last day, unless the abuse is ongoing.
+    pub to: Option<DateValue>,
+    /// True when the abuse is still going on (then there is no last day).
+    pub ongoing: Option<bool>,
+}
+redacted_debug!(IncidentPeriod);
+
+/// An order or notice in force, or one that has expired (history: a breach, a renewal). Type is mandatory once an entry is added.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExistingOrder {
@@ -69,10 +92,13 @@ pub struct Incident {
     pub case_reference: Option<String>,
     /// Whether a crime was recorded. Mandatory; decides whether a crime reference is needed.
     pub crime_recorded: Option<bool>,
-    /// Crime reference: required when a crime was recorded, refused otherwise.
+    /// Crime reference: when a crime was recorded and the number is not issued yet, it is to
+    /// follow; refused when no crime was recorded.
     pub crime_reference: Option<String>,
-    /// When it happened, with UTC offset. Mandatory.
+    /// When it happened, with UTC offset. Either this or `period` is mandatory.
     pub occurred_at: Option<InstantValue>,
+    /// For a course of conduct with no single time: the period it covers.
+    pub period: Option<IncidentPeriod>,
     /// Postcode of the location.
     pub location_postcode: Option<Postcode>,
     /// Injuries.

@@ -1,4 +1,10 @@
-//! Migration of a version 1 referral to the current model, losing nothing that was typed.
+//! Migration of version 1 and version 2 referrals to the current model, losing nothing typed.
+//!
+//! Version 3 keeps every version 2 path and option; it changes only the shape of a few values,
+//! yes/no answers that became yes / no / not known (the risk flags, children's social care
+//! involvement). [`v2_to_v3`] rewrites those on the JSON before it is read, so one model and
+//! one deserialiser serve both versions: `true` becomes `"yes"`, `false` becomes `"no"`.
+//!
 //!
 //! Version 2 is a superset of version 1 with one change of type: version 1's free-text
 //! `incident.existing_orders` becomes the `details` of one structured entry whose type is left
@@ -17,11 +23,13 @@ impl From<v1::Referral> for Referral {
             victim: victim(r.victim),
             safe_contact: safe_contact(r.safe_contact),
             perpetrator: perpetrator(r.perpetrator),
+            other_perpetrators: Vec::new(),
             children: r.children.into_iter().map(child).collect(),
             other_vulnerable_adults: r.other_vulnerable_adults,
             childrens_social_care: None,
             risk: risk(r.risk),
             consent: consent(r.consent),
+            to_follow: Vec::new(),
         }
     }
 }
@@ -60,6 +68,7 @@ fn incident(i: v1::Incident) -> Incident {
         crime_recorded: i.crime_recorded,
         crime_reference: i.crime_reference,
         occurred_at: i.occurred_at,
+        period: None,
         location_postcode: i.location_postcode,
         injuries: i.injuries,
         arrest_made: i.arrest_made,
@@ -84,6 +93,9 @@ fn victim(v: v1::Victim) -> Victim {
         surname: v.surname,
         other_names: v.other_names,
         date_of_birth: v.date_of_birth,
+        aged_16_or_over: None,
+        approximate_age: None,
+        childrens_social_care_told: None,
         sex_or_gender: v.sex_or_gender,
         address: v.address.map(address),
         no_fixed_abode: v.no_fixed_abode,
@@ -98,6 +110,7 @@ fn victim(v: v1::Victim) -> Victim {
         due_date: None,
         no_recourse_to_public_funds: None,
         immigration_status: v.immigration_status,
+        housing_tenure: None,
         equality: None,
     }
 }
@@ -147,11 +160,13 @@ fn safe_contact(s: v1::SafeContact) -> SafeContact {
 fn perpetrator(p: v1::Perpetrator) -> Perpetrator {
     Perpetrator {
         name: p.name,
+        name_not_known: None,
         other_names: p.other_names,
         sex: None,
         date_of_birth: p.date_of_birth,
         approximate_age: p.approximate_age,
         address: p.address.map(address),
+        phone: None,
         relationship_to_victim: p.relationship_to_victim.map(|r| match r {
             v1::Relationship::Spouse => Relationship::Spouse,
             v1::Relationship::ExSpouse => Relationship::ExSpouse,
@@ -182,10 +197,13 @@ fn child(c: v1::Child) -> Child {
     Child {
         name: c.name,
         date_of_birth: c.date_of_birth,
+        approximate_age: None,
         relationship_to_victim: c.relationship_to_victim.map(child_relationship),
         relationship_to_perpetrator: c.relationship_to_perpetrator.map(child_relationship),
         lives_at_address: c.lives_at_address,
         present_or_witnessed: c.present_or_witnessed,
+        saw_heard_or_experienced: None,
+        school: None,
     }
 }
 
@@ -216,6 +234,8 @@ fn risk(r: v1::Risk) -> Risk {
         officer_level: r.officer_level.map(level),
         rationale: r.rationale,
         marac_referral_made: r.marac_referral_made,
+        marac_repeat: None,
+        police_callouts_last_12_months: None,
         flags: None,
     }
 }
@@ -243,5 +263,40 @@ fn consent(k: v1::Consent) -> Consent {
             .collect(),
         script_version: k.script_version,
         scope: None,
+        spoken_to_alone: None,
+        interpreter_used: None,
+        capacity_concern: None,
+    }
+}
+
+/// The paths of version 2's yes/no values that version 3 answers yes / no / not known.
+const V2_BOOLEANS_NOW_ANSWERS: &[&[&str]] = &[
+    &["risk", "flags", "non_fatal_strangulation"],
+    &["risk", "flags", "stalking"],
+    &["risk", "flags", "coercive_control"],
+    &["risk", "flags", "honour_based_abuse"],
+    &["risk", "flags", "forced_marriage"],
+    &["risk", "flags", "threats_to_kill"],
+    &["risk", "flags", "weapons"],
+    &["childrens_social_care", "involved"],
+];
+
+/// Rewrites a version 2 document (JSON) as version 3: yes/no booleans that are now answers
+/// become `"yes"` / `"no"`, and the version number becomes 3. Values of any other type are
+/// left as they are, so a wrong shape is still reported at its path when the result is read.
+pub(crate) fn v2_to_v3(doc: &mut serde_json::Value) {
+    for path in V2_BOOLEANS_NOW_ANSWERS {
+        let mut at = Some(&mut *doc);
+        for key in *path {
+            at = at.and_then(|v| v.get_mut(*key));
+        }
+        if let Some(value) = at
+            && let Some(b) = value.as_bool()
+        {
+            *value = serde_json::Value::from(if b { "yes" } else { "no" });
+        }
+    }
+    if let Some(v) = doc.get_mut("schema_version") {
+        *v = serde_json::Value::from(SCHEMA_VERSION);
     }
 }

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Address, redacted_debug};
-use crate::values::{DateValue, InstantValue};
+use crate::values::{DateValue, InstantValue, PhoneNumber};
 
 /// How the perpetrator is personally connected to the victim (Domestic Abuse Act 2021, s.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -26,7 +26,15 @@ pub enum Relationship {
     ParentOfSameChild,
     /// A relative (s.2(1)(g)).
     FamilyMember,
-    /// Another connection (say which in the reason for referral).
+    /// Lives or has lived in the same household, not as an employee, tenant, lodger or
+    /// boarder (an associated person, Family Law Act 1996, s.62(3)(c)).
+    HouseholdMember,
+    /// A paid carer: not personally connected. Refused: the route is adult safeguarding.
+    PaidCarer,
+    /// A neighbour or a friend: not personally connected. Refused: the route is the police.
+    NeighbourOrFriend,
+    /// Another connection (say which in the reason for referral); the referrer is asked to
+    /// confirm that it is a personal connection.
     Other,
 }
 
@@ -44,18 +52,48 @@ pub enum Sex {
     NotKnown,
 }
 
-/// Where the perpetrator is now, in the criminal process.
+/// Where the perpetrator is now, in the criminal process (the custody outcome).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CustodyStatus {
-    /// Held in custody (arrested or remanded).
+    /// Held in police custody after arrest; `released_at` is the expected release time (the
+    /// custody clock), to follow when not known yet.
     InCustody,
     /// Released on bail with conditions.
     BailWithConditions,
+    /// Released on bail without conditions.
+    BailWithoutConditions,
     /// Released under investigation (no bail conditions).
     ReleasedUnderInvestigation,
+    /// Released with no further action.
+    ReleasedNoFurtherAction,
+    /// Charged and remanded in custody.
+    ChargedAndRemanded,
+    /// Charged and bailed (usually with conditions).
+    ChargedAndBailed,
     /// Not arrested.
     NotArrested,
+    /// Wanted: not yet found or arrested.
+    Wanted,
+}
+
+impl CustodyStatus {
+    /// True when the status says the perpetrator was arrested.
+    pub fn arrested(self) -> bool {
+        !matches!(self, CustodyStatus::NotArrested | CustodyStatus::Wanted)
+    }
+
+    /// True when the perpetrator has been (or is being) released: a release time applies.
+    pub fn released(self) -> bool {
+        matches!(
+            self,
+            CustodyStatus::BailWithConditions
+                | CustodyStatus::BailWithoutConditions
+                | CustodyStatus::ReleasedUnderInvestigation
+                | CustodyStatus::ReleasedNoFurtherAction
+                | CustodyStatus::ChargedAndBailed
+        )
+    }
 }
 
 /// Custody or bail: decides how urgent a without-notice order is.
@@ -64,8 +102,8 @@ pub enum CustodyStatus {
 pub struct Custody {
     /// Status. Mandatory once custody is given.
     pub status: Option<CustodyStatus>,
-    /// When the perpetrator was (or will be) released. Mandatory when released on bail or under
-    /// investigation; refused in custody or when not arrested.
+    /// When the perpetrator was released, or, in custody, is expected to be. Mandatory once
+    /// released; to follow while in custody; refused when not arrested, wanted or remanded.
     pub released_at: Option<InstantValue>,
     /// The bail conditions. Mandatory on bail with conditions.
     pub bail_conditions: Option<String>,
@@ -78,8 +116,11 @@ redacted_debug!(Custody);
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Perpetrator {
-    /// Name. Mandatory (a single name is enough).
+    /// Name. Mandatory (a single name is enough) unless `name_not_known`; never a placeholder
+    /// such as "Unknown".
     pub name: Option<String>,
+    /// True when the name is not known at the scene: the name is then to follow.
+    pub name_not_known: Option<bool>,
     /// Other names used.
     pub other_names: Option<String>,
     /// Sex.
@@ -90,6 +131,8 @@ pub struct Perpetrator {
     pub approximate_age: Option<u8>,
     /// Address.
     pub address: Option<Address>,
+    /// The perpetrator's phone, if known (a safe route must never run through it).
+    pub phone: Option<PhoneNumber>,
     /// Relationship to the victim. Mandatory.
     pub relationship_to_victim: Option<Relationship>,
     /// Lives with the victim.
@@ -100,3 +143,45 @@ pub struct Perpetrator {
     pub custody: Option<Custody>,
 }
 redacted_debug!(Perpetrator);
+
+/// Another perpetrator (honour-based abuse and forced marriage often involve several members
+/// of a family): who they are and how they are connected. The main perpetrator carries the
+/// address and custody outcome; these are flat, so the form lists them as a repeatable group.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtherPerpetrator {
+    /// Name. Mandatory (one name is enough) unless `name_not_known`; never a placeholder.
+    pub name: Option<String>,
+    /// True when the name is not known at the scene: the name is then to follow.
+    pub name_not_known: Option<bool>,
+    /// Sex.
+    pub sex: Option<Sex>,
+    /// Date of birth, if known.
+    pub date_of_birth: Option<DateValue>,
+    /// Approximate age in years, when the date of birth is unknown.
+    pub approximate_age: Option<u8>,
+    /// Phone, if known (a safe route must never run through it).
+    pub phone: Option<PhoneNumber>,
+    /// Relationship to the victim. Mandatory.
+    pub relationship_to_victim: Option<Relationship>,
+    /// Lives with the victim.
+    pub lives_with_victim: Option<bool>,
+}
+redacted_debug!(OtherPerpetrator);
+
+impl OtherPerpetrator {
+    /// As a perpetrator with no address or custody outcome, for the rules they share.
+    pub fn as_perpetrator(&self) -> Perpetrator {
+        Perpetrator {
+            name: self.name.clone(),
+            name_not_known: self.name_not_known,
+            sex: self.sex,
+            date_of_birth: self.date_of_birth.clone(),
+            approximate_age: self.approximate_age,
+            phone: self.phone.clone(),
+            relationship_to_victim: self.relationship_to_victim,
+            lives_with_victim: self.lives_with_victim,
+            ..Perpetrator::default()
+        }
+    }
+}

@@ -57,24 +57,33 @@ pub struct RiskAnswer {
 }
 redacted_debug!(RiskAnswer);
 
-/// Flags the advisor looks for first. Each is yes (`true`), no (`false`) or not known (absent).
+/// Flags the advisor looks for first. Each is yes, no or not known; absent is not answered.
+/// (A version 2 document's `true`/`false` reads as yes/no.)
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RiskFlags {
     /// Non-fatal strangulation or suffocation.
-    pub non_fatal_strangulation: Option<bool>,
+    pub non_fatal_strangulation: Option<Answer>,
     /// Stalking.
-    pub stalking: Option<bool>,
+    pub stalking: Option<Answer>,
     /// Controlling or coercive behaviour.
-    pub coercive_control: Option<bool>,
+    pub coercive_control: Option<Answer>,
     /// So-called honour-based abuse.
-    pub honour_based_abuse: Option<bool>,
+    pub honour_based_abuse: Option<Answer>,
     /// Forced marriage.
-    pub forced_marriage: Option<bool>,
+    pub forced_marriage: Option<Answer>,
     /// Threats to kill.
-    pub threats_to_kill: Option<bool>,
+    pub threats_to_kill: Option<Answer>,
     /// Weapons used or threatened.
-    pub weapons: Option<bool>,
+    pub weapons: Option<Answer>,
+    /// Female genital mutilation.
+    pub fgm: Option<Answer>,
+    /// Economic abuse.
+    pub economic_abuse: Option<Answer>,
+    /// Technology-facilitated abuse (tracking, spyware, image-based abuse).
+    pub technology_facilitated_abuse: Option<Answer>,
+    /// A disclosure was made under the Domestic Violence Disclosure Scheme (Clare's Law).
+    pub clares_law_disclosure: Option<Answer>,
 }
 redacted_debug!(RiskFlags);
 
@@ -93,6 +102,10 @@ pub struct Risk {
     pub rationale: Option<String>,
     /// Whether a MARAC referral was made.
     pub marac_referral_made: Option<bool>,
+    /// A repeat referral to MARAC (another incident within 12 months of the last referral).
+    pub marac_repeat: Option<Answer>,
+    /// Escalation: police call-outs to this victim in the last 12 months, as far as known.
+    pub police_callouts_last_12_months: Option<u8>,
     /// Flags the advisor looks for first.
     pub flags: Option<RiskFlags>,
 }

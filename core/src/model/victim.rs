@@ -83,6 +83,43 @@ pub enum MonitoringAnswer {
     PrefersNotToSay,
 }
 
+/// Sexual orientation, for equality monitoring (as the 2021 census asks it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SexualOrientation {
+    /// Straight or heterosexual.
+    Heterosexual,
+    /// Gay or lesbian.
+    GayOrLesbian,
+    /// Bisexual.
+    Bisexual,
+    /// Another sexual orientation.
+    Other,
+    /// The victim prefers not to say.
+    PrefersNotToSay,
+}
+
+/// Whether the victim owns or rents the home, or has no right to occupy it: it decides which
+/// occupation-order section applies (Family Law Act 1996, s.33 against s.35-38).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HousingTenure {
+    /// Owns the home alone.
+    OwnsSolely,
+    /// Owns the home jointly (usually with the perpetrator).
+    OwnsJointly,
+    /// Rents the home in their sole name.
+    RentsSolely,
+    /// Rents the home jointly.
+    RentsJointly,
+    /// Lives there with no right of their own to occupy (the home is the perpetrator's).
+    NoRightToOccupy,
+    /// Another arrangement (temporary accommodation, family home).
+    Other,
+    /// Not known.
+    NotKnown,
+}
+
 /// Optional equality monitoring: never mandatory, always declinable.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +128,10 @@ pub struct EqualityMonitoring {
     pub ethnicity: Option<Ethnicity>,
     /// Whether the victim considers themselves disabled (Equality Act 2010).
     pub disability: Option<MonitoringAnswer>,
+    /// Sexual orientation.
+    pub sexual_orientation: Option<SexualOrientation>,
+    /// Whether the victim's gender identity is the same as the sex registered at birth.
+    pub gender_identity_same_as_at_birth: Option<MonitoringAnswer>,
 }
 redacted_debug!(EqualityMonitoring);
 
@@ -104,19 +145,28 @@ pub struct Victim {
     pub surname: Option<String>,
     /// Other names used.
     pub other_names: Option<String>,
-    /// Date of birth. Mandatory; a victim under 16 at the incident goes to child safeguarding.
+    /// Date of birth. To follow when not known at the scene, if the victim is confirmed 16 or
+    /// over or an approximate age is given; a victim under 16 goes to child safeguarding.
     pub date_of_birth: Option<DateValue>,
+    /// Confirmed aged 16 or over, when the date of birth is not known at the scene.
+    pub aged_16_or_over: Option<bool>,
+    /// Approximate age in years, when the date of birth is not known at the scene.
+    pub approximate_age: Option<u8>,
+    /// For a victim aged 16 or 17 (a child under the Children Act 1989): whether children's
+    /// social care has been or will be told. Mandatory for them.
+    pub childrens_social_care_told: Option<bool>,
     /// Sex or gender, as the victim describes it.
     pub sex_or_gender: Option<String>,
-    /// Address: mandatory unless `no_fixed_abode` is true or the address is confidential.
+    /// Address: mandatory unless `no_fixed_abode` is true. A confidential address is kept: the
+    /// service needs it (exclusion zones, occupation orders, the court) but shows it in no list.
     pub address: Option<Address>,
     /// True when the victim has no fixed abode.
     pub no_fixed_abode: Option<bool>,
     /// True when the victim's address is confidential (a refuge, or the perpetrator must not
     /// learn it): post goes to `care_of_address` instead.
     pub address_confidential: Option<bool>,
-    /// A safe address to write to (care of a friend, agency or refuge office). Mandatory when
-    /// the address is confidential.
+    /// A safe address to write to (care of a friend, agency or refuge office). When the
+    /// address is confidential and this is not known yet (moved to a refuge tonight), to follow.
     pub care_of_address: Option<Address>,
     /// Preferred language. Mandatory.
     pub preferred_language: Option<String>,
@@ -137,6 +187,8 @@ pub struct Victim {
     pub no_recourse_to_public_funds: Option<bool>,
     /// Immigration status notes (it affects legal aid).
     pub immigration_status: Option<String>,
+    /// Whether the victim owns, rents or has no right to occupy the home.
+    pub housing_tenure: Option<HousingTenure>,
     /// Optional equality monitoring.
     pub equality: Option<EqualityMonitoring>,
 }

@@ -155,6 +155,7 @@ impl Store {
         service: ServiceConfig,
         now: DateTime<Utc>,
     ) -> Result<QueuedReferral> {
+        let served = service.served().to_vec();
         let public_key = ServicePublicKey::new(service.key_id, &service.public_key)
             .map_err(StoreError::ServiceConfig)?;
         self.with(|inner| {
@@ -164,7 +165,8 @@ impl Store {
             // Read inside the transaction so nothing can change the draft in between.
             let referral = load_draft_in(&tx, &inner.key, &draft_id)?;
             // The strict check gives the JSON it measured: sealed as it is.
-            let plaintext = submission_json(&referral, now).map_err(StoreError::Invalid)?;
+            let plaintext =
+                submission_json(&referral, &served, now).map_err(StoreError::Invalid)?;
             let referral_id = uuid::Uuid::new_v4().to_string();
             let sealed = envelope::seal(&public_key, &referral_id, SCHEMA_VERSION, &plaintext)
                 .map_err(StoreError::ServiceConfig)?;
@@ -758,6 +760,7 @@ mod tests {
         let mut referral = crate::example::example_referral();
         referral.consent.given = Some(false);
         referral.victim.surname = None;
+        referral.victim.forename = None;
         let id = store.save_draft(None, referral.clone(), t0()).unwrap();
         let err = store.submit(id.clone(), service, t0()).unwrap_err();
         let StoreError::Invalid(problems) = err else {

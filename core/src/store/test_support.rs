@@ -38,6 +38,7 @@ pub fn service() -> (ServicePrivateKey, ServiceConfig) {
         key_id: "service-key-1".into(),
         public_key: pk.to_hex(),
         spki_pins: Vec::new(),
+        jurisdictions: Vec::new(),
     };
     (sk, config)
 }

@@ -275,6 +275,7 @@ mod tests {
             key_id: "k1".into(),
             public_key: "00".repeat(32),
             spki_pins: vec![],
+            jurisdictions: Vec::new(),
         }
     }
 

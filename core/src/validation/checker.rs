@@ -1,6 +1,6 @@
 //! The small toolkit the rules use: required fields, text limits and typed values.
 
-use super::problem::Problem;
+use super::problem::{Problem, ProblemKind};
 use crate::values::{
     CollarNumber, CountryCode, DateValue, InstantValue, LanguageCode, OrganisationId, PhoneNumber,
     PhoneProblem, Postcode, TimeOfDay,
@@ -16,6 +16,18 @@ pub const MAX_LONG_TEXT: usize = 4000;
 pub(crate) struct Checker {
     pub problems: Vec<Problem>,
     pub missing: Vec<Problem>,
+    /// Refuse control characters and bidirectional overrides in text (version 3 rules).
+    pub forbid_controls: bool,
+}
+
+/// Characters no referral text may hold: C0 and C1 controls other than tab and line breaks
+/// (NUL among them), and the bidirectional embeddings, overrides and isolates that make text
+/// display in another order than it is stored (U+202A-U+202E, U+2066-U+2069). Right-to-left
+/// text itself (Arabic, Urdu, Hebrew) needs none of them.
+pub(crate) fn forbidden_character(ch: char) -> bool {
+    (ch.is_control() && !matches!(ch, '\t' | '\n' | '\r'))
+        || ('\u{202A}'..='\u{202E}').contains(&ch)
+        || ('\u{2066}'..='\u{2069}').contains(&ch)
 }
 
 /// A value the checker knows how to test for validity.
@@ -122,6 +134,18 @@ impl Checker {
         self.missing.push(Problem::new(path, code, message));
     }
 
+    /// Something not known at the scene that may follow: listed with the missing fields.
+    pub fn to_follow(&mut self, path: &str, code: &'static str, message: &'static str) {
+        self.missing
+            .push(Problem::of_kind(ProblemKind::ToFollow, path, code, message));
+    }
+
+    /// Something unusual the referrer is asked to confirm before sending.
+    pub fn warning(&mut self, path: &str, code: &'static str, message: &'static str) {
+        self.problems
+            .push(Problem::of_kind(ProblemKind::Warning, path, code, message));
+    }
+
     fn required_missing(&mut self, path: &str) {
         self.missing(path, "field.required", "This mandatory field is missing.");
     }
@@ -151,6 +175,14 @@ impl Checker {
             }
             Some(t) if t.chars().count() > max => {
                 self.problem(path, "text.too_long", "This text is too long.");
+                false
+            }
+            Some(t) if self.forbid_controls && t.chars().any(forbidden_character) => {
+                self.problem(
+                    path,
+                    "text.control_character",
+                    "This text holds an invisible control or direction-override character: retype it.",
+                );
                 false
             }
             Some(_) => true,

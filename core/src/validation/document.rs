@@ -33,11 +33,15 @@ pub enum DocumentError {
     Shape(Problem),
 }
 
-/// "unknown schema version 99 (this build reads versions 1 and 2)": the version seen and the
+/// "unknown schema version 99 (this build reads versions 1, 2 and 3)": the version seen and the
 /// versions read, and nothing else.
 fn unknown_version_text(found: Option<u64>) -> String {
     let reads: Vec<String> = READABLE_VERSIONS.iter().map(u32::to_string).collect();
-    let reads = reads.join(" and ");
+    let reads = match reads.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
     match found {
         Some(v) => format!("unknown schema version {v} (this build reads versions {reads})"),
         None => format!("no schema version number (this build reads versions {reads})"),
@@ -78,7 +82,12 @@ pub fn read_referral(json: &str) -> Result<ReadReferral, DocumentError> {
         .and_then(serde_json::Value::as_u64);
     let (referral, source_version) = match version {
         Some(1) if value.is_object() => (read_shape::<v1::Referral>(&value)?.into(), 1),
-        Some(2) if value.is_object() => (read_shape::<Referral>(&value)?, 2),
+        Some(2) if value.is_object() => {
+            let mut value = value;
+            crate::model::v2_to_v3(&mut value);
+            (read_shape::<Referral>(&value)?, 2)
+        }
+        Some(3) if value.is_object() => (read_shape::<Referral>(&value)?, 3),
         _ => return Err(DocumentError::UnknownSchemaVersion { found: version }),
     };
     Ok(ReadReferral {
@@ -243,15 +252,15 @@ mod tests {
 
     #[test]
     fn an_unknown_version_names_the_version_seen_and_the_versions_read() {
-        let err = parse_referral(r#"{"schema_version": 3}"#).unwrap_err();
+        let err = parse_referral(r#"{"schema_version": 4}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown schema version 3 (this build reads versions 1 and 2)"
+            "unknown schema version 4 (this build reads versions 1, 2 and 3)"
         );
         let err = parse_referral(r#"{"schema_version": "2"}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "no schema version number (this build reads versions 1 and 2)"
+            "no schema version number (this build reads versions 1, 2 and 3)"
         );
     }
 

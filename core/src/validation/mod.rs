@@ -17,10 +17,11 @@ mod warm_up;
 use chrono::{DateTime, Utc};
 
 pub use document::{DocumentError, ReadReferral, parse_referral, read_referral};
-pub use problem::{DraftReport, Problem};
+pub use problem::{DraftReport, Problem, ProblemKind};
 pub use rules::{
-    ADULT_AGE, CLOCK_SKEW, MAX_AGE_YEARS, MAX_CHILDREN, MAX_ORDERS, MAX_RISK_ANSWERS,
-    MAX_SAFE_TIMES, MINIMUM_VICTIM_AGE, PLACEHOLDER_DATES, Rules,
+    ADULT_AGE, CLOCK_SKEW, MAX_AGE_YEARS, MAX_CHILDREN, MAX_ORDERS, MAX_OTHER_PERPETRATORS,
+    MAX_RISK_ANSWERS, MAX_SAFE_TIMES, MAX_TO_FOLLOW, MINIMUM_VICTIM_AGE, PLACEHOLDER_DATES,
+    PLACEHOLDER_NAMES, Rules,
 };
 pub use warm_up::{warm_up, warm_up_in_background};
 
@@ -28,64 +29,102 @@ pub use warm_up::{warm_up, warm_up_in_background};
 /// limit once sealed, so a referral that passes validation can never be refused for its size.
 pub const MAX_REFERRAL_BYTES: usize = 128 * 1024;
 
-use crate::model::Referral;
+use crate::model::{Referral, ToFollowItem};
+use crate::values::Jurisdiction;
 
-/// Checks a draft: problems in what is filled in, and what mandatory is still missing.
+/// Where a service acts when its description does not say: England and Wales, where Family
+/// Law Act 1996 orders are made.
+pub const DEFAULT_JURISDICTIONS: &[Jurisdiction] = &[Jurisdiction::EnglandAndWales];
+
+/// Checks a draft: findings in what is filled in (errors and warnings), and what is not given
+/// yet (errors while mandatory, or items to follow).
 pub fn validate_draft(referral: &Referral, now: DateTime<Utc>) -> DraftReport {
-    validate_draft_with(referral, Rules::V2, now)
+    validate_draft_with(referral, Rules::CURRENT, now)
 }
 
 /// As [`validate_draft`], with the rules of a given schema version.
 pub fn validate_draft_with(referral: &Referral, rules: Rules, now: DateTime<Utc>) -> DraftReport {
+    validate_draft_served(referral, rules, DEFAULT_JURISDICTIONS, now)
+}
+
+/// As [`validate_draft_with`], for a service that acts in `served` (its description's
+/// `jurisdictions`).
+pub fn validate_draft_served(
+    referral: &Referral,
+    rules: Rules,
+    served: &[Jurisdiction],
+    now: DateTime<Utc>,
+) -> DraftReport {
     let mut c = checker::Checker::default();
-    rules::check(referral, now, rules, &mut c);
+    rules::check(referral, now, rules, served, &mut c);
     DraftReport {
         problems: c.problems,
         missing: c.missing,
     }
 }
 
-/// The strict check before sending: every problem and every missing mandatory field.
+/// The check before sending: `Err` with every error (findings of kind `error`); items to
+/// follow and warnings do not stop a referral.
 pub fn validate_for_submission(
     referral: &Referral,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
-    submission_json(referral, now).map(drop)
+    validate_for_submission_with(referral, Rules::CURRENT, now)
 }
 
-/// As [`validate_for_submission`], giving the referral's JSON on success: the size check
-/// serialises the referral anyway, and a submit seals exactly those bytes, so it need not
-/// serialise it again. The buffer is wiped when dropped.
+/// The JSON a submit seals, after the check before sending: the referral with its to-follow
+/// list written from the check (paths and codes), so the service sees what will follow. The
+/// size check serialises the referral anyway, so the submit seals exactly these bytes. The
+/// buffer is wiped when dropped.
 pub(crate) fn submission_json(
     referral: &Referral,
+    served: &[Jurisdiction],
     now: DateTime<Utc>,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
-    submission_json_with(referral, Rules::V2, now)
+    let report = validate_draft_served(referral, Rules::CURRENT, served, now);
+    let errors: Vec<Problem> = report.errors().cloned().collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut sent = referral.clone();
+    sent.to_follow = report
+        .to_follow()
+        .map(|p| ToFollowItem {
+            path: p.path.clone(),
+            code: p.code.clone(),
+        })
+        .collect();
+    sized_json(&sent)
 }
 
 /// As [`validate_for_submission`], with the rules of the schema version the document was
-/// written in ([`ReadReferral::source_version`]): the intake server checks a version 1
+/// written in ([`ReadReferral::source_version`]): the intake server checks a version 1 or 2
 /// referral sealed before an update by the rules it was written under.
 pub fn validate_for_submission_with(
     referral: &Referral,
     rules: Rules,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Problem>> {
-    submission_json_with(referral, rules, now).map(drop)
+    validate_for_submission_served(referral, rules, DEFAULT_JURISDICTIONS, now)
 }
 
-/// [`validate_for_submission_with`] giving the JSON it measured, as [`submission_json`].
-fn submission_json_with(
+/// As [`validate_for_submission_with`], for a service that acts in `served`.
+pub fn validate_for_submission_served(
     referral: &Referral,
     rules: Rules,
+    served: &[Jurisdiction],
     now: DateTime<Utc>,
-) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
-    let report = validate_draft_with(referral, rules, now);
-    let mut all = report.problems;
-    all.extend(report.missing);
-    if !all.is_empty() {
-        return Err(all);
+) -> Result<(), Vec<Problem>> {
+    let report = validate_draft_served(referral, rules, served, now);
+    let errors: Vec<Problem> = report.errors().cloned().collect();
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    sized_json(referral).map(drop)
+}
+
+/// The referral's JSON, refused when larger than [`MAX_REFERRAL_BYTES`].
+fn sized_json(referral: &Referral) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
     // Every field and list has its own limit; this catches the sum of them.
     match serde_json::to_vec(referral) {
         Ok(json) if json.len() <= MAX_REFERRAL_BYTES => Ok(zeroize::Zeroizing::new(json)),

@@ -167,10 +167,13 @@ fn incident_times_allow_small_clock_skew_but_not_the_future_or_before_birth() {
 }
 
 #[test]
-fn a_crime_reference_is_needed_exactly_when_a_crime_was_recorded() {
+fn a_crime_reference_not_issued_yet_is_to_follow_and_refused_when_no_crime_was_recorded() {
     let mut r = example_referral();
     r.incident.crime_reference = None;
-    assert!(has(&r, "incident.crime_reference", "field.required"));
+    assert!(problems(&r).is_empty());
+    let report = validate_draft(&r, now());
+    let follow: Vec<&str> = report.to_follow().map(|p| p.code.as_str()).collect();
+    assert_eq!(follow, ["crime_reference.to_follow"]);
     r.incident.crime_recorded = Some(false);
     assert!(problems(&r).is_empty());
     r.incident.crime_reference = Some("CRIS-1".into());
@@ -268,13 +271,27 @@ fn every_question_of_the_instrument_must_be_answered_once() {
 }
 
 #[test]
-fn an_unknown_instrument_version_is_refused() {
+fn an_unknown_instrument_is_sent_with_a_warning_when_level_and_rationale_are_given() {
     let mut r = example_referral();
     r.risk.instrument = Some(InstrumentRef {
-        id: "dash".into(),
-        version: "1999".into(),
+        id: "dara".into(),
+        version: "2022".into(),
     });
-    assert!(has(&r, "risk.instrument", "risk.unknown_instrument"));
+    r.risk.answers[0].question_id = "dara_q1_typed_as_is".into();
+    r.risk.rationale = None;
+    assert!(has(
+        &r,
+        "risk.rationale",
+        "risk.rationale_required_unknown_instrument"
+    ));
+    r.risk.rationale = Some("Strangulation and threats to kill tonight".into());
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
+    let report = validate_draft(&r, now());
+    let warnings: Vec<&str> = report.warnings().map(|p| p.code.as_str()).collect();
+    assert_eq!(warnings, ["risk.instrument_not_known"]);
+    // Version 2 refused it: a version 2 document is still checked by its own rules.
+    let v2 = validate_for_submission_with(&r, Rules::V2, now()).unwrap_err();
+    assert!(v2.iter().any(|p| p.code == "risk.unknown_instrument"));
 }
 
 fn with_yes_answers(count: usize, level: RiskLevel, rationale: Option<&str>) -> Referral {
@@ -284,6 +301,8 @@ fn with_yes_answers(count: usize, level: RiskLevel, rationale: Option<&str>) -> 
     }
     r.risk.officer_level = Some(level);
     r.risk.rationale = rationale.map(str::to_string);
+    // The example's flags agree with its own answers, not with these.
+    r.risk.flags = None;
     r
 }
 
@@ -293,8 +312,32 @@ fn the_level_can_never_be_below_the_answers_level_even_with_a_rationale() {
     assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
     let r = with_yes_answers(14, RiskLevel::Medium, Some("Victim has moved to a refuge"));
     assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
+    // 10 to 13 "yes" as medium is a local band, not national guidance: a warning (below).
     let r = with_yes_answers(10, RiskLevel::Standard, Some("Low risk in my judgement"));
-    assert!(has(&r, "risk.officer_level", "risk.level_below_answers"));
+    assert!(!has(&r, "risk.officer_level", "risk.level_below_answers"));
+}
+
+#[test]
+fn a_level_below_a_local_band_is_a_warning_with_a_rationale() {
+    let r = with_yes_answers(11, RiskLevel::Standard, None);
+    assert!(has(
+        &r,
+        "risk.rationale",
+        "risk.rationale_required_below_local_band"
+    ));
+    let r = with_yes_answers(
+        11,
+        RiskLevel::Standard,
+        Some("Risk managed: moved to family"),
+    );
+    assert!(problems(&r).is_empty());
+    let warnings: Vec<String> = validate_draft(&r, now())
+        .warnings()
+        .map(|p| p.code.clone())
+        .collect();
+    assert_eq!(warnings, ["risk.level_below_local_band"]);
+    // Version 2 had no local bands: below medium was an error there.
+    assert!(validate_for_submission_with(&r, Rules::V2, now()).is_err());
 }
 
 #[test]
@@ -340,7 +383,8 @@ fn police_referrers_need_a_known_force_but_others_any_slug() {
 fn whitespace_only_text_counts_as_missing_and_overlong_text_is_refused() {
     let mut r = example_referral();
     r.victim.surname = Some("   ".into());
-    assert!(has(&r, "victim.surname", "field.required"));
+    r.victim.forename = Some("  ".into());
+    assert!(has(&r, "victim.surname", "victim.name_required"));
     r.victim.forename = Some("x".repeat(checker::MAX_SHORT_TEXT + 1));
     assert!(has(&r, "victim.forename", "text.too_long"));
 }
@@ -349,7 +393,7 @@ fn whitespace_only_text_counts_as_missing_and_overlong_text_is_refused() {
 fn emails_and_collar_numbers_are_checked_for_shape() {
     let mut r = example_referral();
     r.referrer.email = Some("not an email".into());
-    r.referrer.collar_number = Some(CollarNumber::parse("AB-12"));
+    r.referrer.collar_number = Some(CollarNumber::parse("AB-12345678"));
     assert!(has(&r, "referrer.email", "email.invalid"));
     assert!(has(&r, "referrer.collar_number", "collar_number.invalid"));
 }

@@ -1,5 +1,9 @@
 //! The rules of referral version 2, each proven with realistic UK values and its edge cases
 //! (birthdays, 29 February, midnight, the clock changes), by breaking the valid example.
+//!
+//! They run with [`Rules::V2`]: a version 2 referral sealed before the update is still checked
+//! by these rules (the server checks each document by its own version). What version 3
+//! changed is proven in `tests_v3`.
 
 use chrono::{DateTime, TimeZone, Utc};
 
@@ -13,7 +17,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn codes_at(r: &Referral, at: DateTime<Utc>) -> Vec<(String, String)> {
-    match validate_for_submission(r, at) {
+    match validate_for_submission_with(r, Rules::V2, at) {
         Ok(()) => Vec::new(),
         Err(ps) => ps.into_iter().map(|p| (p.path, p.code)).collect(),
     }
@@ -310,7 +314,10 @@ fn an_address_abroad_has_a_country_and_no_uk_postcode_rule() {
     assert!(has(&r, "victim.address.postcode", "postcode.invalid"));
     r.victim.address.as_mut().unwrap().country = Some(CountryCode::parse("ie"));
     valid(&r);
-    r.victim.address.as_mut().unwrap().country = Some(CountryCode::parse("Ireland"));
+    // A country by name is understood; one that does not exist is refused.
+    r.victim.address.as_mut().unwrap().country = Some(CountryCode::parse("Republic of Ireland"));
+    valid(&r);
+    r.victim.address.as_mut().unwrap().country = Some(CountryCode::parse("Atlantis"));
     assert!(has(&r, "victim.address.country", "country.invalid"));
     // Jersey uses UK-shaped postcodes.
     let a = r.victim.address.as_mut().unwrap();
@@ -320,7 +327,7 @@ fn an_address_abroad_has_a_country_and_no_uk_postcode_rule() {
 }
 
 #[test]
-fn an_interpreter_needs_a_language_code() {
+fn an_interpreter_needs_a_language_by_name_or_code() {
     let mut r = example_referral();
     r.victim.interpreter_required = Some(true);
     assert!(has(
@@ -328,9 +335,13 @@ fn an_interpreter_needs_a_language_code() {
         "victim.interpreter_language",
         "interpreter.language_required"
     ));
-    r.victim.interpreter_language = Some(LanguageCode::parse("Polish"));
+    r.victim.interpreter_language = Some(LanguageCode::parse("Not a language at all"));
     assert!(has(&r, "victim.interpreter_language", "language.invalid"));
     r.victim.interpreter_language = Some(LanguageCode::parse("pl"));
+    valid(&r);
+    let polish = LanguageCode::parse("polish");
+    assert_eq!(polish.as_str(), "pl");
+    r.victim.interpreter_language = Some(polish);
     valid(&r);
 }
 
@@ -407,7 +418,7 @@ fn household_rules_children_are_under_18_social_care_and_due_dates_agree() {
     r.children[0].date_of_birth = Some(DateValue::parse("2008-11-21"));
     valid(&r);
     r.childrens_social_care = Some(ChildrensSocialCare {
-        involved: Some(false),
+        involved: Some(Answer::No),
         social_worker_allocated: Some(true),
     });
     assert!(has(

@@ -20,6 +20,7 @@ pub fn service(files: &Path) -> (ServicePrivateKey, ServiceConfig, PathBuf) {
         key_id: "test-service-key".into(),
         public_key: pk.to_hex(),
         spki_pins: Vec::new(),
+        jurisdictions: Vec::new(),
     };
     let path = files.join("service.json");
     std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
