@@ -103,7 +103,7 @@ fn a_version_1_draft_opens_migrated_with_nothing_typed_lost() {
 }
 
 #[test]
-fn a_migrated_version_1_draft_saves_as_version_2() {
+fn a_migrated_version_1_draft_saves_as_the_current_version() {
     let (dir, store) = open_copy();
     let id = ids()["draft_id"].as_str().unwrap().to_string();
     let referral = store.load_draft(id.clone()).unwrap();
@@ -121,7 +121,7 @@ fn a_migrated_version_1_draft_saves_as_version_2() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, SCHEMA_VERSION);
 }
 
 #[test]

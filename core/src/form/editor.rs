@@ -323,7 +323,7 @@ impl DraftEditor {
             fields: st.computed.fields.clone(),
             problems: st.computed.problems.clone(),
             missing: st.computed.missing.clone(),
-            complete: st.computed.problems.is_empty() && st.computed.missing.is_empty(),
+            complete: no_errors(&st.computed.problems, &st.computed.missing),
             saved: st.saved,
         }
     }
@@ -465,7 +465,7 @@ impl DraftEditor {
             changed,
             problem_count: count(st.computed.problems.len()),
             missing_count: count(st.computed.missing.len()),
-            complete: st.computed.problems.is_empty() && st.computed.missing.is_empty(),
+            complete: no_errors(&st.computed.problems, &st.computed.missing),
             saved: st.saved,
         })
     }
@@ -1281,4 +1281,9 @@ impl State {
             pinned_now: self.pinned_now,
         }
     }
+}
+
+/// True when nothing stops sending: items to follow and warnings do not.
+fn no_errors(problems: &[Problem], missing: &[Problem]) -> bool {
+    !problems.iter().chain(missing).any(Problem::is_error)
 }

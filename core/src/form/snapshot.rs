@@ -56,11 +56,13 @@ pub struct FormSnapshot {
     pub draft_id: Option<String>,
     /// Every concrete field in display order (hidden ones too, with `visible: false`).
     pub fields: Vec<FieldState>,
-    /// Every problem in what has been filled in (validation paths).
+    /// Every finding in what has been filled in (validation paths): errors, and warnings the
+    /// referrer confirms before sending.
     pub problems: Vec<Problem>,
-    /// Every mandatory field still missing (validation paths).
+    /// Every field not given yet (validation paths): errors while mandatory, or items to
+    /// follow that are sent on the referral's to-follow list.
     pub missing: Vec<Problem>,
-    /// True when the referral could be submitted as it is.
+    /// True when the referral could be submitted as it is (no finding of kind `error`).
     pub complete: bool,
     /// True when the last change is saved in the store.
     pub saved: bool,
@@ -93,7 +95,7 @@ pub struct SetOutcome {
     pub problem_count: u32,
     /// Missing mandatory fields in the whole referral after the change.
     pub missing_count: u32,
-    /// True when the referral could now be submitted.
+    /// True when the referral could now be submitted (no finding of kind `error`).
     pub complete: bool,
     /// True when the change is saved in the store (autosave).
     pub saved: bool,

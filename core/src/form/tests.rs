@@ -1155,3 +1155,31 @@ proptest! {
         let _ = e.to_json();
     }
 }
+
+#[test]
+fn a_confidential_address_is_kept_when_ticked_and_after_reopening() {
+    let (_dir, store) = open_store();
+    let e = DraftEditor::open_json(EXAMPLE_REFERRAL_JSON.to_string(), Some(store.clone())).unwrap();
+    e.pin_clock(Some(t0()));
+    let out = e
+        .set("victim.address_confidential".into(), yes(true))
+        .unwrap();
+    let line1 = state(&e.snapshot(), "victim.address.line1");
+    assert!(line1.visible, "the address stays on the form");
+    assert!(
+        !out.changed
+            .iter()
+            .any(|s| s.path == "victim.address.line1" && s.value.is_none())
+    );
+    let id = e.save().unwrap();
+    let again = DraftEditor::open_draft(store.clone(), id.clone()).unwrap();
+    let reopened = again.referral();
+    let address = reopened.victim.address.as_ref().expect("address kept");
+    assert_eq!(address.line1.as_deref(), Some("1 Example Street"));
+    assert_eq!(reopened.victim.address_confidential, Some(true));
+    // The refuge's care-of address is to follow, not a reason to refuse.
+    let snap = again.snapshot();
+    assert!(snap.complete, "{:?}", snap.missing);
+    let care_of = state(&snap, "victim.care_of_address.line1");
+    assert!(care_of.visible && !care_of.required);
+}

@@ -754,6 +754,37 @@ mod tests {
     }
 
     #[test]
+    fn a_referral_sent_with_items_to_follow_records_them_in_the_sealed_document() {
+        let (_dir, store) = open_store();
+        let (sk, service) = service();
+        let mut referral = crate::example::example_referral();
+        referral.incident.crime_reference = None;
+        referral.perpetrator.custody = None;
+        // Whatever a draft claims here is replaced by what validation finds.
+        referral.to_follow = vec![crate::model::ToFollowItem {
+            path: "victim.surname".into(),
+            code: "made.up".into(),
+        }];
+        let draft = store.save_draft(None, referral, t0()).unwrap();
+        store.submit(draft, service, t0()).unwrap();
+        let due = store.due_for_delivery(t0(), 10).unwrap();
+        let opened = envelope::open(&sk, &due[0].sealed).unwrap();
+        let sent = crate::parse_referral(std::str::from_utf8(&opened.plaintext).unwrap()).unwrap();
+        let listed: Vec<(&str, &str)> = sent
+            .to_follow
+            .iter()
+            .map(|i| (i.path.as_str(), i.code.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("incident.crime_reference", "crime_reference.to_follow"),
+                ("perpetrator.custody.status", "custody.outcome_to_follow"),
+            ]
+        );
+    }
+
+    #[test]
     fn an_invalid_draft_is_refused_with_its_problems_and_nothing_changes() {
         let (_dir, store) = open_store();
         let (_sk, service) = service();

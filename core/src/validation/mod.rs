@@ -148,3 +148,5 @@ fn too_large() -> Vec<Problem> {
 mod tests;
 #[cfg(test)]
 mod tests_v2;
+#[cfg(test)]
+mod tests_v3;

@@ -491,10 +491,12 @@ fn victim(v: &Victim, x: &Ctx, c: &mut Checker) -> Option<NaiveDate> {
     // Version 3: the date of birth may follow once the victim is known to be 16 or over.
     let dob_may_follow =
         !dob_typed && (v.aged_16_or_over == Some(true) || v.approximate_age.is_some());
+    // Said to be under 16: that is the error to show, not a missing date.
+    let said_under_16 = !dob_typed && v.aged_16_or_over == Some(false);
     let dob = date_of_birth(
         "victim.date_of_birth",
         &v.date_of_birth,
-        !dob_may_follow,
+        !dob_may_follow && !said_under_16,
         x,
         c,
     );
