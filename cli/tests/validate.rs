@@ -32,13 +32,14 @@ fn an_invalid_referral_exits_1_and_lists_every_problem() {
     doc["safe_contact"]["phone"] = "CANARYPHONE".into();
     doc["consent"]["given"] = false.into();
     doc["victim"]["surname"] = serde_json::Value::Null;
+    doc["victim"]["forename"] = serde_json::Value::Null;
     let out = weprotect(&["validate", "-"], &doc.to_string());
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     // Letters are refused, never converted as on a keypad.
     assert!(stdout.contains("safe_contact.phone") && stdout.contains("phone.letters"));
     assert!(stdout.contains("consent.given") && stdout.contains("consent.not_given"));
-    assert!(stdout.contains("victim.surname") && stdout.contains("field.required"));
+    assert!(stdout.contains("victim.surname") && stdout.contains("victim.name_required"));
     // Calls and texts were agreed, and now there is no usable phone for them.
     assert!(stdout.contains("contact_method.phone_unusable"));
     assert!(stdout.contains("contact_method.text_unusable"));
@@ -50,7 +51,40 @@ fn an_invalid_referral_exits_1_and_lists_every_problem() {
     assert_eq!(problems.len(), 5);
     for p in &problems {
         assert!(p["path"].is_string() && p["code"].is_string() && p["message"].is_string());
+        assert_eq!(p["kind"], "error");
     }
+}
+
+#[test]
+fn a_referral_with_items_to_follow_and_warnings_exits_0_and_lists_them_by_kind() {
+    let mut doc: serde_json::Value = serde_json::from_str(&example()).unwrap();
+    // The crime number is not issued yet; the perpetrator's relationship is "other".
+    doc["incident"]["crime_reference"] = serde_json::Value::Null;
+    doc["perpetrator"]["relationship_to_victim"] = "other".into();
+    let out = weprotect(&["validate", "-"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("valid: can be sent (1 to follow, 1 to confirm)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("crime_reference.to_follow"));
+    assert!(stdout.contains("relationship.other_confirm"));
+
+    let out = weprotect(&["validate", "-", "--json"], &doc.to_string());
+    assert_eq!(out.status.code(), Some(0));
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("crime_reference.to_follow", "to_follow"),
+            ("relationship.other_confirm", "warning"),
+        ]
+    );
 }
 
 #[test]
@@ -157,13 +191,21 @@ fn assessed_with_test_instrument() -> String {
 #[test]
 fn an_instrument_file_is_loaded_with_validate_instrument() {
     let doc = assessed_with_test_instrument();
+    // Not loaded: a tool the app does not know is sent with a warning (level and rationale
+    // given), its answers as typed.
     let out = weprotect(&["validate", "-", "--json"], &doc);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("risk.unknown_instrument"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let findings: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        findings
+            .iter()
+            .any(|p| p["code"] == "risk.instrument_not_known" && p["kind"] == "warning")
+    );
 
     let file = instrument_file("test-instrument-1.json");
     let out = weprotect(&["validate", "-", "--instrument", &file], &doc);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(!text(&out.stdout).contains("risk.instrument_not_known"));
 
     // Its scoring applies: 7 points is high, so "medium" is below the answers.
     let lowered = doc.replace("\"officer_level\":\"high\"", "\"officer_level\":\"medium\"");

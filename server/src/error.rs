@@ -102,6 +102,8 @@ pub struct WireProblem {
     pub path: String,
     /// Rule code, e.g. `phone.invalid`.
     pub code: String,
+    /// `error` (the service refuses only on errors; items to follow and warnings are sent).
+    pub kind: &'static str,
 }
 
 /// An error answered to an HTTP client.

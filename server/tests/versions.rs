@@ -111,12 +111,63 @@ async fn each_version_is_validated_by_its_own_rules() {
         assert!(found.iter().any(|c| c == code), "{code}: {body}");
     }
 
-    // The current example is a valid version 2 referral.
+    // A version 2 referral written by the version 2 code is accepted by the version 2 rules.
+    let v2_written = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/fixtures/v2-store/submitted-v2.json"),
+    )
+    .unwrap();
     let id = new_id();
     let response = h
-        .submit(&id, seal_version(&service, &id, 2, EXAMPLE_REFERRAL_JSON))
+        .submit(&id, seal_version(&service, &id, 2, &v2_written))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+
+    // The current example is a valid version 3 referral.
+    let id = new_id();
+    let response = h
+        .submit(&id, seal_version(&service, &id, 3, EXAMPLE_REFERRAL_JSON))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    // The same v2 content as a version 3 document breaks a version 3 rule (a child listed
+    // without the DA Act s.3 question), and the answer lists each finding with its kind.
+    let mut v3: Value = serde_json::from_str(&v2_written).unwrap();
+    v3["schema_version"] = json!(3);
+    for flag in [
+        "non_fatal_strangulation",
+        "stalking",
+        "coercive_control",
+        "forced_marriage",
+        "threats_to_kill",
+        "weapons",
+    ] {
+        let yes = v3["risk"]["flags"][flag].as_bool().unwrap();
+        v3["risk"]["flags"][flag] = json!(if yes { "yes" } else { "no" });
+    }
+    v3["childrens_social_care"]["involved"] = json!("yes");
+    let id = new_id();
+    let body = error_code(
+        h.submit(&id, seal_version(&service, &id, 3, &v3.to_string()))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert!(
+        codes(&body)
+            .iter()
+            .any(|c| c == "risk.flag_contradicts_answer"),
+        "{body}"
+    );
+    assert!(
+        codes(&body)
+            .iter()
+            .any(|c| c == "child.s3_question_required"),
+        "{body}"
+    );
+    for p in body["problems"].as_array().unwrap() {
+        assert_eq!(p["kind"], "error");
+    }
 }
 
 #[tokio::test]
@@ -124,7 +175,7 @@ async fn the_header_and_the_document_must_agree_on_the_version() {
     let h = harness(|_| {}).await;
     let service = h.server.service_config();
     let id = new_id();
-    // A version 2 document in an envelope that says version 1.
+    // A version 3 document in an envelope that says version 1.
     let body = error_code(
         h.submit(&id, seal_version(&service, &id, 1, EXAMPLE_REFERRAL_JSON))
             .await,
@@ -134,7 +185,7 @@ async fn the_header_and_the_document_must_agree_on_the_version() {
     assert_eq!(body["code"], "referral.unknown_schema_version");
     let id = new_id();
     let body = error_code(
-        h.submit(&id, seal_version(&service, &id, 3, EXAMPLE_REFERRAL_JSON))
+        h.submit(&id, seal_version(&service, &id, 2, EXAMPLE_REFERRAL_JSON))
             .await,
         StatusCode::BAD_REQUEST,
     )

@@ -1,10 +1,14 @@
-//! `weprotect validate FILE [--json] [--instrument FILE]...`: the strict check before sending.
+//! `weprotect validate FILE [--json] [--instrument FILE]...`: the check before sending.
+//!
+//! Every finding is printed with its kind: errors (the referral cannot be sent: exit 1),
+//! items to follow (sent on the referral's to-follow list) and warnings (the app asks the
+//! referrer to confirm). Only errors make the exit code 1.
 
 use std::path::PathBuf;
 
 use chrono::Utc;
 use weprotect_core::instrument::{self, Instrument};
-use weprotect_core::{DocumentError, Problem, parse_referral, validate_for_submission};
+use weprotect_core::{DocumentError, Problem, ProblemKind, parse_referral, validate_draft};
 
 use super::read_input;
 use crate::Outcome;
@@ -20,21 +24,67 @@ pub fn run(file: &str, json: bool, instruments: &[PathBuf]) -> Outcome {
         Ok(text) => text,
         Err(message) => return Outcome::Unusable(message),
     };
-    let problems = match parse_referral(&text) {
-        Ok(referral) => match validate_for_submission(&referral, Utc::now()) {
-            Ok(()) => Vec::new(),
-            Err(problems) => problems,
-        },
+    let findings = match parse_referral(&text) {
+        Ok(referral) => {
+            let report = validate_draft(&referral, Utc::now());
+            // Errors first, then what will follow, then what to confirm.
+            let mut all: Vec<Problem> = report.errors().cloned().collect();
+            all.extend(report.to_follow().cloned());
+            all.extend(report.warnings().cloned());
+            all
+        }
         Err(DocumentError::Shape(problem)) => vec![problem],
         Err(e @ (DocumentError::NotJson { .. } | DocumentError::UnknownSchemaVersion { .. })) => {
             return Outcome::Unusable(format!("{}: {e}", display_name(file)));
         }
     };
-    print_problems(&problems, json);
-    if problems.is_empty() {
-        Outcome::Ok
-    } else {
+    print_findings(&findings, json);
+    if findings.iter().any(Problem::is_error) {
         Outcome::Refused
+    } else {
+        Outcome::Ok
+    }
+}
+
+/// Prints findings as `validate` does: a summary line and one line per finding under its
+/// kind, or a JSON array whose items have `path`, `code`, `message` and `kind`.
+pub fn print_findings(findings: &[Problem], json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(findings).expect("problems always serialise")
+        );
+        return;
+    }
+    let count = |kind| findings.iter().filter(|p| p.kind == kind).count();
+    let (errors, follow, warnings) = (
+        count(ProblemKind::Error),
+        count(ProblemKind::ToFollow),
+        count(ProblemKind::Warning),
+    );
+    if errors > 0 {
+        println!("invalid: {errors} error(s)");
+    } else if follow + warnings == 0 {
+        println!("valid: ready to send");
+    } else {
+        println!("valid: can be sent ({follow} to follow, {warnings} to confirm)");
+    }
+    for (kind, heading) in [
+        (ProblemKind::Error, "errors (cannot send until put right):"),
+        (
+            ProblemKind::ToFollow,
+            "to follow (sent now, completed later):",
+        ),
+        (ProblemKind::Warning, "to confirm before sending:"),
+    ] {
+        let of_kind: Vec<&Problem> = findings.iter().filter(|p| p.kind == kind).collect();
+        if of_kind.is_empty() || (errors == 0 && kind == ProblemKind::Error) {
+            continue;
+        }
+        println!("{heading}");
+        for p in of_kind {
+            println!("  {}: {} [{}]", p.path, p.message, p.code);
+        }
     }
 }
 

@@ -231,5 +231,6 @@ fn wire(problem: Problem) -> WireProblem {
     WireProblem {
         path: problem.path,
         code: problem.code,
+        kind: problem.kind.as_str(),
     }
 }
