@@ -54,6 +54,7 @@ pub struct Field {
     pub visible_when: Option<Condition>,
     pub max_length: Option<u32>,
     pub group: Option<String>,
+    pub suggestions: Vec<ChoiceOption>,
 }
 
 /// What kind of value a field takes.

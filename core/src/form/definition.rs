@@ -18,6 +18,7 @@ use super::path;
 use super::schema_leaves::{self, Shape};
 use crate::instrument;
 use crate::model::{Referral, SCHEMA_VERSION};
+use crate::values;
 
 /// The whole form.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +64,10 @@ pub struct Field {
     pub max_length: Option<u32>,
     /// For an item field: the path of its repeatable group.
     pub group: Option<String>,
+    /// For a text field typed as a name or a code (a language, a police force, a country):
+    /// choices to search by name. Typing is still accepted, a name ("Polish", "BSL") or a code
+    /// (`pl`); the editor normalises it. Empty for other fields.
+    pub suggestions: Vec<ChoiceOption>,
 }
 
 /// What a field holds.
@@ -250,6 +255,24 @@ fn build() -> FormDefinition {
     }
 }
 
+/// The choices of a searchable field: value (what the field stores), label (the name).
+fn suggestions(list: fields::Suggest) -> Vec<ChoiceOption> {
+    let (prefix, choices, by_name) = match list {
+        fields::Suggest::LanguageCodes => ("language", values::languages(), false),
+        fields::Suggest::LanguageNames => ("language", values::languages(), true),
+        fields::Suggest::PoliceForces => ("force", values::police_forces(), false),
+        fields::Suggest::Countries => ("country", values::countries(), false),
+    };
+    choices
+        .iter()
+        .map(|c| ChoiceOption {
+            value: if by_name { c.name } else { c.code }.to_string(),
+            label_key: format!("{prefix}.{}", c.code),
+            label: c.name.to_string(),
+        })
+        .collect()
+}
+
 /// `children[].name` belongs to `children`.
 fn group_of(path: &str) -> Option<String> {
     path.rfind("[]").map(|i| path[..i].to_string())
@@ -307,7 +330,9 @@ fn field(
         FieldKind::Email => Some(fields::EMAIL_TEXT),
         _ => None,
     });
+    let suggestions = s.suggest.map(suggestions).unwrap_or_default();
     Field {
+        suggestions,
         path: s.path.to_string(),
         label_key: format!("field.{}", s.path.replace("[]", "")),
         label: s.label.to_string(),

@@ -57,7 +57,9 @@ use crate::config::ServiceConfig;
 use crate::model::Referral;
 use crate::store::{QueuedReferral, Store, StoreError};
 use crate::validation::{DocumentError, Problem, parse_referral, validate_draft};
-use crate::values::{PhoneNumber, Postcode};
+use crate::values::{
+    CountryCode, LanguageCode, OrganisationId, PhoneNumber, Postcode, language_name,
+};
 
 mod incremental;
 use incremental::{Layout, Outcome};
@@ -909,6 +911,23 @@ fn normalised(slot: &Slot, value: Option<&FormValue>) -> Option<String> {
         (Role::Plain, FieldKind::Postcode) => {
             let p = Postcode::parse(text);
             p.is_valid().then(|| p.as_str().to_string())
+        }
+        // Fields searched by name: a name typed ("BSL", "West Yorkshire Police") is shown as
+        // what it is stored as (the code); a free-text language as its name.
+        (Role::Plain, FieldKind::Text { .. }) if !slot.field.suggestions.is_empty() => {
+            let path = slot.field.path.as_str();
+            if path.ends_with("organisation_id") {
+                let id = OrganisationId::parse(text);
+                id.is_valid().then(|| id.as_str().to_string())
+            } else if path.ends_with(".country") {
+                let c = CountryCode::parse(text);
+                c.is_valid().then(|| c.as_str().to_string())
+            } else if path.ends_with("interpreter_language") {
+                let l = LanguageCode::parse(text);
+                l.is_valid().then(|| l.as_str().to_string())
+            } else {
+                language_name(LanguageCode::parse(text).as_str()).map(str::to_string)
+            }
         }
         _ => None,
     }

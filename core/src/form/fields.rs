@@ -35,6 +35,19 @@ pub(crate) enum SpecKind {
     Checklist,
 }
 
+/// A list of names to search, for a field typed as a name or a code.
+#[derive(Clone, Copy)]
+pub(crate) enum Suggest {
+    /// Languages; the field stores the code (`pl`, `bfi`).
+    LanguageCodes,
+    /// Languages; the field stores the name (free text such as the preferred language).
+    LanguageNames,
+    /// The police forces; the field stores the slug.
+    PoliceForces,
+    /// Countries; the field stores the ISO code.
+    Countries,
+}
+
 /// One line of the list.
 pub(crate) struct Spec {
     pub path: &'static str,
@@ -45,6 +58,7 @@ pub(crate) struct Spec {
     pub visible_when: Option<C>,
     pub long: bool,
     pub max_length: Option<u32>,
+    pub suggest: Option<Suggest>,
 }
 
 fn f(path: &'static str, label: &'static str) -> Spec {
@@ -57,6 +71,7 @@ fn f(path: &'static str, label: &'static str) -> Spec {
         visible_when: None,
         long: false,
         max_length: None,
+        suggest: None,
     }
 }
 
@@ -83,6 +98,10 @@ impl Spec {
     }
     fn max(mut self, n: u32) -> Spec {
         self.max_length = Some(n);
+        self
+    }
+    fn suggest(mut self, list: Suggest) -> Spec {
+        self.suggest = Some(list);
         self
     }
     fn kind(mut self, kind: SpecKind) -> Spec {
@@ -135,7 +154,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("referrer.organisation_id", "Force or organisation")
                     .required()
                     .max(64)
-                    .hint("For police, the force id such as metropolitan or west-yorkshire."),
+                    .suggest(Suggest::PoliceForces)
+                    .hint("Search by name, for example West Yorkshire Police."),
                 f("referrer.officer_name", "Your name").required(),
                 f("referrer.collar_number", "Collar or shoulder number")
                     .visible_when(police_or_unset())
@@ -237,7 +257,9 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("victim.address.postcode", "Postcode")
                     .visible_when(home())
                     .required_when(home() & uk_postcode("victim.address.country")),
-                f("victim.address.country", "Country, if not the UK").visible_when(home()),
+                f("victim.address.country", "Country, if not the UK")
+                    .visible_when(home())
+                    .suggest(Suggest::Countries),
                 f(
                     "victim.care_of_address.line1",
                     "Safe address for post: line 1",
@@ -264,17 +286,21 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     "victim.care_of_address.country",
                     "Safe address for post: country, if not the UK",
                 )
-                .visible_when(confidential()),
+                .visible_when(confidential())
+                .suggest(Suggest::Countries),
                 f(
                     "victim.housing_tenure",
                     "Does the victim own or rent the home?",
                 )
                 .hint("It decides which occupation order can be asked for."),
-                f("victim.preferred_language", "Preferred language").required(),
+                f("victim.preferred_language", "Preferred language")
+                    .required()
+                    .suggest(Suggest::LanguageNames),
                 f("victim.interpreter_required", "Interpreter required?").required(),
                 f("victim.interpreter_language", "Interpreter language")
                     .visible_when(C::is_yes("victim.interpreter_required"))
                     .required_when(C::is_yes("victim.interpreter_required"))
+                    .suggest(Suggest::LanguageCodes)
                     .hint("For example Polish, Urdu or BSL."),
                 f("victim.communication_needs", "Communication needs")
                     .long()
@@ -390,7 +416,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                 f("perpetrator.address.line2", "Address line 2"),
                 f("perpetrator.address.town", "Town or city"),
                 f("perpetrator.address.postcode", "Postcode"),
-                f("perpetrator.address.country", "Country, if not the UK"),
+                f("perpetrator.address.country", "Country, if not the UK")
+                    .suggest(Suggest::Countries),
                 f("perpetrator.phone", "Phone, if known")
                     .hint("So that no safe contact route uses it."),
                 f(

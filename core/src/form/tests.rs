@@ -1183,3 +1183,47 @@ fn a_confidential_address_is_kept_when_ticked_and_after_reopening() {
     let care_of = state(&snap, "victim.care_of_address.line1");
     assert!(care_of.visible && !care_of.required);
 }
+
+#[test]
+fn languages_forces_and_countries_are_searchable_choices_and_typed_names_are_understood() {
+    let def = form_definition();
+    let field = |path: &str| def.fields().find(|f| f.path == path).unwrap().clone();
+    let interpreter = field("victim.interpreter_language");
+    assert!(
+        interpreter
+            .suggestions
+            .iter()
+            .any(|o| o.value == "bfi" && o.label == "British Sign Language")
+    );
+    assert!(!interpreter.suggestions.iter().any(|o| o.value == "bsl"));
+    let force = field("referrer.organisation_id");
+    assert!(
+        force
+            .suggestions
+            .iter()
+            .any(|o| o.value == "west-yorkshire")
+    );
+    assert!(
+        field("victim.address.country")
+            .suggestions
+            .iter()
+            .any(|o| o.value == "IE")
+    );
+    assert!(field("victim.surname").suggestions.is_empty());
+
+    let e = example();
+    e.set("victim.interpreter_required".into(), yes(true))
+        .unwrap();
+    let out = e
+        .set("victim.interpreter_language".into(), text("BSL"))
+        .unwrap();
+    assert_eq!(out.normalised.as_deref(), Some("bfi"));
+    let out = e
+        .set(
+            "referrer.organisation_id".into(),
+            text("West Yorkshire Police"),
+        )
+        .unwrap();
+    assert_eq!(out.normalised.as_deref(), Some("west-yorkshire"));
+    assert!(e.snapshot().complete);
+}
