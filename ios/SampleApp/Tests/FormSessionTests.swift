@@ -34,12 +34,12 @@ final class FormSessionTests: XCTestCase {
 
     func testAConditionalFieldAppearsAndDisappearsWithItsCondition() throws {
         let (session, _) = try newSession()
-        XCTAssertNil(row(session, "incident.crime_reference"), "hidden until a crime is recorded")
-        try session.set("incident.crime_recorded", .yesNo(yes: true))
-        let shown = try XCTUnwrap(row(session, "incident.crime_reference"))
+        XCTAssertNil(row(session, "victim.interpreter_language"), "hidden until an interpreter is needed")
+        try session.set("victim.interpreter_required", .yesNo(yes: true))
+        let shown = try XCTUnwrap(row(session, "victim.interpreter_language"))
         XCTAssertTrue(shown.required)
-        try session.set("incident.crime_recorded", .yesNo(yes: false))
-        XCTAssertNil(row(session, "incident.crime_reference"))
+        try session.set("victim.interpreter_required", .yesNo(yes: false))
+        XCTAssertNil(row(session, "victim.interpreter_language"))
     }
 
     func testAValueOfTheWrongKindIsRefusedAndChangesNothing() throws {
@@ -62,7 +62,7 @@ final class FormSessionTests: XCTestCase {
         let (session, store) = try newSession()
         let newForm = session.sections.flatMap(\.rows)
         XCTAssertTrue(newForm.allSatisfy { $0.messages.isEmpty }, "a new form opens clean")
-        // Referral v2: the surname is the mandatory name (a person with one name has only that).
+        // Referral v3: one name in either box is enough; the date of birth is still asked.
         try session.set("victim.forename", FieldInput.text("Testperson"))
         let env = ProcessInfo.processInfo.environment
         guard let path = env["WEPROTECT_SERVICE_JSON"] else {
@@ -75,8 +75,8 @@ final class FormSessionTests: XCTestCase {
             }
             XCTAssertFalse(problems.isEmpty)
         }
-        let surname = try XCTUnwrap(row(session, "victim.surname"))
-        XCTAssertFalse(surname.messages.isEmpty, "missing shown after the attempt")
+        let birth = try XCTUnwrap(row(session, "victim.date_of_birth"))
+        XCTAssertFalse(birth.messages.isEmpty, "missing shown after the attempt")
         XCTAssertNotNil(session.summary)
         XCTAssertEqual(try store.counts().queued, 0)
     }

@@ -28,13 +28,26 @@ final class FormEditorTests: XCTestCase {
 
     func testConditionalFieldsFollowTheirCondition() throws {
         let editor = try DraftEditor.detached()
-        XCTAssertEqual(try state(editor, "incident.crime_reference")?.visible, false)
-        _ = try editor.set(path: "incident.crime_recorded", value: .yesNo(yes: true))
-        let shown = try XCTUnwrap(try state(editor, "incident.crime_reference"))
+        XCTAssertEqual(try state(editor, "victim.interpreter_language")?.visible, false)
+        _ = try editor.set(path: "victim.interpreter_required", value: .yesNo(yes: true))
+        let shown = try XCTUnwrap(try state(editor, "victim.interpreter_language"))
         XCTAssertTrue(shown.visible)
         XCTAssertTrue(shown.required)
-        _ = try editor.set(path: "incident.crime_recorded", value: .yesNo(yes: false))
-        XCTAssertEqual(try state(editor, "incident.crime_reference")?.visible, false)
+        _ = try editor.set(path: "victim.interpreter_required", value: .yesNo(yes: false))
+        XCTAssertEqual(try state(editor, "victim.interpreter_language")?.visible, false)
+    }
+
+    func testACrimeNumberNotIssuedYetIsToFollowAndTheReferralCanBeSent() throws {
+        let editor = try DraftEditor.fromJson(json: try exampleReferralJson(), store: nil)
+        let outcome = try editor.set(path: "incident.crime_reference", value: .clear)
+        let reference = try XCTUnwrap(outcome.changed.first { $0.path == "incident.crime_reference" })
+        XCTAssertEqual(reference.missing.map(\.code), ["crime_reference.to_follow"])
+        XCTAssertEqual(reference.missing.first?.kind, .toFollow)
+        XCTAssertTrue(outcome.complete, "an item to follow does not stop sending")
+        let refused = try editor.set(path: "consent.given", value: .yesNo(yes: false))
+        XCTAssertFalse(refused.complete)
+        let consent = try XCTUnwrap(refused.changed.first { $0.path == "consent.given" })
+        XCTAssertEqual(consent.problems.first?.kind, .error)
     }
 
     func testAValueOfTheWrongKindIsRefused() throws {

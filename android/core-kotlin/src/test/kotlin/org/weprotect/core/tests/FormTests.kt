@@ -4,6 +4,7 @@ import org.weprotect.core.DraftEditor
 import org.weprotect.core.FieldKind
 import org.weprotect.core.FieldValue
 import org.weprotect.core.PersonalText
+import org.weprotect.core.ProblemKind
 import org.weprotect.core.Store
 import org.weprotect.core.WeprotectException
 import org.weprotect.core.choice
@@ -75,12 +76,26 @@ fun formTests(): List<Test> = listOf(
     },
     Test("conditional fields appear and disappear") {
         val editor = DraftEditor.detached()
-        check(editor.snapshot().field("incident.crime_reference")?.visible == false) { "shown too early" }
-        val yes = editor.set("incident.crime_recorded", FieldValue.yesNo(true))
-        check(yes.changed.any { it.path == "incident.crime_reference" && it.visible }) { "did not appear" }
-        check(editor.snapshot().field("incident.crime_reference")?.required == true) { "not required" }
-        val no = editor.set("incident.crime_recorded", FieldValue.yesNo(false))
-        check(no.changed.any { it.path == "incident.crime_reference" && !it.visible }) { "did not disappear" }
+        check(editor.snapshot().field("victim.interpreter_language")?.visible == false) { "shown too early" }
+        val yes = editor.set("victim.interpreter_required", FieldValue.yesNo(true))
+        check(yes.changed.any { it.path == "victim.interpreter_language" && it.visible }) { "did not appear" }
+        check(editor.snapshot().field("victim.interpreter_language")?.required == true) { "not required" }
+        val no = editor.set("victim.interpreter_required", FieldValue.yesNo(false))
+        check(no.changed.any { it.path == "victim.interpreter_language" && !it.visible }) { "did not disappear" }
+        editor.close()
+    },
+    Test("a crime number not issued yet is to follow: the referral can be sent") {
+        val editor = DraftEditor.fromJson(org.weprotect.core.exampleReferralJson(), null)
+        val out = editor.set("incident.crime_reference", FieldValue.Clear)
+        val reference = out.changed.single { it.path == "incident.crime_reference" }
+        val finding = reference.missing.single()
+        check(finding.code == "crime_reference.to_follow" && finding.kind == ProblemKind.TO_FOLLOW) { "$finding" }
+        check(out.complete && editor.snapshot().complete) { "a to-follow item stopped sending" }
+        // An error is an error: the officer cannot send without the victim's consent.
+        val refused = editor.set("consent.given", FieldValue.yesNo(false))
+        check(!refused.complete) { "sendable without consent" }
+        val consent = refused.changed.single { it.path == "consent.given" }
+        check(consent.problems.single().kind == ProblemKind.ERROR) { "${consent.problems}" }
         editor.close()
     },
     Test("submitting an incomplete draft from the editor lists its problems") {
@@ -90,7 +105,8 @@ fun formTests(): List<Test> = listOf(
         editor.set("safe_contact.phone", FieldValue.text("12"))
         val e = expectThrows<WeprotectException.Invalid> { editor.submit(service()) }
         val paths = e.problems.map { it.path }
-        check("safe_contact.phone" in paths && "victim.surname" in paths) { "$paths" }
+        check("safe_contact.phone" in paths && "victim.date_of_birth" in paths) { "$paths" }
+        check(e.problems.all { it.kind == ProblemKind.ERROR }) { "a refusal lists errors only" }
         check(store.listDrafts().size == 1 && store.counts().queued == 0u) { "changed" }
         editor.close()
         store.close()

@@ -66,7 +66,7 @@ fun storeTests() = listOf(
         val id = store.saveDraftJson(null, """{"schema_version": 1, "victim": {"forename": "Sam"}}""")
         val e = expectThrows<WeprotectException.Invalid> { store.submit(id, service()) }
         val paths = e.problems.map { it.path }
-        check(paths.contains("victim.surname")) { "paths $paths" }
+        check(paths.contains("victim.date_of_birth")) { "paths $paths" }
         check(paths.contains("consent.given") || paths.any { it.startsWith("consent") }) { "paths $paths" }
         check(store.listDrafts().map { it.id } == listOf(id)) { "the draft was lost" }
         check(store.counts().queued == 0u) { "something was queued" }
