@@ -35,13 +35,19 @@ fn codes(body: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn the_envelope_a_version_1_phone_queued_is_received() {
-    // A server holding the service key the version 1 fixture was sealed to.
+/// A server holding the service key a fixture store's referral was sealed to receives the
+/// envelope that phone queued, byte for byte, and keeps the document in its own version.
+async fn the_envelope_a_phone_queued_is_received(store: &str, version: u32) {
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/fixtures")
+            .join(store)
+            .join(name)
+    };
     let dir = tempfile::tempdir().unwrap();
     let ids: Value =
-        serde_json::from_str(&std::fs::read_to_string(v1_fixture("ids.json")).unwrap()).unwrap();
-    let private_key = std::fs::read_to_string(v1_fixture("service_private_key.hex")).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(fixture("ids.json")).unwrap()).unwrap();
+    let private_key = std::fs::read_to_string(fixture("service_private_key.hex")).unwrap();
     let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
     std::fs::write(
         dir.path().join(weprotect_server::SERVICE_KEY_FILE),
@@ -49,16 +55,26 @@ async fn the_envelope_a_version_1_phone_queued_is_received() {
     )
     .unwrap();
     let server = start(ServerConfig::new(dir.path())).await.unwrap();
-    let token = issue_token(dir.path(), "v1 phone").unwrap().token;
+    let token = issue_token(dir.path(), "older phone").unwrap().token;
     let id = ids["referral_id"].as_str().unwrap();
-    let sealed = std::fs::read(v1_fixture("sealed-v1.bin")).unwrap();
+    let sealed = std::fs::read(fixture(&format!("sealed-v{version}.bin"))).unwrap();
     let response = submit(&client(), &server.url(), Some(&token), Some(id), sealed).await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    // The service keeps the document as the phone wrote it: version 1.
+    // The service keeps the document as the phone wrote it, in its own version.
     let stored = weprotect_server::read_referral(dir.path(), id).unwrap();
     let read = weprotect_core::validation::read_referral(&stored).unwrap();
-    assert_eq!(read.source_version, 1);
+    assert_eq!(read.source_version, version);
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_envelope_a_version_1_phone_queued_is_received() {
+    the_envelope_a_phone_queued_is_received("v1-store", 1).await;
+}
+
+#[tokio::test]
+async fn the_envelope_a_version_2_phone_queued_is_received_and_checked_by_v2_rules() {
+    the_envelope_a_phone_queued_is_received("v2-store", 2).await;
 }
 
 /// A version 1 document that version 1's rules accept but version 2's refuse: a risk level

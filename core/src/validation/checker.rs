@@ -80,13 +80,13 @@ checked!(
     CountryCode,
     |v: &CountryCode| v.as_str().is_empty(),
     "country.invalid",
-    "Not a country code (ISO 3166-1 alpha-2, for example GB, IE, PL)."
+    "Not a country we know: type its name (for example Ireland) or its two-letter code (IE)."
 );
 checked!(
     LanguageCode,
     |v: &LanguageCode| v.as_str().is_empty(),
     "language.invalid",
-    "Not a language code (for example pl, ur, pa-Arab, bfi)."
+    "Not a language we know: type its name (for example Polish, Urdu, BSL) or its code (pl)."
 );
 checked!(
     Postcode,
@@ -98,7 +98,7 @@ checked!(
     DateValue,
     |v: &DateValue| v.as_str().is_empty(),
     "date.invalid",
-    "Not a valid date (YYYY-MM-DD)."
+    "Not a valid date (for example 12/04/1990)."
 );
 checked!(
     InstantValue,
@@ -110,13 +110,13 @@ checked!(
     TimeOfDay,
     |v: &TimeOfDay| v.as_str().is_empty(),
     "time.invalid",
-    "Not a valid time of day (HH:MM)."
+    "Not a valid time of day (for example 09:30 or 9.30pm)."
 );
 checked!(
     CollarNumber,
     |v: &CollarNumber| v.as_str().is_empty(),
     "collar_number.invalid",
-    "A collar number is 1 to 8 letters or digits."
+    "A collar number is 1 to 8 letters or digits (spaces are ignored)."
 );
 checked!(
     OrganisationId,

@@ -243,7 +243,7 @@ fn safe_time_windows_need_at_least_one_and_may_pass_midnight_but_not_be_empty() 
     r.safe_contact.safe_times[0].to = TimeOfDay::parse("02:00");
     r.safe_contact.safe_times[0].day = Weekday::Weekends;
     assert!(problems(&r).is_empty(), "{:?}", problems(&r));
-    r.safe_contact.safe_times[0].from = TimeOfDay::parse("9am");
+    r.safe_contact.safe_times[0].from = TimeOfDay::parse("9 o'clock");
     assert!(has(&r, "safe_contact.safe_times[0].from", "time.invalid"));
 }
 
