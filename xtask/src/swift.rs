@@ -664,6 +664,74 @@ fn private_static_library(target: &Path, header: &Path, build: &Path) -> Result<
     Ok(merged)
 }
 
+/// Swift 6 language mode with complete strict concurrency: every Swift file compiled here (the
+/// Apple-only files are `#if`-guarded and compile to nothing on Linux).
+const SWIFT6: [&str; 3] = ["-swift-version", "6", "-strict-concurrency=complete"];
+
+/// Compiles without linking or running, in Swift 6 language mode with complete strict
+/// concurrency: the Swift a script generated (`generated` holds WeProtectCore.swift and the
+/// uniffi header and module map), the `WeProtect` package sources and the sample's plain-Swift
+/// model. `cargo xtask test shells` runs it on what ios/scripts/build-xcframework.sh generated.
+pub fn compile_swift6(tc: &Toolchain, generated: &Path, build: &Path) -> Result<(), String> {
+    let root = crate::root();
+    let _ = fs::remove_dir_all(build);
+    fs::create_dir_all(build).map_err(|e| format!("cannot create {}: {e}", build.display()))?;
+    let header = format!("{FFI_MODULE}.h");
+    fs::copy(generated.join(&header), build.join(&header))
+        .map_err(|e| format!("cannot copy the header: {e}"))?;
+    let map = fs::read_to_string(generated.join(format!("{FFI_MODULE}.modulemap")))
+        .map_err(|e| format!("cannot read the module map: {e}"))?;
+    let modulemap = build.join(format!("{FFI_MODULE}.modulemap"));
+    fs::write(&modulemap, linux_modulemap(&map)).map_err(|e| format!("modulemap: {e}"))?;
+    let core = generated.join(format!("{CORE_MODULE}.swift"));
+    let editor_bound = fs::read_to_string(&core).is_ok_and(|t| t.contains("class DraftEditor"));
+    let compiled = |files: Vec<PathBuf>| -> Vec<PathBuf> {
+        files
+            .into_iter()
+            .filter(|f| editor_bound || !needs_editor(f))
+            .collect()
+    };
+    let ios = root.join("ios");
+    let modules: [(&str, Vec<PathBuf>); 3] = [
+        (CORE_MODULE, vec![core]),
+        (
+            "WeProtect",
+            compiled(swift_files(&ios.join("Sources/WeProtect"))),
+        ),
+        (
+            "WeProtectSample",
+            compiled(swift_files(&ios.join("SampleApp/Sources"))),
+        ),
+    ];
+    let mounts = match tc {
+        Toolchain::Native => None,
+        Toolchain::Chroot(dir) => Some(Mounts::new(dir, &[&root])?),
+    };
+    let mut files = 0;
+    for (name, sources) in &modules {
+        let mut c = tc.command("swiftc", build);
+        c.args(SWIFT6)
+            .args(["-parse-as-library", "-wmo", "-c", "-emit-module"])
+            .args(["-module-name", name])
+            .arg("-emit-module-path")
+            .arg(build.join(format!("{name}.swiftmodule")))
+            .arg("-module-cache-path")
+            .arg(build.join("module-cache"))
+            .arg("-Xcc")
+            .arg(format!("-fmodule-map-file={}", modulemap.display()))
+            .arg("-I")
+            .arg(build)
+            .args(sources)
+            .arg("-o")
+            .arg(build.join(format!("{name}.o")));
+        status(&format!("swiftc -swift-version 6 {name}"), c)?;
+        files += sources.len();
+    }
+    drop(mounts);
+    eprintln!("==> Swift 6 (strict concurrency): {files} file(s) in 3 modules compiled");
+    Ok(())
+}
+
 /// `cargo xtask test swift`: builds the library, generates the Swift, compiles the generated
 /// module, the `WeProtect` layer, the sample app's plain-Swift model and the README quickstart,
 /// then runs every XCTest test against the real library and a reference server on loopback.
@@ -775,13 +843,14 @@ pub fn test() -> Result<(), String> {
     };
     for m in &modules {
         let mut c = tc.command("swiftc", &build);
-        c.args([
-            "-emit-library",
-            "-emit-module",
-            "-enable-testing",
-            "-parse-as-library",
-        ])
-        .args(["-module-name", m.name]);
+        c.args(SWIFT6)
+            .args([
+                "-emit-library",
+                "-emit-module",
+                "-enable-testing",
+                "-parse-as-library",
+            ])
+            .args(["-module-name", m.name]);
         common(&mut c);
         for o in &m.objects {
             c.arg("-Xlinker").arg(o);
@@ -794,7 +863,7 @@ pub fn test() -> Result<(), String> {
     }
     let exe = build.join("weprotect-swift-tests");
     let mut c = tc.command("swiftc", &build);
-    c.args(["-module-name", "WeProtectTests"]);
+    c.args(SWIFT6).args(["-module-name", "WeProtectTests"]);
     common(&mut c);
     // The system SQLite too, as an app that uses Core Data or GRDB links it: the core must keep
     // using its own.
