@@ -16,6 +16,21 @@ final class FieldInputTests: XCTestCase {
         XCTAssertEqual(FieldInput.dateText(winter), "2026-11-20")
     }
 
+    func testADateFieldShowsItsOwnValueAndNothingWhenEmpty() throws {
+        // B9: the picker starts from the field's value, never from "now".
+        let winter = Date(timeIntervalSince1970: 1_795_210_800)
+        let day = try XCTUnwrap(FieldInput.date(fromDateText: "2026-11-20"))
+        XCTAssertEqual(FieldInput.dateText(day), "2026-11-20")
+        XCTAssertEqual(FieldInput.date(fromDateTimeText: "2026-11-20T21:40:00+00:00"), winter)
+        XCTAssertEqual(FieldInput.date(fromDateTimeText: "2026-11-20T21:40+00:00"), winter)
+        XCTAssertEqual(FieldInput.date(fromDateTimeText: FieldInput.dateTimeText(winter)), winter)
+        let time = try XCTUnwrap(FieldInput.date(fromTimeOfDayText: "21:40"))
+        XCTAssertEqual(FieldInput.timeOfDayText(time), "21:40")
+        XCTAssertNil(FieldInput.date(fromDateText: ""))
+        XCTAssertNil(FieldInput.date(fromTimeOfDayText: ""))
+        XCTAssertNil(FieldInput.date(fromDateText: "20/11/2026"), "typed otherwise: shown as text, not as a date")
+    }
+
     func testAnEmptiedFieldClearsInsteadOfStoringEmptyText() throws {
         if case .clear = try FieldInput.text("") {} else { XCTFail("expected .clear") }
         XCTAssertNil(FieldInput.integer("12a"))

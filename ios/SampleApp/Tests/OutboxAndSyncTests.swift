@@ -9,13 +9,14 @@ import XCTest
 @testable import WeProtectSample
 
 /// Records what the coordinator asked of iOS.
+@MainActor
 final class RecordingHost: BackgroundHost {
     var begun = 0
     var ended = 0
     var scheduled: [Date?] = []
     var remaining: TimeInterval?
 
-    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> () -> Void {
+    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> @MainActor () -> Void {
         begun += 1
         return { self.ended += 1 }
     }
@@ -49,6 +50,7 @@ final class OutboxAndSyncTests: XCTestCase {
         return store
     }
 
+    @MainActor
     func testASubmitIsSentByAShortPassUnderABackgroundTask() async throws {
         let (service, token) = try service()
         let store = try queuedStore(service)
@@ -71,6 +73,7 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertNil(row.title, "nothing personal is kept after delivery")
     }
 
+    @MainActor
     func testARefusedTokenShowsSignInToSendAndNothingIsLost() async throws {
         let (service, token) = try service()
         let store = try queuedStore(service)
@@ -98,6 +101,7 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertNil(OutboxScreen.banner(counts: try store.counts(), needsSignIn: coordinator.needsSignIn))
     }
 
+    @MainActor
     func testTheProcessingTasksExpiryCancelsThePass() async throws {
         let (real, token) = try service()
         let port = silentListener(self)
@@ -123,6 +127,7 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertEqual(try store.counts().queued, 1)
     }
 
+    @MainActor
     func testTheServicesStatusUpdateAppearsAfterTheNextPass() async throws {
         let (service, token) = try service()
         let env = ProcessInfo.processInfo.environment

@@ -39,6 +39,17 @@ final class BackgroundSyncPlannerTests: XCTestCase {
             now.addingTimeInterval(120))
     }
 
+    func testARefreshTaskGetsTheShortPassAndRunsOnlyWhenSomethingWaits() {
+        var planner = BackgroundSyncPlanner()
+        XCTAssertEqual(
+            planner.passDeadline(trigger: .refreshTask, now: now, backgroundTimeRemaining: 29),
+            now.addingTimeInterval(24))
+        XCTAssertFalse(
+            planner.shouldRun(.refreshTask, pathSatisfied: true, passRunning: false, waiting: 0, needsSignIn: false))
+        XCTAssertTrue(
+            planner.shouldRun(.refreshTask, pathSatisfied: true, passRunning: false, waiting: 1, needsSignIn: false))
+    }
+
     func testNetworkRunsAPassOnlyWhenThePathBecomesSatisfied() {
         var planner = BackgroundSyncPlanner()
         func network(_ satisfied: Bool) -> Bool {
