@@ -18,6 +18,9 @@
 #   WEPROTECT_STAND_IN a Linux target triple (aarch64-unknown-linux-gnu) that stands in for the
 #                      Android targets where no NDK exists: `cargo xtask test shells` runs every
 #                      other step of this script with it. Not for app builds.
+#   WEPROTECT_EXTRA_HOST_PACKAGES  more workspace packages for the host build below (space-
+#                      separated). `cargo xtask test shells` adds weprotect-cli, so the host
+#                      build has the feature set the other test layers built and costs nothing.
 #
 # - API level 26 (minSdk). Linked for 16 KB pages (-Wl,-z,max-page-size=16384), which Google
 #   Play requires for apps targeting Android 15+; NDK r28+ does it by default and cargo-ndk 4
@@ -91,7 +94,9 @@ fi
 # ios/scripts/build-xcframework.sh and `cargo xtask` build it, so they share one feature set and
 # one build. A debug build: the bindgen's speed does not matter, and it reads the metadata
 # from the Android library above, whose profile it does not depend on.
-"$CARGO" build -p weprotect-ffi -p weprotect-uniffi-bindgen
+HOST_PACKAGES=(-p weprotect-ffi -p weprotect-uniffi-bindgen)
+for package in ${WEPROTECT_EXTRA_HOST_PACKAGES:-}; do HOST_PACKAGES+=(-p "$package"); done
+"$CARGO" build "${HOST_PACKAGES[@]}"
 rm -rf "$BINDINGS"
 "$ROOT/target/debug/uniffi-bindgen" generate \
     --library "$LIBRARY" \

@@ -11,7 +11,9 @@
 # Apple targets where there is no Xcode. `cargo xtask test shells` runs the script that way on
 # Linux: the host build, the bindgen, the exports list and the cargo build of a slice run for
 # real; Apple's ld/libtool/lipo/xcodebuild steps are skipped (xtask/src/swift.rs does their GNU
-# twin for the Linux Swift tests). Not for app builds.
+# twin for the Linux Swift tests). Not for app builds. WEPROTECT_EXTRA_HOST_PACKAGES adds
+# workspace packages to the host build (the xtask adds weprotect-cli, so the host build has the
+# feature set the other test layers built).
 #
 # Slices: ios-arm64 (aarch64-apple-ios), ios-arm64_x86_64-simulator (aarch64-apple-ios-sim and
 # x86_64-apple-ios combined with lipo), and macos-arm64_x86_64 (so `swift test` runs the package's
@@ -73,7 +75,9 @@ mkdir -p "$work"
 #    every slice come from the same source, so a stale copy cannot ship. The host build is a
 #    debug build whatever PROFILE says: the bindgen reads the library's uniffi metadata, which
 #    does not depend on the profile, and a second fat-LTO build of the host would cost minutes.
-(cd "$root" && "$cargo" build -p "$crate" -p weprotect-uniffi-bindgen)
+host_packages=(-p "$crate" -p weprotect-uniffi-bindgen)
+for package in ${WEPROTECT_EXTRA_HOST_PACKAGES:-}; do host_packages+=(-p "$package"); done
+(cd "$root" && "$cargo" build "${host_packages[@]}")
 "$root/target/debug/uniffi-bindgen" generate \
     --library "$root/target/debug/$lib.$host_lib_ext" \
     --language swift --no-format \

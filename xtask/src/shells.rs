@@ -105,6 +105,9 @@ fn script(path: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String>
         .current_dir(root())
         .env("WEPROTECT_STAND_IN", STAND_IN)
         .env("CARGO", cargo())
+        // The host build then has the feature set of `kotlin::build` (library, bindgen and CLI
+        // in one call), which the kotlin, android and swift layers built already: no rebuild.
+        .env("WEPROTECT_EXTRA_HOST_PACKAGES", "weprotect-cli")
         .envs(stand_in_link_env()?);
     for (k, v) in env {
         c.env(k, v);
@@ -355,12 +358,17 @@ fn check_gradle_versions() -> Result<(), String> {
             ));
         }
     }
-    let crate_dir = crate_dir(VERIFIER_CRATE)?;
+    let crate_dir = crate_dir(VERIFIER_CRATE, &verifier_version)?;
     let manifest =
         std::fs::read_to_string(crate_dir.join("Cargo.toml")).map_err(|e| e.to_string())?;
-    if !manifest.contains(&format!("version = \"{verifier_version}\"")) {
+    if package_of(&manifest)
+        != (
+            Some(VERIFIER_CRATE.to_string()),
+            Some(verifier_version.clone()),
+        )
+    {
         return Err(format!(
-            "{} is not version {verifier_version}",
+            "{} is not {VERIFIER_CRATE} {verifier_version}",
             crate_dir.display()
         ));
     }
@@ -400,9 +408,10 @@ fn lock_version(lock: &str, name: &str) -> Option<String> {
         .map(|v| unquote(v).to_string())
 }
 
-/// Where cargo keeps the source of `name` (an Android-only dependency: resolved for
-/// aarch64-linux-android, downloaded if needed).
-fn crate_dir(name: &str) -> Result<PathBuf, String> {
+/// Where cargo keeps the source of `name` `version` (an Android-only dependency: resolved for
+/// aarch64-linux-android, downloaded if needed): the package whose manifest is
+/// `<registry>/<name>-<version>/Cargo.toml` in `cargo metadata`.
+fn crate_dir(name: &str, version: &str) -> Result<PathBuf, String> {
     let out = Command::new(cargo())
         .args([
             "metadata",
@@ -418,21 +427,39 @@ fn crate_dir(name: &str) -> Result<PathBuf, String> {
         return Err("cargo metadata failed".into());
     }
     let json = String::from_utf8_lossy(&out.stdout);
-    let key = format!("\"name\":\"{name}\"");
-    let at = json
-        .find(&key)
-        .ok_or_else(|| format!("cargo metadata does not list {name}"))?;
-    let manifest_key = "\"manifest_path\":\"";
-    let m = json[at..]
-        .find(manifest_key)
-        .ok_or("cargo metadata: no manifest_path")?
-        + at
-        + manifest_key.len();
-    let path = json[m..].split('"').next().unwrap_or_default();
-    Ok(Path::new(path)
-        .parent()
-        .ok_or("manifest without a folder")?
-        .to_path_buf())
+    let folder = format!("{name}-{version}");
+    json.split("\"manifest_path\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|manifest| {
+            Path::new(manifest)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .to_path_buf()
+        })
+        .find(|dir| {
+            dir.file_name()
+                .is_some_and(|f| f.to_string_lossy() == folder)
+        })
+        .ok_or_else(|| format!("cargo metadata lists no {folder} for aarch64-linux-android"))
+}
+
+/// The `[package]` name and version of a Cargo.toml.
+fn package_of(manifest: &str) -> (Option<String>, Option<String>) {
+    let mut in_package = false;
+    let (mut name, mut version) = (None, None);
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package {
+            if let Some(v) = line.strip_prefix("name = ") {
+                name = Some(unquote(v).to_string());
+            } else if let Some(v) = line.strip_prefix("version = ") {
+                version = Some(unquote(v).to_string());
+            }
+        }
+    }
+    (name, version)
 }
 
 /// The Gradle task's inputs (`nativeInputs` in weprotect/build.gradle.kts) must cover every file
@@ -537,6 +564,12 @@ mod tests {
         let lock = "[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n\n[[package]]\nname = \"rustls-platform-verifier-android\"\nversion = \"0.2.0\"\n";
         assert_eq!(lock_version(lock, VERIFIER_CRATE).as_deref(), Some("0.2.0"));
         assert_eq!(lock_version(lock, "b"), None);
+    }
+
+    #[test]
+    fn a_manifest_names_its_package_not_its_dependencies() {
+        let m = "[package]\nname = \"a\"\nversion = \"0.7.1\"\n\n[dependencies.b]\nversion = \"0.2.0\"\n";
+        assert_eq!(package_of(m), (Some("a".into()), Some("0.7.1".into())));
     }
 
     #[test]
