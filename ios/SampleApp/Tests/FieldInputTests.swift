@@ -5,7 +5,7 @@ import XCTest
 
 @testable import WeProtectSample
 
-final class FieldInputTests: XCTestCase {
+final class FieldInputTests: XCTestCase, @unchecked Sendable {
     func testDatesAreWrittenInLondonTimeWithTheOffset() {
         // 2026-07-01 20:40 UTC is 21:40 BST; 2026-11-20 21:40 UTC is 21:40 GMT.
         let summer = Date(timeIntervalSince1970: 1_782_938_400)

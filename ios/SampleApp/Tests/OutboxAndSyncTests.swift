@@ -34,7 +34,7 @@ final class SignedInToken: @unchecked Sendable {
     }
 }
 
-final class OutboxAndSyncTests: XCTestCase {
+final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
     private func service() throws -> (ServiceConfig, String) {
         let env = ProcessInfo.processInfo.environment
         guard let path = env["WEPROTECT_SERVICE_JSON"], let token = env["WEPROTECT_TOKEN"] else {

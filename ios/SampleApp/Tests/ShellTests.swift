@@ -5,7 +5,7 @@ import XCTest
 
 @testable import WeProtectSample
 
-final class ShellTests: XCTestCase {
+final class ShellTests: XCTestCase, @unchecked Sendable {
     func testInfoPlistPermitsTheSyncTaskAndProcessingMode() throws {
         let plist = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import WeProtect
 
-final class BackgroundSyncPlannerTests: XCTestCase {
+final class BackgroundSyncPlannerTests: XCTestCase, @unchecked Sendable {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func testForegroundPassGetsTheShortDeadline() {

@@ -4,7 +4,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class KeyVaultTests: XCTestCase {
+final class KeyVaultTests: XCTestCase, @unchecked Sendable {
     func testARandomKeyIsMadeOnceAndKept() throws {
         let vault = InMemoryKeyVault()
         let first = try vault.dataKey()
