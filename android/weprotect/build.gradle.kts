@@ -11,7 +11,8 @@ plugins {
     `maven-publish`
 }
 
-val workspace: File = rootDir.parentFile
+/** The repository root (the Cargo workspace). */
+val workspaceDir: File = rootDir.parentFile
 
 /** The ABIs the native library is built for; the APK/AAR carries no other (JNA's x86 included). */
 val nativeAbis = listOf("arm64-v8a", "armeabi-v7a", "x86_64")
@@ -116,12 +117,12 @@ android {
     sourceSets {
         getByName("main") {
             // The Kotlin layer over the bindings, shared with the JVM tests (cargo xtask test kotlin).
-            kotlin.srcDir(File(workspace, "android/core-kotlin/src/main/kotlin"))
+            kotlin.srcDir(File(workspaceDir, "android/core-kotlin/src/main/kotlin"))
         }
         getByName("test") {
             // The runner shared by the JVM test layers (cargo xtask test kotlin / android), so the
             // test sources compile in the IDE.
-            kotlin.srcDir(File(workspace, "android/test-runner/src/main/kotlin"))
+            kotlin.srcDir(File(workspaceDir, "android/test-runner/src/main/kotlin"))
         }
     }
 
@@ -156,8 +157,8 @@ androidComponents {
             description = "cargo-ndk build of libweprotect_ffi.so and uniffi-bindgen (${variant.name})"
             profile.set(if (debuggable) "dev" else "release-ffi")
             abis.set(if (debuggable && deviceAbi != null) listOf(deviceAbi) else nativeAbis)
-            sources.from(nativeInputs.map { File(workspace, it) })
-            this.workspace.set(workspace)
+            sources.from(nativeInputs.map { File(workspaceDir, it) })
+            workspace.set(workspaceDir)
             cargo.set(cargoPath)
         }
         variant.sources.jniLibs?.addGeneratedSourceDirectory(task, BuildNative::jniLibs)
@@ -190,7 +191,7 @@ abstract class RustlsVersion : ValueSource<String, RustlsVersion.Params> {
 }
 
 val rustlsPlatformVerifierVersion = providers.of(RustlsVersion::class.java) {
-    parameters.lockFile.set(File(workspace, "Cargo.lock"))
+    parameters.lockFile.set(File(workspaceDir, "Cargo.lock"))
 }
 
 configurations.configureEach {
