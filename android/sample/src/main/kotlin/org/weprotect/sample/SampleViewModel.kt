@@ -23,6 +23,7 @@ import kotlinx.coroutines.launch
 import org.weprotect.android.WeprotectAndroid
 import org.weprotect.android.work.SyncScheduler
 import org.weprotect.core.DraftEditor
+import org.weprotect.core.DraftSession
 import org.weprotect.core.FieldValue
 import org.weprotect.core.FormDefinition
 import org.weprotect.core.FormSnapshot
@@ -43,12 +44,15 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
     private val serial = Dispatchers.IO.limitedParallelism(1)
 
     private var store: Store? = null
-    private var editor: DraftEditor? = null
+
+    /** The open draft and its generation (core-kotlin's DraftSession, tested on the JVM). */
+    private var session: DraftSession? = null
+    private val editor: DraftEditor? get() = session?.current
 
     /**
-     * Which draft the form shows: increased whenever [editor] is replaced (submit, reopen, reset).
-     * The form's state is keyed by it, so no text typed into one draft stays on screen (or
-     * is written) into the next.
+     * Which draft the form shows: increased whenever the draft is replaced (submit, reopen,
+     * reset). The form's state is keyed by it, so no text typed into one draft stays on screen
+     * (or is written) into the next.
      */
     private val _draftGeneration = MutableStateFlow(0)
     val draftGeneration: StateFlow<Int> = _draftGeneration.asStateFlow()
@@ -117,8 +121,7 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
      * and starts empty. Referrals already delivered are safe at the service.
      */
     fun reset() = launchSafely(serial) {
-        editor?.close()
-        editor = null
+        session?.close() // the session stays, so generations keep counting up across the reset
         store = null
         SyncScheduler.cancelAll(getApplication())
         WeprotectAndroid.wipe(getApplication())
@@ -129,9 +132,12 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     /** Makes [next] the open draft: closes the old editor, moves the form to a new generation. */
     private fun replaceEditor(next: DraftEditor) {
-        editor?.close()
-        editor = next
-        _draftGeneration.value += 1
+        val open = session
+        _draftGeneration.value = if (open == null) {
+            DraftSession(next).also { session = it }.generation
+        } else {
+            open.replace(next)
+        }
         _snapshot.value = next.snapshot()
     }
 
@@ -149,14 +155,14 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     private fun edit(generation: Int, change: (DraftEditor) -> Unit) {
         launchSafely(serial) {
-            if (generation != _draftGeneration.value) return@launchSafely
-            val open = editor ?: return@launchSafely
+            val open = session ?: return@launchSafely
             try {
-                change(open)
+                // Dropped when made on an earlier draft's screen (DraftSession).
+                if (!open.edit(generation, change)) return@launchSafely
             } catch (e: WeprotectException) {
                 _message.value = "Not accepted (${e.code})" // a code, never the value
             }
-            _snapshot.value = open.snapshot()
+            _snapshot.value = open.current.snapshot()
         }
     }
 
@@ -260,6 +266,6 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
     }
 
     override fun onCleared() {
-        editor?.close() // the store stays open: it is the process's, shared with the worker
+        session?.close() // the store stays open: it is the process's, shared with the worker
     }
 }
