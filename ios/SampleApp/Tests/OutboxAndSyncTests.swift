@@ -1,6 +1,7 @@
 // The sample app's outbox rows and sync coordinator against the real library and the reference
 // server: a submit is delivered by the short pass under a background-task assertion; a refused
-// token shows "Sign in to send N referrals"; a processing task's expiry cancels the pass.
+// token shows "Sign in to send N referrals"; a processing task's expiry cancels the pass; a
+// trigger during a pass starts no second one (the coordinator is on the main actor).
 import Foundation
 import XCTest
 
@@ -125,6 +126,30 @@ final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
         let next = try XCTUnwrap(host.scheduled.last ?? nil, "still waiting: asked to run again")
         XCTAssertGreaterThanOrEqual(next.timeIntervalSince(expiredAt), 15 * 60 - 5)
         XCTAssertEqual(try store.counts().queued, 1)
+    }
+
+    @MainActor
+    func testASecondTriggerDuringAPassStartsNoSecondPass() async throws {
+        let (real, token) = try service()
+        let port = silentListener(self)
+        let stalled = ServiceConfig(
+            endpoint: "http://127.0.0.1:\(port)", keyId: real.keyId, publicKey: real.publicKey,
+            spkiPins: [])
+        let store = try queuedStore(stalled)
+        let host = RecordingHost()
+        let engine = try SyncEngine(
+            store: store, service: stalled, tokens: ClosureTokenProvider(current: { token }),
+            observer: nil)
+        let coordinator = SyncCoordinator(store: store, engine: engine, host: host)
+        let first = Task { await coordinator.handle(.manual) }
+        while !coordinator.passRunning { await Task.yield() }
+        let second = await coordinator.handle(.manual)  // only a running pass stops a manual one
+        XCTAssertNil(second, "a second pass started while one was running")
+        coordinator.expire()
+        let report = try await XCTUnwrapAsync(await first.value)
+        XCTAssertTrue(report.cancelled)
+        XCTAssertEqual(host.begun, 1, "one background assertion, for the one pass")
+        XCTAssertEqual(host.ended, 1)
     }
 
     @MainActor
