@@ -16,12 +16,12 @@ import androidx.compose.ui.platform.PlatformTextInputMethodRequest
 fun NoPersonalizedLearning(content: @Composable () -> Unit) {
     InterceptPlatformTextInput(
         interceptor = { request, nextHandler ->
-            val private = PlatformTextInputMethodRequest { outAttributes ->
+            val noLearning = PlatformTextInputMethodRequest { outAttributes ->
                 request.createInputConnection(outAttributes).also {
                     outAttributes.imeOptions = outAttributes.imeOptions or EditorInfo.IME_FLAG_NO_PERSONALIZED_LEARNING
                 }
             }
-            nextHandler.startInputMethod(private)
+            nextHandler.startInputMethod(noLearning)
         },
         content = content,
     )
