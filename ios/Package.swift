@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:6.0
 //
 // The WEPROTECT core for iOS apps (Apple platforms only: the Rust library ships as an
 // XCFramework that `scripts/build-xcframework.sh` builds on a Mac).
@@ -7,9 +7,11 @@
 //   header and module map. Only the uniffi symbols are exported; its bundled SQLite is private.
 // - `WeProtectCore`: the Swift that uniffi generates from the same build (never hand-edited).
 // - `WeProtect`: the thin hand-written layer (a `KeyVault` for the data key, an `AsyncStream`
-//   of sync events, the background-sync plan). Apps depend on this product.
+//   of sync events, the background-sync plan) and the privacy manifest. Apps depend on this
+//   product.
 //
-// The same test sources run on Linux against the host-built library: `cargo xtask test swift`.
+// Swift 6 language mode (strict concurrency) for every target: `cargo xtask test shells` and
+// `cargo xtask test swift` compile the same sources with -swift-version 6 on Linux.
 import PackageDescription
 
 let package = Package(
@@ -38,7 +40,9 @@ let package = Package(
         .target(
             name: "WeProtect",
             dependencies: ["WeProtectCore"],
-            path: "Sources/WeProtect"
+            path: "Sources/WeProtect",
+            // The required-reason APIs the bundled SQLite calls (App Store: ITMS-91053).
+            resources: [.copy("PrivacyInfo.xcprivacy")]
         ),
         .testTarget(
             name: "WeProtectTests",
@@ -46,5 +50,6 @@ let package = Package(
             path: "Tests",
             sources: ["WeProtectTests", "Support"]
         ),
-    ]
+    ],
+    swiftLanguageModes: [.v6]
 )

@@ -2,8 +2,18 @@
 # Builds ios/build/WeProtectCoreFFI.xcframework and ios/Sources/WeProtectCore/WeProtectCore.swift
 # from one build of the Rust bindings crate (weprotect-ffi). Runs on a Mac with Xcode and rustup.
 #
-#   ios/scripts/build-xcframework.sh            # release build (the size-tuned profile)
+#   ios/scripts/build-xcframework.sh            # release-ffi, the size-tuned profile
 #   PROFILE=dev ios/scripts/build-xcframework.sh
+#
+# Environment (optional): PROFILE (cargo profile of the slices: release-ffi, the default, is
+# opt-level "z" with fat LTO; dev for a quick debug build), CARGO (the cargo executable), and
+# WEPROTECT_STAND_IN: a Linux target triple (aarch64-unknown-linux-gnu) that stands in for the
+# Apple targets where there is no Xcode. `cargo xtask test shells` runs the script that way on
+# Linux: the host build, the bindgen, the exports list and the cargo build of a slice run for
+# real; Apple's ld/libtool/lipo/xcodebuild steps are skipped (xtask/src/swift.rs does their GNU
+# twin for the Linux Swift tests). Not for app builds. WEPROTECT_EXTRA_HOST_PACKAGES adds
+# workspace packages to the host build (the xtask adds weprotect-cli, so the host build has the
+# feature set the other test layers built).
 #
 # Slices: ios-arm64 (aarch64-apple-ios), ios-arm64_x86_64-simulator (aarch64-apple-ios-sim and
 # x86_64-apple-ios combined with lipo), and macos-arm64_x86_64 (so `swift test` runs the package's
@@ -30,8 +40,10 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")/.." && pwd)"    # ios/
 root="$(cd "$here/.." && pwd)"              # the workspace
-profile="${PROFILE:-release}"
+profile="${PROFILE:-release-ffi}"
 profile_dir="$([ "$profile" = dev ] && echo debug || echo "$profile")"
+cargo="${CARGO:-cargo}"
+stand_in="${WEPROTECT_STAND_IN:-}"
 crate=weprotect-ffi
 lib=libweprotect_ffi
 module=WeProtectCore
@@ -39,24 +51,36 @@ ffi_module=WeProtectCoreFFI
 min_ios=15.0
 min_macos=12.0
 
-for tool in cargo rustup xcodebuild lipo ld nm libtool xcrun; do
+if [ -n "$stand_in" ]; then
+    tools=("$cargo")
+    host_lib_ext=so
+else
+    tools=("$cargo" rustup xcodebuild lipo ld nm libtool xcrun)
+    host_lib_ext=dylib
+fi
+for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null || { echo "build-xcframework: needs $tool (a Mac with Xcode and rustup)" >&2; exit 2; }
 done
 
 targets=(aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios aarch64-apple-darwin x86_64-apple-darwin)
-rustup target add "${targets[@]}"
+[ -n "$stand_in" ] || rustup target add "${targets[@]}"
 
 build="$here/build"
 work="$build/work"
 rm -rf "$work" "$build/$ffi_module.xcframework"
 mkdir -p "$work"
 
-# 1. The host library and the bindgen, from one build: the generated Swift and every slice come
-#    from the same source, so a stale copy cannot ship.
-(cd "$root" && cargo build --profile "$profile" -p "$crate" --bin uniffi-bindgen --lib)
-"$root/target/$profile_dir/uniffi-bindgen" generate \
-    --library "$root/target/$profile_dir/$lib.dylib" \
-    --language swift \
+# 1. The host library and the bindgen, from one cargo call (the bindgen is another package,
+#    weprotect-uniffi-bindgen; one call gives both one feature set). The generated Swift and
+#    every slice come from the same source, so a stale copy cannot ship. The host build is a
+#    debug build whatever PROFILE says: the bindgen reads the library's uniffi metadata, which
+#    does not depend on the profile, and a second fat-LTO build of the host would cost minutes.
+host_packages=(-p "$crate" -p weprotect-uniffi-bindgen)
+for package in ${WEPROTECT_EXTRA_HOST_PACKAGES:-}; do host_packages+=(-p "$package"); done
+(cd "$root" && "$cargo" build "${host_packages[@]}")
+"$root/target/debug/uniffi-bindgen" generate \
+    --library "$root/target/debug/$lib.$host_lib_ext" \
+    --language swift --no-format \
     --config "$here/uniffi.toml" \
     --out-dir "$work/gen"
 mkdir -p "$here/Sources/$module" "$work/headers/$ffi_module"
@@ -78,8 +102,10 @@ slice() { # target arch platform min_version
     local out="$work/$target"
     mkdir -p "$out"
     (cd "$root" && IPHONEOS_DEPLOYMENT_TARGET=$min_ios MACOSX_DEPLOYMENT_TARGET=$min_macos \
-        cargo build --profile "$profile" -p "$crate" --lib --target "$target")
+        "$cargo" build --profile "$profile" -p "$crate" --lib --target "$target")
     local archive="$root/target/$target/$profile_dir/$lib.a"
+    [ -f "$archive" ] || { echo "build-xcframework: $archive was not built" >&2; exit 1; }
+    [ -z "$stand_in" ] || return 0 # Apple's ld, libtool and nm from here on
     local undefined=()
     while read -r sym; do undefined+=(-u "$sym"); done < "$work/exports.txt"
     xcrun ld -r -arch "$arch" -platform_version "$platform" "$min" "$min" \
@@ -100,6 +126,12 @@ slice() { # target arch platform min_version
         echo "build-xcframework: $target lacks uniffi symbols:" >&2; echo "$missing" >&2; exit 1
     fi
 }
+if [ -n "$stand_in" ]; then
+    # The Linux check: one slice's cargo build, for the stand-in target; no Apple tools.
+    slice "$stand_in" arm64 linux "$min_ios"
+    echo "build-xcframework: stand-in $stand_in built; generated Swift in Sources/$module (the Apple steps need a Mac)"
+    exit 0
+fi
 slice aarch64-apple-ios     arm64  ios           "$min_ios"
 slice aarch64-apple-ios-sim arm64  ios-simulator "$min_ios"
 slice x86_64-apple-ios      x86_64 ios-simulator "$min_ios"

@@ -4,7 +4,9 @@
 //! what it needs first. Layers: `rust` (fmt, clippy, all workspace tests), `kotlin` (the
 //! generated bindings on the JVM, see `kotlin.rs`), `android` (the Android library's plain-Kotlin
 //! decisions on the JVM, see `android.rs`), `swift` (the generated bindings, the iOS package and
-//! the sample app's model on Linux, see `swift.rs`). `cargo xtask schema` rewrites
+//! the sample app's model on Linux, see `swift.rs`), `shells` (the Linux-runnable steps of the
+//! Android and iOS build scripts, the Gradle files' versions, the Swift 6 build; see
+//! `shells.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run and writes docs/PERFORMANCE.md (`quick`: checks they
 //! still run; see `bench.rs`); `cargo xtask proof` prints the reliability figures (proof
@@ -19,6 +21,7 @@ mod kotlin;
 mod postgres;
 mod proof;
 mod schemathesis;
+mod shells;
 mod size;
 mod swift;
 
@@ -33,11 +36,13 @@ fn main() -> ExitCode {
             .and_then(|()| test_rust())
             .and_then(|()| kotlin::test())
             .and_then(|()| android::test())
-            .and_then(|()| swift::test()),
+            .and_then(|()| swift::test())
+            .and_then(|()| shells::test()),
         ["test", "rust"] => postgres::prepare().and_then(|()| test_rust()),
         ["test", "kotlin"] => kotlin::test(),
         ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
+        ["test", "shells"] => shells::test(),
         ["schema"] => schema(),
         ["bench"] => postgres::prepare().and_then(|()| bench::full()),
         ["bench", "quick"] => postgres::prepare().and_then(|()| bench::quick()),
@@ -49,7 +54,7 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
+                "usage: cargo xtask test [rust|kotlin|android|swift|shells]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }

@@ -33,7 +33,7 @@ const ANDROID_LINK_ARGS: [&str; 3] = [
 ];
 
 /// Rust's own lld, through the `gcc-ld` directory where `-fuse-ld=lld` finds it.
-fn rust_lld_dir() -> Result<String, String> {
+pub(crate) fn rust_lld_dir() -> Result<String, String> {
     let print = |what: &str| -> Result<String, String> {
         let out = Command::new("rustc")
             .args(["--print", what])
@@ -117,7 +117,7 @@ fn stripped_size(lib: &Path, strip: &str) -> Result<u64, String> {
     Ok(std::fs::metadata(&copy).map_err(|e| e.to_string())?.len())
 }
 
-fn ensure_arm64_tools() -> Result<(), String> {
+pub(crate) fn ensure_arm64_tools() -> Result<(), String> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()

@@ -8,7 +8,7 @@ import XCTest
 @testable import WeProtectCore
 @testable import WeProtectSample
 
-final class FormSessionTests: XCTestCase {
+final class FormSessionTests: XCTestCase, @unchecked Sendable {
     private func newSession() throws -> (FormSession, Store) {
         let store = try Store.open(folder: temporaryFolder(self), vault: InMemoryKeyVault())
         return (try FormSession(store: store, draftId: nil), store)

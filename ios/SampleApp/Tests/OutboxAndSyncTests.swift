@@ -1,6 +1,7 @@
 // The sample app's outbox rows and sync coordinator against the real library and the reference
 // server: a submit is delivered by the short pass under a background-task assertion; a refused
-// token shows "Sign in to send N referrals"; a processing task's expiry cancels the pass.
+// token shows "Sign in to send N referrals"; a processing task's expiry cancels the pass; a
+// trigger during a pass starts no second one (the coordinator is on the main actor).
 import Foundation
 import XCTest
 
@@ -9,13 +10,14 @@ import XCTest
 @testable import WeProtectSample
 
 /// Records what the coordinator asked of iOS.
+@MainActor
 final class RecordingHost: BackgroundHost {
     var begun = 0
     var ended = 0
     var scheduled: [Date?] = []
     var remaining: TimeInterval?
 
-    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> () -> Void {
+    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> @MainActor () -> Void {
         begun += 1
         return { self.ended += 1 }
     }
@@ -33,7 +35,7 @@ final class SignedInToken: @unchecked Sendable {
     }
 }
 
-final class OutboxAndSyncTests: XCTestCase {
+final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
     private func service() throws -> (ServiceConfig, String) {
         let env = ProcessInfo.processInfo.environment
         guard let path = env["WEPROTECT_SERVICE_JSON"], let token = env["WEPROTECT_TOKEN"] else {
@@ -49,6 +51,7 @@ final class OutboxAndSyncTests: XCTestCase {
         return store
     }
 
+    @MainActor
     func testASubmitIsSentByAShortPassUnderABackgroundTask() async throws {
         let (service, token) = try service()
         let store = try queuedStore(service)
@@ -71,6 +74,7 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertNil(row.title, "nothing personal is kept after delivery")
     }
 
+    @MainActor
     func testARefusedTokenShowsSignInToSendAndNothingIsLost() async throws {
         let (service, token) = try service()
         let store = try queuedStore(service)
@@ -98,6 +102,7 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertNil(OutboxScreen.banner(counts: try store.counts(), needsSignIn: coordinator.needsSignIn))
     }
 
+    @MainActor
     func testTheProcessingTasksExpiryCancelsThePass() async throws {
         let (real, token) = try service()
         let port = silentListener(self)
@@ -123,6 +128,31 @@ final class OutboxAndSyncTests: XCTestCase {
         XCTAssertEqual(try store.counts().queued, 1)
     }
 
+    @MainActor
+    func testASecondTriggerDuringAPassStartsNoSecondPass() async throws {
+        let (real, token) = try service()
+        let port = silentListener(self)
+        let stalled = ServiceConfig(
+            endpoint: "http://127.0.0.1:\(port)", keyId: real.keyId, publicKey: real.publicKey,
+            spkiPins: [])
+        let store = try queuedStore(stalled)
+        let host = RecordingHost()
+        let engine = try SyncEngine(
+            store: store, service: stalled, tokens: ClosureTokenProvider(current: { token }),
+            observer: nil)
+        let coordinator = SyncCoordinator(store: store, engine: engine, host: host)
+        let first = Task { await coordinator.handle(.manual) }
+        while !coordinator.passRunning { await Task.yield() }
+        let second = await coordinator.handle(.manual)  // only a running pass stops a manual one
+        XCTAssertNil(second, "a second pass started while one was running")
+        coordinator.expire()
+        let report = try await XCTUnwrapAsync(await first.value)
+        XCTAssertTrue(report.cancelled)
+        XCTAssertEqual(host.begun, 1, "one background assertion, for the one pass")
+        XCTAssertEqual(host.ended, 1)
+    }
+
+    @MainActor
     func testTheServicesStatusUpdateAppearsAfterTheNextPass() async throws {
         let (service, token) = try service()
         let env = ProcessInfo.processInfo.environment

@@ -1,7 +1,8 @@
 // When an iOS app should run a sync pass, and how long the pass may take. The core owns the
 // delivery policy (what is due, backoff, what is permanent) and says in each report when it next
-// wants to run; iOS owns the clock the app may use: about 30 seconds after `beginBackgroundTask`,
-// a few minutes in a BGProcessingTask, and nothing at all once the expiration handler fires.
+// wants to run; iOS owns the clock the app may use: about 30 seconds after `beginBackgroundTask`
+// or in a BGAppRefreshTask, a few minutes in a BGProcessingTask, and nothing at all once the
+// expiration handler fires.
 // These decisions are plain Swift so the Linux tests cover them; the UIKit/BackgroundTasks calls
 // that act on them stay a few lines in the app.
 import Foundation
@@ -53,8 +54,10 @@ public enum SyncTrigger: Equatable, Sendable {
     case networkSatisfied
     /// The app came to the foreground.
     case foregrounded
-    /// The system started our BGProcessingTask.
+    /// The system started our BGProcessingTask (minutes, usually while idle).
     case processingTask
+    /// The system started our BGAppRefreshTask (about 30 seconds, run more often).
+    case refreshTask
     /// The officer asked (pull to refresh, "send now").
     case manual
 }
@@ -103,12 +106,12 @@ public struct BackgroundSyncPlanner: Sendable {
             return !needsSignIn
         case .networkSatisfied:
             return becameSatisfied && waiting > 0 && !needsSignIn
-        case .foregrounded, .processingTask:
+        case .foregrounded, .processingTask, .refreshTask:
             return waiting > 0 && !needsSignIn
         }
     }
 
-    /// When to ask BGTaskScheduler for the next processing task after a pass, or `nil` to cancel
+    /// When to ask BGTaskScheduler for the next refresh and processing tasks after a pass, or `nil` to cancel
     /// any pending request: nothing waits, or nothing can be sent until the officer signs in (the
     /// sign-in itself triggers the next pass).
     public func nextBackgroundRequest(after outcome: PassOutcome, now: Date) -> Date? {

@@ -6,15 +6,27 @@ import Foundation
 
 /// Keeps the data key that encrypts the store on this device.
 ///
-/// Implementations must return the same key every time until `replaceDataKey` or
+/// Implementations must return the same key every time until a rotation commits or
 /// `deleteDataKey` is called, and must make it readable in the background after the first unlock
 /// (background sync opens the store while the phone is locked).
+///
+/// Rotation is two-phase, as on Android: `beginRotation` keeps a new key as *pending* next to the
+/// current one, the store is re-encrypted under it (one transaction), then `commitRotation` makes
+/// it current. A crash in between leaves the store under one of the two keys, and
+/// `Store.open(folder:vault:)` tries the current key, then the pending one, and settles the vault
+/// to match (`Store.rotateKey(vault:)` runs the whole protocol).
 public protocol KeyVault: Sendable {
     /// The data key, creating and storing a random one on first use.
     func dataKey() throws -> Data
-    /// Stores `newKey` in place of the current key (after the store has been rekeyed to it).
-    func replaceDataKey(_ newKey: Data) throws
-    /// Forgets the key: whatever it encrypted becomes unreadable (a remote wipe).
+    /// Creates a random key, keeps it as pending next to the current one, and returns it.
+    func beginRotation() throws -> Data
+    /// The pending key, if a rotation was begun and not settled.
+    func pendingDataKey() throws -> Data?
+    /// Makes the pending key current (called after the store was re-encrypted under it).
+    func commitRotation() throws
+    /// Forgets the pending key (the store never moved to it).
+    func discardPendingKey() throws
+    /// Forgets both keys: whatever they encrypted becomes unreadable (a remote wipe).
     func deleteDataKey() throws
 }
 
@@ -30,12 +42,18 @@ public enum KeyVaultError: Error, Equatable, CustomStringConvertible {
     /// The Keychain refused (an `OSStatus`, e.g. -25308 when the phone has not been unlocked
     /// since it started).
     case keychain(Int32)
+    /// A rotation was begun without a current key.
+    case noCurrentKey
+    /// A rotation was committed without a pending key.
+    case noPendingKey
 
     public var description: String {
         switch self {
         case .randomUnavailable: return "KeyVaultError.randomUnavailable"
         case .wrongLength(let n): return "KeyVaultError.wrongLength(\(n))"
         case .keychain(let status): return "KeyVaultError.keychain(\(status))"
+        case .noCurrentKey: return "KeyVaultError.noCurrentKey"
+        case .noPendingKey: return "KeyVaultError.noPendingKey"
         }
     }
 }
@@ -54,6 +72,7 @@ public func newRandomDataKey() throws -> Data {
 public final class InMemoryKeyVault: KeyVault, @unchecked Sendable {
     private let lock = NSLock()
     private var key: Data?
+    private var pending: Data?
 
     /// An empty vault (a random key is made on first use), or one holding `key`.
     public init(key: Data? = nil) {
@@ -69,29 +88,55 @@ public final class InMemoryKeyVault: KeyVault, @unchecked Sendable {
         return fresh
     }
 
-    public func replaceDataKey(_ newKey: Data) throws {
-        guard newKey.count == dataKeyLength else { throw KeyVaultError.wrongLength(newKey.count) }
+    public func beginRotation() throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        key = newKey
+        guard key != nil else { throw KeyVaultError.noCurrentKey }
+        let fresh = try newRandomDataKey()
+        pending = fresh
+        return fresh
+    }
+
+    public func pendingDataKey() throws -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return pending
+    }
+
+    public func commitRotation() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pending else { throw KeyVaultError.noPendingKey }
+        key = pending
+        self.pending = nil
+    }
+
+    public func discardPendingKey() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        pending = nil
     }
 
     public func deleteDataKey() throws {
         lock.lock()
         defer { lock.unlock() }
         key = nil
+        pending = nil
     }
 }
 
 #if canImport(Security)
 import Security
 
-/// The data key as a generic password in the Keychain, on this device only.
+/// The data key as a generic password in the Keychain, on this device only, and during a
+/// rotation the pending key as a second item (account `<account>.pending`).
 ///
 /// Accessibility is `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`: readable after the first
 /// unlock since boot, so a BGProcessingTask can open the store while the phone is locked
 /// (`WhenUnlocked` would make every background sync fail), and never migrated to another device
-/// or into a backup.
+/// or into a backup. On macOS the items go to the data protection keychain
+/// (`kSecUseDataProtectionKeychain`, which needs the keychain-access-groups entitlement), where
+/// the accessibility class applies; the legacy file keychain ignores it and may prompt.
 public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
     private let service: String
     private let account: String
@@ -103,56 +148,90 @@ public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
         self.account = account
     }
 
-    private var baseQuery: [String: Any] {
-        [
+    private var pendingAccount: String { account + ".pending" }
+
+    private func query(_ account: String) -> [String: Any] {
+        var q: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
             kSecAttrService as String: service,
             kSecAttrAccount as String: account,
         ]
+        #if os(macOS)
+        q[kSecUseDataProtectionKeychain as String] = true
+        #endif
+        return q
     }
 
     public func dataKey() throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        if let existing = try read() { return existing }
+        if let existing = try read(account) { return existing }
         let fresh = try newRandomDataKey()
-        var add = baseQuery
-        add[kSecValueData as String] = fresh
-        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
-        let status = SecItemAdd(add as CFDictionary, nil)
-        if status == errSecDuplicateItem, let raced = try read() { return raced }
+        let status = add(account, fresh)
+        if status == errSecDuplicateItem, let raced = try read(account) { return raced }
         guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
         return fresh
     }
 
-    public func replaceDataKey(_ newKey: Data) throws {
-        guard newKey.count == dataKeyLength else { throw KeyVaultError.wrongLength(newKey.count) }
+    public func beginRotation() throws -> Data {
         lock.lock()
         defer { lock.unlock() }
-        let attributes: [String: Any] = [
-            kSecValueData as String: newKey,
-            kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly,
-        ]
-        var status = SecItemUpdate(baseQuery as CFDictionary, attributes as CFDictionary)
-        if status == errSecItemNotFound {
-            var add = baseQuery
-            add.merge(attributes) { _, new in new }
-            status = SecItemAdd(add as CFDictionary, nil)
-        }
+        guard try read(account) != nil else { throw KeyVaultError.noCurrentKey }
+        let fresh = try newRandomDataKey()
+        try delete(pendingAccount)
+        let status = add(pendingAccount, fresh)
         guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
+        return fresh
+    }
+
+    public func pendingDataKey() throws -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try read(pendingAccount)
+    }
+
+    public func commitRotation() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let pending = try read(pendingAccount) else { throw KeyVaultError.noPendingKey }
+        // Current first, then the pending item goes: a crash in between leaves both items with
+        // the same key, which opens the store either way.
+        let attributes: [String: Any] = [kSecValueData as String: pending]
+        var status = SecItemUpdate(query(account) as CFDictionary, attributes as CFDictionary)
+        if status == errSecItemNotFound { status = add(account, pending) }
+        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
+        try delete(pendingAccount)
+    }
+
+    public func discardPendingKey() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try delete(pendingAccount)
     }
 
     public func deleteDataKey() throws {
         lock.lock()
         defer { lock.unlock() }
-        let status = SecItemDelete(baseQuery as CFDictionary)
+        try delete(pendingAccount)
+        try delete(account)
+    }
+
+    private func add(_ account: String, _ key: Data) -> OSStatus {
+        var add = query(account)
+        add[kSecValueData as String] = key
+        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        return SecItemAdd(add as CFDictionary, nil)
+    }
+
+    private func delete(_ account: String) throws {
+        let status = SecItemDelete(query(account) as CFDictionary)
         guard status == errSecSuccess || status == errSecItemNotFound else {
             throw KeyVaultError.keychain(status)
         }
     }
 
-    private func read() throws -> Data? {
-        var query = baseQuery
+    private func read(_ account: String) throws -> Data? {
+        var query = query(account)
         query[kSecReturnData as String] = true
         query[kSecMatchLimit as String] = kSecMatchLimitOne
         var result: CFTypeRef?

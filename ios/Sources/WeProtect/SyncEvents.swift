@@ -53,11 +53,31 @@ public final class ClosureTokenProvider: TokenProvider, @unchecked Sendable {
 
 extension Store {
     /// Opens (or creates) the store in `folder` with the data key from `vault`, after giving the
-    /// folder its file protection and backup exclusion. Throws `WeprotectError.wrongKey` when
-    /// the vault's key is not the store's (nothing is changed).
+    /// folder its file protection and backup exclusion, and settles a rotation a crash
+    /// interrupted: with a pending key, the current key is tried first (the store never moved:
+    /// the pending key is discarded), then the pending one (the store moved: it is committed).
+    /// Throws `WeprotectError.WrongKey` only when neither key opens the store (nothing is changed).
     public static func open(folder: URL, vault: KeyVault) throws -> Store {
         try StoreFolder.prepare(folder)
-        return try Store.open(dir: folder.path, dataKey: try vault.dataKey())
+        do {
+            let store = try Store.open(dir: folder.path, dataKey: try vault.dataKey())
+            if try vault.pendingDataKey() != nil { try vault.discardPendingKey() }
+            return store
+        } catch WeprotectError.WrongKey {
+            guard let pending = try vault.pendingDataKey() else { throw WeprotectError.WrongKey }
+            let store = try Store.open(dir: folder.path, dataKey: pending)
+            try vault.commitRotation()
+            return store
+        }
+    }
+
+    /// Re-encrypts the store under a new random key: the vault keeps it as pending first, the
+    /// store is rekeyed in one transaction, then the key becomes current. A crash at any point
+    /// leaves a store that `open(folder:vault:)` opens.
+    public func rotateKey(vault: KeyVault) throws {
+        let next = try vault.beginRotation()
+        try rekey(newKey: next)
+        try vault.commitRotation()
     }
 }
 

@@ -6,7 +6,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class QuickstartFormTests: XCTestCase {
+final class QuickstartFormTests: XCTestCase, @unchecked Sendable {
     func testTheQuickstartRendersTheFormWithTheNormalisedPhone() throws {
         let store = try quickstartOpenStore(folder: temporaryFolder(self))
         let lines = try quickstartRenderForm(store: store)

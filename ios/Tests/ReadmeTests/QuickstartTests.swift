@@ -6,7 +6,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class QuickstartTests: XCTestCase {
+final class QuickstartTests: XCTestCase, @unchecked Sendable {
     func testTheQuickstartOpensSubmitsAndSends() async throws {
         let store = try quickstartOpenStore(folder: temporaryFolder(self))
         let (service, token) = try referenceService()

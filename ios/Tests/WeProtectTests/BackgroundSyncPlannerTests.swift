@@ -3,7 +3,7 @@ import XCTest
 
 @testable import WeProtect
 
-final class BackgroundSyncPlannerTests: XCTestCase {
+final class BackgroundSyncPlannerTests: XCTestCase, @unchecked Sendable {
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     func testForegroundPassGetsTheShortDeadline() {
@@ -37,6 +37,17 @@ final class BackgroundSyncPlannerTests: XCTestCase {
         XCTAssertEqual(
             planner.passDeadline(trigger: .processingTask, now: now),
             now.addingTimeInterval(120))
+    }
+
+    func testARefreshTaskGetsTheShortPassAndRunsOnlyWhenSomethingWaits() {
+        var planner = BackgroundSyncPlanner()
+        XCTAssertEqual(
+            planner.passDeadline(trigger: .refreshTask, now: now, backgroundTimeRemaining: 29),
+            now.addingTimeInterval(24))
+        XCTAssertFalse(
+            planner.shouldRun(.refreshTask, pathSatisfied: true, passRunning: false, waiting: 0, needsSignIn: false))
+        XCTAssertTrue(
+            planner.shouldRun(.refreshTask, pathSatisfied: true, passRunning: false, waiting: 1, needsSignIn: false))
     }
 
     func testNetworkRunsAPassOnlyWhenThePathBecomesSatisfied() {

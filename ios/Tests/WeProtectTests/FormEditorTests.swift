@@ -6,7 +6,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class FormEditorTests: XCTestCase {
+final class FormEditorTests: XCTestCase, @unchecked Sendable {
     private func typed(_ text: String) throws -> FieldValue { try .text(text: PersonalText(text: text)) }
 
     private func state(_ editor: DraftEditor, _ path: String) throws -> FieldState? {

@@ -5,7 +5,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class StoreScenarioTests: XCTestCase {
+final class StoreScenarioTests: XCTestCase, @unchecked Sendable {
     func testTheWrongKeyIsRefusedAndChangesNothing() throws {
         let folder = temporaryFolder(self)
         let right = InMemoryKeyVault()

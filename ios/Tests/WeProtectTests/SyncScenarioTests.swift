@@ -6,7 +6,7 @@ import XCTest
 @testable import WeProtect
 @testable import WeProtectCore
 
-final class SyncScenarioTests: XCTestCase {
+final class SyncScenarioTests: XCTestCase, @unchecked Sendable {
     /// A store with the example referral submitted to the reference service.
     private func storeWithOneQueued() throws -> (Store, ServiceConfig, String, String) {
         let (service, token) = try referenceService()

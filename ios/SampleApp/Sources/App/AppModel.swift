@@ -6,6 +6,7 @@
 import Foundation
 import Security
 import SwiftUI
+import UIKit
 import WeProtect
 import WeProtectCore
 
@@ -19,6 +20,8 @@ final class AppModel: ObservableObject {
     @Published private(set) var banner: String?
     @Published private(set) var queuedCount: UInt32 = 0
     @Published private(set) var openFailure: String?
+    /// The screen is being recorded or mirrored: the content is covered as when inactive.
+    @Published private(set) var screenCaptured = false
     @Published var message: String?
     @Published var showSignIn = false
 
@@ -35,6 +38,36 @@ final class AppModel: ObservableObject {
     private var pathSatisfied = false
 
     private init() {
+        open()
+        Task { [weak self, events] in
+            for await _ in events.events { self?.refresh() }
+        }
+        path.start { [weak self] satisfied in
+            guard let self else { return }
+            self.pathSatisfied = satisfied
+            guard self.isActive else { return }
+            Task { await self.sync(.networkSatisfied) }
+        }
+        // Before the first unlock after a restart the Keychain refuses (-25308) and the files are
+        // locked: the open fails, and is tried again once protected data becomes available.
+        NotificationCenter.default.addObserver(
+            forName: UIApplication.protectedDataDidBecomeAvailableNotification, object: nil,
+            queue: .main
+        ) { [weak self] _ in
+            MainActor.assumeIsolated { self?.openIfNeeded() }
+        }
+        NotificationCenter.default.addObserver(
+            forName: UIScreen.capturedDidChangeNotification, object: nil, queue: .main
+        ) { [weak self] _ in
+            MainActor.assumeIsolated { self?.screenCaptured = UIScreen.main.isCaptured }
+        }
+        screenCaptured = UIScreen.main.isCaptured
+    }
+
+    /// Opens the store, the engine and the latest draft. A failure (the phone not unlocked since
+    /// it started, a missing key) is shown, and tried again when the app comes to the
+    /// foreground or protected data becomes available: it never lasts for the whole process.
+    private func open() {
         do {
             let folder = try StoreFolder.prepareDefault()
             let store = try Store.open(folder: folder, vault: KeychainKeyVault())
@@ -48,22 +81,19 @@ final class AppModel: ObservableObject {
             self.engine = engine
             self.coordinator = SyncCoordinator(store: store, engine: engine, host: UIKitBackgroundHost())
             self.session = try FormSession(store: store, draftId: try store.listDrafts().first?.id)
+            openFailure = nil
         } catch WeprotectError.WrongKey {
             openFailure = "The key for this device's referrals is missing. Ask your administrator to reset the app."
+        } catch KeyVaultError.keychain(let status) where status == errSecInteractionNotAllowed {
+            openFailure = "Unlock the phone to open referrals."
         } catch {
             openFailure = "Referrals could not be opened (\(error))."
         }
         refresh()
-        Task { [weak self] in
-            guard let self else { return }
-            for await _ in events.events { self.refresh() }
-        }
-        path.start { [weak self] satisfied in
-            guard let self else { return }
-            self.pathSatisfied = satisfied
-            guard self.isActive else { return }
-            Task { await self.sync(.networkSatisfied) }
-        }
+    }
+
+    private func openIfNeeded() {
+        if store == nil { open() }
     }
 
     /// The receiving service's description, shipped with the app by its operator.
@@ -77,6 +107,7 @@ final class AppModel: ObservableObject {
     func scenePhaseChanged(active: Bool) {
         isActive = active
         if active {
+            openIfNeeded()
             Task { await sync(.foregrounded) }
         } else {
             saveDraft()
@@ -135,6 +166,20 @@ final class AppModel: ObservableObject {
         }
     }
 
+    /// Reopens a referral the service refused as a draft, to correct and send again.
+    func reopen(referralId: String) {
+        guard let store else { return }
+        do {
+            saveDraft()
+            let draftId = try store.reopenRejected(referralId: referralId)
+            session = try FormSession(store: store, draftId: draftId)
+            message = "Reopened as a draft: correct it and submit again."
+            refresh()
+        } catch {
+            message = "The referral could not be reopened (\(error))."
+        }
+    }
+
     // MARK: sync and sign-in
 
     func sync(_ trigger: SyncTrigger) async {
@@ -144,7 +189,12 @@ final class AppModel: ObservableObject {
     }
 
     func signIn(token: String) {
-        tokens.write(token)
+        do {
+            try tokens.write(token)
+        } catch {
+            message = "The token could not be kept on this phone (\(error))."
+            return
+        }
         showSignIn = false
         Task {
             await coordinator?.signedIn()
@@ -171,12 +221,18 @@ final class AppModel: ObservableObject {
 
 /// The device token from the service's sign-in, in the Keychain (readable in the background
 /// after the first unlock, never migrated). A real app gets it from its identity provider.
-final class DeviceTokenKeychain: @unchecked Sendable {
-    private let query: [String: Any] = [
-        kSecClass as String: kSecClassGenericPassword,
-        kSecAttrService as String: "org.weprotect.sample",
-        kSecAttrAccount as String: "device-token",
-    ]
+final class DeviceTokenKeychain: Sendable {
+    private var query: [String: Any] {
+        var q: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: "org.weprotect.sample",
+            kSecAttrAccount as String: "device-token",
+        ]
+        #if os(macOS)
+        q[kSecUseDataProtectionKeychain as String] = true
+        #endif
+        return q
+    }
 
     func read() -> String? {
         var q = query
@@ -188,12 +244,16 @@ final class DeviceTokenKeychain: @unchecked Sendable {
         return String(data: data, encoding: .utf8)
     }
 
-    func write(_ token: String) {
-        SecItemDelete(query as CFDictionary)
+    func write(_ token: String) throws {
+        let deleted = SecItemDelete(query as CFDictionary)
+        guard deleted == errSecSuccess || deleted == errSecItemNotFound else {
+            throw KeyVaultError.keychain(deleted)
+        }
         var q = query
         q[kSecValueData as String] = Data(token.utf8)
         q[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
-        SecItemAdd(q as CFDictionary, nil)
+        let added = SecItemAdd(q as CFDictionary, nil)
+        guard added == errSecSuccess else { throw KeyVaultError.keychain(added) }
     }
 }
 #endif

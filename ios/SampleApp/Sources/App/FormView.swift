@@ -65,28 +65,39 @@ struct FieldView: View {
 
     @ViewBuilder private var control: some View {
         switch row.field.kind {
+        // Personal text: no autocorrection (the keyboard would learn and suggest victims' names);
+        // third-party keyboards are refused for the whole app (AppDelegate).
         case .text(let multiline):
             TextField(label, text: typed, axis: multiline ? .vertical : .horizontal)
+                .autocorrectionDisabled()
         case .phone:
             TextField(label, text: typed).keyboardType(.phonePad).textContentType(.telephoneNumber)
+                .autocorrectionDisabled()
         case .email:
             TextField(label, text: typed).keyboardType(.emailAddress)
                 .textInputAutocapitalization(.never).autocorrectionDisabled()
         case .postcode:
             TextField(label, text: typed).textInputAutocapitalization(.characters)
+                .autocorrectionDisabled()
         case .date:
-            DateField(label: label, row: row, format: FieldInput.dateText, components: .date)
+            DateField(
+                label: label, row: row, format: FieldInput.dateText,
+                parse: FieldInput.date(fromDateText:), components: .date)
         case .dateTime:
-            DateField(label: label, row: row, format: FieldInput.dateTimeText, components: [.date, .hourAndMinute])
+            DateField(
+                label: label, row: row, format: FieldInput.dateTimeText,
+                parse: FieldInput.date(fromDateTimeText:), components: [.date, .hourAndMinute])
         case .timeOfDay:
-            DateField(label: label, row: row, format: FieldInput.timeOfDayText, components: .hourAndMinute)
+            DateField(
+                label: label, row: row, format: FieldInput.timeOfDayText,
+                parse: FieldInput.date(fromTimeOfDayText:), components: .hourAndMinute)
         case .integer:
             TextField(label, text: Binding(
                 get: { if case .integer(let v)? = row.value { return String(v) } else { return "" } },
                 set: { text in
                     if text.isEmpty { model.set(row.path, .clear) }
                     else if let v = FieldInput.integer(text) { model.set(row.path, .integer(value: v)) }
-                })).keyboardType(.numberPad)
+                })).keyboardType(.numberPad).autocorrectionDisabled()
         case .yesNo:
             Picker(label, selection: Binding(
                 get: { if case .yesNo(let yes)? = row.value { return Optional(yes) } else { return nil } },
@@ -141,21 +152,35 @@ struct FieldView: View {
     }
 }
 
-/// A date or time chosen with the system picker and sent as the text the core parses.
+/// A date or time chosen with the system picker and sent as the text the core parses. The
+/// picker shows the field's own value; an empty field shows "Not set" (never a plausible today),
+/// and text the picker cannot read (typed elsewhere) is shown as it is.
 struct DateField: View {
     @EnvironmentObject var model: AppModel
     let label: String
     let row: FieldRow
     let format: (Date) -> String
+    let parse: (String) -> Date?
     let components: DatePickerComponents
-    @State private var date = Date()
 
     var body: some View {
+        let typed = FormScreen.text(of: row.value) ?? ""
         HStack {
-            DatePicker(label, selection: $date, displayedComponents: components)
-                .onChange(of: date) { _, new in model.set(row.path, try FieldInput.text(format(new))) }
-            if row.value != nil {
+            if let current = parse(typed) {
+                DatePicker(
+                    label,
+                    selection: Binding(
+                        get: { current },
+                        set: { new in model.set(row.path, try FieldInput.text(format(new))) }),
+                    displayedComponents: components)
                 Button("Clear") { model.set(row.path, .clear) }
+            } else {
+                Text(label)
+                Spacer()
+                Text(typed.isEmpty ? "Not set" : typed).foregroundStyle(.secondary)
+                Button(typed.isEmpty ? "Set" : "Change") {
+                    model.set(row.path, try FieldInput.text(format(Date())))
+                }
             }
         }
     }

@@ -28,6 +28,9 @@ struct OutboxView: View {
                     ForEach(row.statuses, id: \.self) { status in
                         Text(status).font(.caption).foregroundStyle(.secondary)
                     }
+                    if row.state == .rejected {
+                        Button("Reopen to correct") { model.reopen(referralId: row.id) }
+                    }
                 }
             }
         }
@@ -53,7 +56,7 @@ struct SignInView: View {
     var body: some View {
         NavigationStack {
             Form {
-                SecureField("Device token", text: $token)
+                SecureField("Device token", text: $token).autocorrectionDisabled()
                 Button("Sign in and send") { model.signIn(token: token) }
                     .disabled(token.isEmpty)
             }

@@ -1,7 +1,8 @@
 // The sample app's entry point (iOS 17+, SwiftUI). Apple-only: compiled by Xcode, not on Linux.
-// Two things must happen here and nowhere later: the BGProcessingTask handler is registered
-// before launch finishes (BGTaskScheduler refuses later registrations), and the app's content
-// is covered whenever the scene is not active, so the app switcher's snapshot shows no referral.
+// Two things must happen here and nowhere later: the background task handlers are registered
+// before launch finishes (BGTaskScheduler refuses later registrations), and the app's content,
+// sheets included, is covered whenever the scene is not active or the screen is recorded or
+// mirrored, so neither the app switcher's snapshot nor a recording shows a referral.
 #if canImport(SwiftUI) && canImport(UIKit) && canImport(BackgroundTasks)
 import SwiftUI
 import UIKit
@@ -14,6 +15,15 @@ final class AppDelegate: NSObject, UIApplicationDelegate {
         BackgroundSync.register()
         return true
     }
+
+    /// No third-party keyboards: they may send what is typed off the phone, and victims'
+    /// details are typed here.
+    func application(
+        _ application: UIApplication,
+        shouldAllowExtensionPointIdentifier extensionPointIdentifier: UIApplication.ExtensionPointIdentifier
+    ) -> Bool {
+        extensionPointIdentifier != .keyboard
+    }
 }
 
 @main
@@ -24,11 +34,8 @@ struct WeProtectSampleApp: App {
 
     var body: some Scene {
         WindowGroup {
-            RootView()
+            RootView(covered: scenePhase != .active || model.screenCaptured)
                 .environmentObject(model)
-                .overlay {
-                    if scenePhase != .active { PrivacyCover() }
-                }
         }
         .onChange(of: scenePhase) { _, phase in
             model.scenePhaseChanged(active: phase == .active)
@@ -52,6 +59,8 @@ struct PrivacyCover: View {
 
 struct RootView: View {
     @EnvironmentObject var model: AppModel
+    /// Draw the privacy cover over the content and over the sign-in sheet.
+    let covered: Bool
 
     var body: some View {
         Group {
@@ -69,7 +78,11 @@ struct RootView: View {
                 }
             }
         }
-        .sheet(isPresented: $model.showSignIn) { SignInView() }
+        .overlay { if covered { PrivacyCover() } }
+        .sheet(isPresented: $model.showSignIn) {
+            // A sheet is presented above the root's overlay: it needs its own cover.
+            SignInView().overlay { if covered { PrivacyCover() } }
+        }
     }
 }
 #endif

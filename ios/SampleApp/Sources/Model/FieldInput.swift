@@ -23,6 +23,23 @@ enum FieldInput {
         format(date, "HH:mm")
     }
 
+    /// The date a date field holds (`YYYY-MM-DD`, midnight in London), for the picker; nil when
+    /// the field is empty or holds something else (the picker then shows "Not set", never today).
+    static func date(fromDateText text: String) -> Date? {
+        parse(text, ["yyyy-MM-dd"])
+    }
+
+    /// The instant a date-time field holds (RFC 3339 with its offset, seconds optional).
+    static func date(fromDateTimeText text: String) -> Date? {
+        parse(text, ["yyyy-MM-dd'T'HH:mm:ssxxx", "yyyy-MM-dd'T'HH:mmxxx", "yyyy-MM-dd'T'HH:mm:ssX", "yyyy-MM-dd'T'HH:mmX"])
+    }
+
+    /// A time of day (`HH:MM`) as that time on 1 January 2000 in London (the picker shows only
+    /// the time).
+    static func date(fromTimeOfDayText text: String) -> Date? {
+        parse("2000-01-01 " + text, ["yyyy-MM-dd HH:mm"]).flatMap { text.isEmpty ? nil : $0 }
+    }
+
     /// A whole number typed in a number field, or nil when it is not one (the field then shows
     /// "Enter a whole number" and sends nothing).
     static func integer(_ text: String) -> Int64? {
@@ -33,6 +50,25 @@ enum FieldInput {
     /// rather than storing "". Throws only if the core fails (every export throws, never traps).
     static func text(_ text: String) throws -> FieldValue {
         try text.isEmpty ? .clear : .text(text: PersonalText(text: text))
+    }
+
+    private static func parse(_ text: String, _ patterns: [String]) -> Date? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        for pattern in patterns {
+            let f = formatter(pattern)
+            if let date = f.date(from: trimmed) { return date }
+        }
+        return nil
+    }
+
+    private static func formatter(_ pattern: String) -> DateFormatter {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.calendar = Calendar(identifier: .gregorian)
+        f.timeZone = london
+        f.dateFormat = pattern
+        f.isLenient = false
+        return f
     }
 
     private static func format(_ date: Date, _ pattern: String) -> String {

@@ -1,5 +1,6 @@
 // Runs sync passes when the app has a reason to: right after a submit, when signal returns in
-// the foreground, in a BGProcessingTask; each pass also fetches the service's status updates
+// the foreground, in a BGAppRefreshTask or BGProcessingTask; each pass also fetches the
+// service's status updates
 // in the time left. The decisions come from `BackgroundSyncPlanner`; what
 // iOS provides (background time, BGTaskScheduler) comes through `BackgroundHost`, a few lines
 // of UIKit in the app (`App/BackgroundSync.swift`) and a recording fake in the Linux tests, which
@@ -8,18 +9,22 @@ import Foundation
 import WeProtect
 import WeProtectCore
 
-/// What the coordinator needs from iOS.
+/// What the coordinator needs from iOS. Main actor: UIApplication's calls are main-thread only.
+@MainActor
 protocol BackgroundHost: AnyObject {
     /// `UIApplication.beginBackgroundTask`: keeps the app running briefly after it leaves the
     /// screen. `expiration` runs if the time runs out. Returns the matching `endBackgroundTask`.
-    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> () -> Void
+    func beginBackgroundWork(expiration: @escaping @Sendable () -> Void) -> @MainActor () -> Void
     /// `UIApplication.backgroundTimeRemaining` (nil in the foreground).
     var backgroundTimeRemaining: TimeInterval? { get }
     /// Submits (or, for nil, cancels) the BGProcessingTask request that needs network.
     func scheduleProcessingTask(earliest: Date?)
 }
 
-/// Owns the engine's passes for the app. Call from the main actor.
+/// Owns the engine's passes for the app. On the main actor: its state (`passRunning`,
+/// `needsSignIn`) is read by the screens, the host calls UIKit, and two triggers must not both
+/// see `passRunning == false`. `await engine.syncNow` suspends without blocking the main thread.
+@MainActor
 final class SyncCoordinator {
     let store: Store
     let engine: SyncEngine
@@ -68,7 +73,7 @@ final class SyncCoordinator {
         defer { passRunning = false }
         // A processing task has its own expiration handler; every other pass is protected by a
         // background-task assertion so leaving the app does not cut a delivery short.
-        let end: (() -> Void)? =
+        let end: (@MainActor () -> Void)? =
             trigger == .processingTask
             ? nil : host.beginBackgroundWork(expiration: { [engine] in try? engine.cancel() })
         defer { end?() }

@@ -1,12 +1,16 @@
 // The sample's state: the open draft (the core's editor, autosaving on every change), its
 // snapshot, the outbox, and whether to ask for sign-in. Every core call runs off the main
-// thread, editor calls one at a time in the order they were made.
+// thread, editor calls one at a time in the order they were made. Every failure becomes a
+// message or the "cannot open" state with a reset; none escapes to crash the app (a lost key
+// would otherwise crash-loop it).
 package org.weprotect.sample
 
 import android.app.Application
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
 import java.time.Duration
+import kotlinx.coroutines.CoroutineExceptionHandler
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.flow.MutableStateFlow
@@ -19,12 +23,14 @@ import kotlinx.coroutines.launch
 import org.weprotect.android.WeprotectAndroid
 import org.weprotect.android.work.SyncScheduler
 import org.weprotect.core.DraftEditor
+import org.weprotect.core.DraftSession
 import org.weprotect.core.FieldValue
 import org.weprotect.core.FormDefinition
 import org.weprotect.core.FormSnapshot
 import org.weprotect.core.OutboxEntry
 import org.weprotect.core.Store
-import org.weprotect.core.SyncEngine
+import org.weprotect.android.vault.KeystoreUnavailableException
+import org.weprotect.android.vault.VaultKeyUnavailableException
 import org.weprotect.core.WeprotectException
 import org.weprotect.core.code
 import org.weprotect.core.formDefinition
@@ -38,7 +44,28 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
     private val serial = Dispatchers.IO.limitedParallelism(1)
 
     private var store: Store? = null
-    private var editor: DraftEditor? = null
+
+    /** The open draft and its generation (core-kotlin's DraftSession, tested on the JVM). */
+    private var session: DraftSession? = null
+    private val editor: DraftEditor? get() = session?.current
+
+    /**
+     * Which draft the form shows: increased whenever the draft is replaced (submit, reopen,
+     * reset). The form's state is keyed by it, so no text typed into one draft stays on screen
+     * (or is written) into the next.
+     */
+    private val _draftGeneration = MutableStateFlow(0)
+    val draftGeneration: StateFlow<Int> = _draftGeneration.asStateFlow()
+
+    /** Why the store could not be opened (codes only), with [reset] offered; null when open. */
+    private val _openFailure = MutableStateFlow<String?>(null)
+    val openFailure: StateFlow<String?> = _openFailure.asStateFlow()
+
+    /** Anything unexpected from a core call: a short message with its code, never a crash. */
+    private val failures = CoroutineExceptionHandler { _, e -> _message.value = "Something went wrong (${codeOf(e)})" }
+
+    private fun launchSafely(context: kotlin.coroutines.CoroutineContext, block: suspend CoroutineScope.() -> Unit) =
+        viewModelScope.launch(context + failures, block = block)
 
     private val _definition = MutableStateFlow<FormDefinition?>(null)
     val definition: StateFlow<FormDefinition?> = _definition.asStateFlow()
@@ -61,38 +88,81 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
             .stateIn(viewModelScope, SharingStarted.Eagerly, false)
 
     init {
-        viewModelScope.launch(serial) {
-            _definition.value = formDefinition()
-            val opened = WeprotectAndroid.store(getApplication())
-            store = opened
-            val latest = opened.listDrafts().maxByOrNull { it.updatedAt }
-            editor = if (latest != null) opened.openDraft(latest.id) else opened.newDraft()
-            _snapshot.value = editor?.snapshot()
-            _outbox.value = opened.outbox()
-            if (host.weprotectTokens.token() == null) askedHere.value = true
-        }
+        open()
         // Each sync event (ids and codes only) refreshes the outbox list.
         viewModelScope.launch {
             WeprotectAndroid.events.flow.collect { refreshOutbox() }
         }
     }
 
-    /** One change, autosaved by the core; the screen re-renders from the new snapshot. */
-    fun set(path: String, value: FieldValue) = edit { it.set(path, value) }
+    /** Opens the store and the latest draft; a failure shows the "cannot open" state. */
+    private fun open() = launchSafely(serial) {
+        try {
+            _definition.value = formDefinition()
+            val opened = WeprotectAndroid.store(getApplication())
+            store = opened
+            val latest = opened.listDrafts().maxByOrNull { it.updatedAt }
+            replaceEditor(if (latest != null) opened.openDraft(latest.id) else opened.newDraft())
+            _outbox.value = opened.outbox()
+            _openFailure.value = null
+            if (host.weprotectTokens.token() == null) askedHere.value = true
+        } catch (e: KeystoreUnavailableException) {
+            _openFailure.value = "The phone's keystore did not answer. Try again in a moment."
+        } catch (e: Exception) {
+            _openFailure.value = "Referrals on this phone cannot be opened (${codeOf(e)})."
+        }
+    }
 
-    fun addItem(groupPath: String) = edit { it.addItem(groupPath) }
+    /** "Try again" on the cannot-open screen. */
+    fun retryOpen() = open()
 
-    fun removeItem(groupPath: String, index: UInt) = edit { it.removeItem(groupPath, index) }
+    /**
+     * "Reset": wipes the store and its keys (what cannot be opened cannot be read by anyone)
+     * and starts empty. Referrals already delivered are safe at the service.
+     */
+    fun reset() = launchSafely(serial) {
+        session?.close() // the session stays, so generations keep counting up across the reset
+        store = null
+        SyncScheduler.cancelAll(getApplication())
+        WeprotectAndroid.wipe(getApplication())
+        _snapshot.value = null
+        _outbox.value = emptyList()
+        open()
+    }
 
-    private fun edit(change: (DraftEditor) -> Unit) {
-        viewModelScope.launch(serial) {
-            val open = editor ?: return@launch
+    /** Makes [next] the open draft: closes the old editor, moves the form to a new generation. */
+    private fun replaceEditor(next: DraftEditor) {
+        val open = session
+        _draftGeneration.value = if (open == null) {
+            DraftSession(next).also { session = it }.generation
+        } else {
+            open.replace(next)
+        }
+        _snapshot.value = next.snapshot()
+    }
+
+    /**
+     * One change, autosaved by the core; the screen re-renders from the new snapshot. The
+     * screen passes the [draftGeneration] it was drawn for: a change made on the previous
+     * draft's screen (a keystroke just before a submit) is dropped, never written into the next.
+     */
+    fun set(generation: Int, path: String, value: FieldValue) = edit(generation) { it.set(path, value) }
+
+    fun addItem(generation: Int, groupPath: String) = edit(generation) { it.addItem(groupPath) }
+
+    fun removeItem(generation: Int, groupPath: String, index: UInt) =
+        edit(generation) { it.removeItem(groupPath, index) }
+
+    private fun edit(generation: Int, change: (DraftEditor) -> Unit) {
+        launchSafely(serial) {
+            val open = session ?: return@launchSafely
             try {
-                change(open)
+                // Dropped when made on an earlier draft's screen (DraftSession).
+                if (!open.edit(generation, change)) return@launchSafely
             } catch (e: WeprotectException) {
                 _message.value = "Not accepted (${e.code})" // a code, never the value
             }
-            _snapshot.value = open.snapshot()
+            _snapshot.value = open.current.snapshot()
         }
     }
 
@@ -103,7 +173,7 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
      * the screen.
      */
     fun saveDraft() {
-        viewModelScope.launch(serial) {
+        launchSafely(serial) {
             try {
                 editor?.save()
             } catch (e: WeprotectException) {
@@ -114,31 +184,35 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     /** Submits the open draft; on success sends it as soon as there is a network. */
     fun submit() {
-        viewModelScope.launch(serial) {
-            val open = editor ?: return@launch
-            val opened = store ?: return@launch
+        launchSafely(serial) {
+            val open = editor ?: return@launchSafely
+            val opened = store ?: return@launchSafely
             try {
                 open.submit(host.weprotectService)
                 SyncScheduler.onSubmitted(getApplication())
-                open.close()
-                editor = opened.newDraft()
+                replaceEditor(opened.newDraft())
                 _message.value = "Queued: it will be sent as soon as there is signal"
             } catch (e: WeprotectException.Invalid) {
                 _message.value = "${e.problems.size} thing(s) to fix before sending"
+                _snapshot.value = open.snapshot()
+            } catch (e: Exception) {
+                // The service configuration (a missing service.json: IOException), storage...
+                _message.value = "Not queued (${codeOf(e)}). The draft is kept."
             }
-            _snapshot.value = editor?.snapshot()
             _outbox.value = opened.outbox()
         }
     }
 
     /** Reopens a referral the service refused as a draft, to correct and send again. */
     fun reopenRejected(referralId: String) {
-        viewModelScope.launch(serial) {
-            val opened = store ?: return@launch
-            val draftId = opened.reopenRejected(referralId)
-            editor?.close()
-            editor = opened.openDraft(draftId)
-            _snapshot.value = editor?.snapshot()
+        launchSafely(serial) {
+            val opened = store ?: return@launchSafely
+            try {
+                val draftId = opened.reopenRejected(referralId)
+                replaceEditor(opened.openDraft(draftId))
+            } catch (e: WeprotectException) {
+                _message.value = "Could not reopen it (${e.code})"
+            }
             _outbox.value = opened.outbox()
         }
     }
@@ -148,24 +222,22 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     /** Fetches status updates for delivered referrals. */
     fun refreshStatuses() {
-        viewModelScope.launch(Dispatchers.IO) {
-            val opened = store ?: return@launch
-            val engine = SyncEngine(opened, host.weprotectService, host.weprotectTokens, null)
+        launchSafely(Dispatchers.IO) {
+            val opened = store ?: return@launchSafely
             try {
-                engine.refresh(Duration.ofSeconds(20))
+                // The process's one engine, shared with the sync worker (one pass at a time).
+                WeprotectAndroid.engine(getApplication()).refresh(Duration.ofSeconds(20))
             } catch (e: WeprotectException.NeedsSignIn) {
                 askedHere.value = true
-            } catch (e: WeprotectException) {
-                _message.value = "Could not fetch updates now"
-            } finally {
-                engine.close()
+            } catch (e: Exception) {
+                _message.value = "Could not fetch updates now (${codeOf(e)})"
             }
             _outbox.value = opened.outbox()
         }
     }
 
     fun refreshOutbox() {
-        viewModelScope.launch(Dispatchers.IO) {
+        launchSafely(Dispatchers.IO) {
             store?.let { _outbox.value = it.outbox() }
         }
     }
@@ -185,7 +257,15 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
         _message.value = null
     }
 
+    private fun codeOf(e: Throwable): String = when (e) {
+        is WeprotectException -> e.code
+        is VaultKeyUnavailableException -> "key_unavailable"
+        is KeystoreUnavailableException -> "keystore_unavailable"
+        is java.io.IOException -> "io"
+        else -> e.javaClass.simpleName // a class name, never a message (messages may carry values)
+    }
+
     override fun onCleared() {
-        editor?.close() // the store stays open: it is the process's, shared with the worker
+        session?.close() // the store stays open: it is the process's, shared with the worker
     }
 }

@@ -14,10 +14,12 @@ import kotlinx.coroutines.sync.Mutex
 import kotlinx.coroutines.sync.withLock
 import kotlinx.coroutines.withContext
 import org.weprotect.android.keystore.AndroidKeyStoreVault
+import org.weprotect.android.scheduling.OneEngine
 import org.weprotect.android.vault.openStore
 import org.weprotect.core.PlatformTls
 import org.weprotect.core.ServiceConfig
 import org.weprotect.core.Store
+import org.weprotect.core.SyncEngine
 import org.weprotect.core.SyncEvents
 import org.weprotect.core.TokenProvider
 import org.weprotect.core.wipeDir
@@ -38,12 +40,15 @@ interface WeprotectHost {
     fun weprotectSignInIntent(context: Context): PendingIntent
 }
 
-/** The process-wide store and sync events. */
+/** The process-wide store, sync engine and sync events. */
 object WeprotectAndroid {
     private val mutex = Mutex()
 
     @Volatile
     private var store: Store? = null
+
+    @Volatile
+    private var oneEngine: OneEngine? = null
 
     /** Guarded by [mutex]: the TLS verifier is given the context once per process. */
     private var tlsReady = false
@@ -85,11 +90,31 @@ object WeprotectAndroid {
     }
 
     /**
+     * The process's one sync engine over [store], with the host's service and token provider
+     * and [events] as observer. Every worker and screen uses this one: the core runs one pass at
+     * a time per engine, so two engines would send the same referrals concurrently.
+     * [context]'s application must implement [WeprotectHost].
+     */
+    suspend fun engine(context: Context): SyncEngine {
+        val app = context.applicationContext
+        val host = app as? WeprotectHost
+            ?: error("the Application class must implement org.weprotect.android.WeprotectHost")
+        val one = oneEngine ?: mutex.withLock {
+            oneEngine ?: OneEngine {
+                SyncEngine(store(app), host.weprotectService, host.weprotectTokens, events)
+            }.also { oneEngine = it }
+        }
+        return one.get()
+    }
+
+    /**
      * Wipes the store and forgets both keys (a force's remote wipe, a sign-out that must leave
      * nothing behind). Cancel running sync work first (`SyncScheduler.cancelAll`).
      */
     suspend fun wipe(context: Context) = withContext(Dispatchers.IO) {
+        oneEngine?.close() // cancels a running pass before the store goes
         mutex.withLock {
+            oneEngine = null
             val open = store
             if (open != null) {
                 open.wipe()

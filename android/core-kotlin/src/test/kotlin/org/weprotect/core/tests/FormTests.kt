@@ -1,6 +1,7 @@
 package org.weprotect.core.tests
 
 import org.weprotect.core.DraftEditor
+import org.weprotect.core.DraftSession
 import org.weprotect.core.FieldKind
 import org.weprotect.core.FieldValue
 import org.weprotect.core.PersonalText
@@ -72,6 +73,24 @@ fun formTests(): List<Test> = listOf(
         val surname = reopened.snapshot().field("victim.surname")?.value as FieldValue.Text
         check(surname.text.reveal() == "Testperson") { "lost" }
         reopened.close()
+        store.close()
+    },
+    Test("a change made on the previous draft's screen is dropped, never written into the next draft") {
+        val store = openStore("draft-session")
+        val session = DraftSession(store.newDraft())
+        val shown = session.generation // what the screen was drawn for
+        check(session.edit(shown) { it.set("victim.forename", FieldValue.text("Jamie")) }) { "the open draft refused a change" }
+        val first = session.current.draftId() ?: throw TestFailure("not autosaved")
+        checkEquals(shown + 1, session.replace(store.newDraft()), "generation after a submit")
+        // A keystroke queued on the old screen arrives after the new draft opened.
+        check(!session.edit(shown) { it.set("victim.forename", FieldValue.text("Jamiex")) }) { "a stale change was applied" }
+        checkEquals(null, session.current.snapshot().field("victim.forename")?.value, "the new draft's forename")
+        check(session.edit(session.generation) { it.set("victim.forename", FieldValue.text("Alex")) }) { "the new draft refused a change" }
+        val reopened = store.openDraft(first)
+        val kept = reopened.snapshot().field("victim.forename")?.value as FieldValue.Text
+        checkEquals("Jamie", kept.text.reveal(), "the first draft's forename")
+        reopened.close()
+        session.close()
         store.close()
     },
     Test("conditional fields appear and disappear") {

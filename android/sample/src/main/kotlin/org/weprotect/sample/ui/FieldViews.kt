@@ -39,7 +39,6 @@ import org.weprotect.core.FieldKind
 import org.weprotect.core.FieldState
 import org.weprotect.core.FieldValue
 import org.weprotect.core.text
-import org.weprotect.sample.SampleViewModel
 
 /** How a text-like kind is typed. */
 enum class TypedAs(val keyboard: KeyboardType, val caps: KeyboardCapitalization, val example: String?) {
@@ -88,7 +87,12 @@ fun TextInput(
             isError = state.problems.isNotEmpty(),
             singleLine = !multiline,
             minLines = if (multiline) 3 else 1,
-            keyboardOptions = KeyboardOptions(capitalization = style.caps, keyboardType = style.keyboard),
+            // No autocorrect on victims' details: the keyboard would learn and suggest them.
+            keyboardOptions = KeyboardOptions(
+                capitalization = style.caps,
+                autoCorrectEnabled = false,
+                keyboardType = style.keyboard,
+            ),
             modifier = Modifier.fillMaxWidth(),
         )
         ProblemsUnder(state)
@@ -114,7 +118,7 @@ fun IntegerInput(field: Field, state: FieldState, min: Long, max: Long, set: (St
             supportingText = { Text(if (text.isNotBlank() && number == null) "A whole number, $min to $max" else field.hint ?: "") },
             isError = state.problems.isNotEmpty() || (text.isNotBlank() && number == null),
             singleLine = true,
-            keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+            keyboardOptions = KeyboardOptions(autoCorrectEnabled = false, keyboardType = KeyboardType.Number),
             modifier = Modifier.fillMaxWidth(),
         )
         ProblemsUnder(state)
@@ -195,7 +199,7 @@ fun GroupInput(
     kind: FieldKind.RepeatableGroup,
     byPath: Map<String, FieldState>,
     byDefinition: Map<String, Field>,
-    model: SampleViewModel,
+    model: DraftEdits,
 ) {
     Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(labelOf(field, state), style = MaterialTheme.typography.titleMedium)
@@ -262,6 +266,7 @@ fun ChecklistInput(
                         set(comment.path, if (it.isEmpty()) FieldValue.Clear else FieldValue.text(it))
                     },
                     label = { Text("Comment") },
+                    keyboardOptions = KeyboardOptions(autoCorrectEnabled = false),
                     modifier = Modifier.fillMaxWidth(),
                 )
                 ProblemsUnder(comment)

@@ -15,12 +15,14 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.key
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import org.weprotect.core.Field
 import org.weprotect.core.FieldKind
 import org.weprotect.core.FieldState
+import org.weprotect.core.FieldValue
 import org.weprotect.core.FormSnapshot
 import org.weprotect.sample.SampleViewModel
 
@@ -28,6 +30,7 @@ import org.weprotect.sample.SampleViewModel
 fun FormScreen(model: SampleViewModel) {
     val definition by model.definition.collectAsStateWithLifecycle()
     val snapshot by model.snapshot.collectAsStateWithLifecycle()
+    val generation by model.draftGeneration.collectAsStateWithLifecycle()
     val form = definition
     val snap = snapshot
     if (form == null || snap == null) {
@@ -36,37 +39,49 @@ fun FormScreen(model: SampleViewModel) {
     }
     val byPath = snap.fields.associateBy { it.path }
     val byDefinition = form.sections.flatMap { it.fields }.associateBy { it.path }
-    LazyColumn(
-        modifier = Modifier.fillMaxSize(),
-        contentPadding = PaddingValues(16.dp),
-        verticalArrangement = Arrangement.spacedBy(12.dp),
-    ) {
-        item(key = "status") { StatusLine(snap) }
-        for (section in form.sections) {
-            item(key = "section:${section.id}") {
-                Text(section.label, style = MaterialTheme.typography.titleLarge)
-            }
-            for (field in section.fields.filter { it.group == null }) {
-                val kind = field.kind
-                if (kind is FieldKind.RiskChecklist) {
-                    // One checklist for all its answers (risk.answers.<id>, ...).
-                    item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, model::set) }
-                    continue
+    val edits = DraftEdits(model, generation)
+    // Keyed by the draft: after a submit or a reopen every field's remembered text is dropped,
+    // so the previous victim's text never shows (or is written) in the next draft.
+    key(generation) {
+        LazyColumn(
+            modifier = Modifier.fillMaxSize(),
+            contentPadding = PaddingValues(16.dp),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            item(key = "status") { StatusLine(snap) }
+            for (section in form.sections) {
+                item(key = "section:${section.id}") {
+                    Text(section.label, style = MaterialTheme.typography.titleLarge)
                 }
-                // Concrete states of this field that are visible now (items of a repeatable
-                // group are rendered inside their group, not here).
-                val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
-                items(states, key = { it.path }) { state ->
-                    FieldView(field, state, byPath, byDefinition, model)
+                for (field in section.fields.filter { it.group == null }) {
+                    val kind = field.kind
+                    if (kind is FieldKind.RiskChecklist) {
+                        // One checklist for all its answers (risk.answers.<id>, ...).
+                        item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, edits::set) }
+                        continue
+                    }
+                    // Concrete states of this field that are visible now (items of a repeatable
+                    // group are rendered inside their group, not here).
+                    val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
+                    items(states, key = { "$generation:${it.path}" }) { state ->
+                        FieldView(field, state, byPath, byDefinition, edits)
+                    }
                 }
             }
-        }
-        item(key = "submit") {
-            Button(onClick = model::submit, modifier = Modifier.fillMaxWidth()) {
-                Text(if (snap.complete) "Submit referral" else "Check and submit")
+            item(key = "submit") {
+                Button(onClick = model::submit, modifier = Modifier.fillMaxWidth()) {
+                    Text(if (snap.complete) "Submit referral" else "Check and submit")
+                }
             }
         }
     }
+}
+
+/** The edits of one draft generation (see `SampleViewModel.draftGeneration`). */
+class DraftEdits(private val model: SampleViewModel, private val generation: Int) {
+    fun set(path: String, value: FieldValue) = model.set(generation, path, value)
+    fun addItem(groupPath: String) = model.addItem(generation, groupPath)
+    fun removeItem(groupPath: String, index: UInt) = model.removeItem(generation, groupPath, index)
 }
 
 @Composable
@@ -86,7 +101,7 @@ fun FieldView(
     state: FieldState,
     byPath: Map<String, FieldState>,
     byDefinition: Map<String, Field>,
-    model: SampleViewModel,
+    model: DraftEdits,
 ) {
     when (val kind = field.kind) {
         is FieldKind.Text -> TextInput(field, state, TypedAs.Plain, kind.multiline, model::set)

@@ -11,6 +11,7 @@ import java.security.KeyStore
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import org.weprotect.android.vault.WrappedKeyVault
+import org.weprotect.android.vault.WrappingKeys
 
 /**
  * The app's [WrappedKeyVault]: an AES-256-GCM key that never leaves AndroidKeyStore (it is
@@ -21,24 +22,29 @@ import org.weprotect.android.vault.WrappedKeyVault
  * sync worker must open the store while the phone is locked; the deprecated
  * androidx.security:security-crypto library.
  */
-object AndroidKeyStoreVault {
+object AndroidKeyStoreVault : WrappingKeys {
     /** The keystore alias of the wrapping key. */
     const val KEY_ALIAS = "org.weprotect.data-key-wrapping"
     private const val PROVIDER = "AndroidKeyStore"
 
     /** The vault, with its files under `noBackupFilesDir/weprotect-keys`. */
     fun create(context: Context): WrappedKeyVault =
-        WrappedKeyVault(File(context.noBackupFilesDir, "weprotect-keys"), ::wrappingKey)
+        WrappedKeyVault(File(context.noBackupFilesDir, "weprotect-keys"), this)
 
     /**
-     * The wrapping key, created on first use. If it was lost while a wrapped key exists (the
-     * app's data restored onto another phone), unwrapping fails with
-     * `VaultKeyUnavailableException`: the store must be wiped, as nothing can read it.
+     * The wrapping key, or null when the keystore has none under the alias. The vault decides
+     * whether a missing key may be created (only while no wrapped key exists); this object
+     * never generates on its own, because generating over an alias replaces the key.
      */
     @Synchronized
-    fun wrappingKey(): SecretKey {
+    override fun existing(): SecretKey? {
         val keyStore = KeyStore.getInstance(PROVIDER).apply { load(null) }
-        (keyStore.getKey(KEY_ALIAS, null) as? SecretKey)?.let { return it }
+        return keyStore.getKey(KEY_ALIAS, null) as? SecretKey
+    }
+
+    /** Generates the wrapping key inside AndroidKeyStore (not exportable). */
+    @Synchronized
+    override fun create(): SecretKey {
         val spec = KeyGenParameterSpec.Builder(
             KEY_ALIAS,
             KeyProperties.PURPOSE_ENCRYPT or KeyProperties.PURPOSE_DECRYPT,

@@ -15,6 +15,7 @@ import java.time.Duration
 import java.time.Instant
 import org.weprotect.core.SyncReport
 import org.weprotect.core.WeprotectException
+import org.weprotect.android.vault.KeystoreUnavailableException
 import org.weprotect.android.vault.VaultKeyUnavailableException
 import org.weprotect.core.code
 
@@ -122,11 +123,13 @@ class SyncScheduling(val policy: SchedulingPolicy = SchedulingPolicy()) {
      * When the pass could not run or ended in an error: "needs sign-in" as above; errors that
      * retrying cannot mend (wrong key, a store from a newer app, a damaged store, a bad service
      * configuration, a data key the keystore can no longer unwrap) fail the work, so it is not
-     * retried for ever; transient ones (storage, internal, closed) let WorkManager retry with
-     * its backoff. Anything else not from the core is retried too.
+     * retried for ever; transient ones (storage, internal, closed, a keystore that did not give
+     * the wrapping key just now) let WorkManager retry with its backoff. Anything else not from
+     * the core is retried too.
      */
     fun afterError(error: Throwable): AfterPass {
         if (error is VaultKeyUnavailableException) return AfterPass(WorkEnd.Failure, null, askToSignIn = false)
+        if (error is KeystoreUnavailableException) return AfterPass(WorkEnd.Retry, null, askToSignIn = false)
         val code = (error as? WeprotectException)?.code
         return when (code) {
             "needs_sign_in" -> AfterPass(WorkEnd.Success, null, askToSignIn = true)

@@ -13,6 +13,12 @@
 //   store while the phone is locked in a pocket.
 // - A new wrapped key is written next to the old one and renamed over it (atomic on one file
 //   system), so a crash never leaves half a key.
+// - The wrapping key is created only when no wrapped key exists. AndroidKeyStore sometimes
+//   answers "no such key" or throws for a key it has (Tink #142, #339, #505, tink-java#23);
+//   generating under the same alias then would replace the key that wraps the data key and
+//   destroy the store. So a missing or failing keystore key while a wrapped key exists is a
+//   retryable [KeystoreUnavailableException] (the worker retries later), and only a failed tag
+//   check with the key present means the key is really gone ([VaultKeyUnavailableException]).
 //
 // The pending-key protocol (rekey): `beginRotation()` writes the new key as *pending*, the store
 // is re-encrypted under it in one transaction, `commitRotation()` renames pending over current.
@@ -24,6 +30,7 @@ import java.io.File
 import java.io.FileOutputStream
 import java.security.GeneralSecurityException
 import java.security.SecureRandom
+import javax.crypto.AEADBadTagException
 import javax.crypto.Cipher
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
@@ -42,15 +49,39 @@ import org.weprotect.core.WeprotectException
 class VaultKeyUnavailableException(message: String, cause: Throwable? = null) : Exception(message, cause)
 
 /**
+ * The keystore did not give the wrapping key just now (it answered "no such key" although a
+ * wrapped key exists, or it threw). Nothing was changed: try again later (the worker returns
+ * `Result.retry()`). Carries no key material.
+ */
+class KeystoreUnavailableException(message: String, cause: Throwable? = null) : Exception(message, cause)
+
+/** Where the wrapping key lives: AndroidKeyStore on a phone (`AndroidKeyStoreVault`). */
+interface WrappingKeys {
+    /** The wrapping key, or null when the keystore has none. May throw when the keystore fails. */
+    fun existing(): SecretKey?
+
+    /** Creates the wrapping key. The vault calls it only while no wrapped key exists. */
+    fun create(): SecretKey
+}
+
+/**
  * A [KeyVault] that keeps the data key wrapped in [dir] (no-backup storage on a phone), with the
- * AES-GCM key [wrappingKey] gives (called for every wrap and unwrap, so a keystore key is looked
- * up when needed).
+ * AES-GCM key from [keys] (looked up for every wrap and unwrap, created only for the first key).
  */
 class WrappedKeyVault(
     private val dir: File,
-    private val wrappingKey: () -> SecretKey,
+    private val keys: WrappingKeys,
     private val random: SecureRandom = SecureRandom(),
 ) : KeyVault {
+    /** A vault whose wrapping key always exists (desktop tests, tools). */
+    constructor(dir: File, wrappingKey: () -> SecretKey) : this(
+        dir,
+        object : WrappingKeys {
+            override fun existing(): SecretKey = wrappingKey()
+            override fun create(): SecretKey = wrappingKey()
+        },
+    )
+
     private val current = File(dir, CURRENT)
     private val pending = File(dir, PENDING)
 
@@ -114,8 +145,13 @@ class WrappedKeyVault(
      * version and purpose are authenticated as associated data.
      */
     private fun write(file: File, key: ByteArray) {
+        val wrapping = wrappingKey()
         val cipher = Cipher.getInstance(TRANSFORMATION)
-        cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
+        try {
+            cipher.init(Cipher.ENCRYPT_MODE, wrapping)
+        } catch (e: GeneralSecurityException) {
+            throw KeystoreUnavailableException("the keystore refused to wrap the data key", e)
+        }
         cipher.updateAAD(AAD)
         val iv = cipher.iv
         check(iv.size == IV_BYTES) { "unexpected IV length" }
@@ -137,17 +173,41 @@ class WrappedKeyVault(
         if (bytes.size != 1 + IV_BYTES + KEY_BYTES + TAG_BYTES || bytes[0] != FORMAT) {
             throw VaultKeyUnavailableException("the wrapped data key is damaged")
         }
+        val wrapping = wrappingKey()
         return try {
             val cipher = Cipher.getInstance(TRANSFORMATION)
-            cipher.init(
-                Cipher.DECRYPT_MODE,
-                wrappingKey(),
-                GCMParameterSpec(TAG_BYTES * 8, bytes, 1, IV_BYTES),
-            )
+            cipher.init(Cipher.DECRYPT_MODE, wrapping, GCMParameterSpec(TAG_BYTES * 8, bytes, 1, IV_BYTES))
             cipher.updateAAD(AAD)
             cipher.doFinal(bytes, 1 + IV_BYTES, bytes.size - 1 - IV_BYTES)
-        } catch (e: GeneralSecurityException) {
+        } catch (e: AEADBadTagException) {
+            // The key is there and does not open the file: another key (restored files) or damage.
             throw VaultKeyUnavailableException("the data key cannot be unwrapped", e)
+        } catch (e: GeneralSecurityException) {
+            throw KeystoreUnavailableException("the keystore refused to unwrap the data key", e)
+        } catch (e: RuntimeException) {
+            throw KeystoreUnavailableException("the keystore failed while unwrapping the data key", e)
+        }
+    }
+
+    /**
+     * The wrapping key. Created only while no wrapped key exists: with a wrapped key on disk, a
+     * keystore that says "no such key" or throws is a [KeystoreUnavailableException], never a
+     * reason to replace the key (which would make the wrapped key unreadable for ever).
+     */
+    private fun wrappingKey(): SecretKey {
+        val found = try {
+            keys.existing()
+        } catch (e: Exception) {
+            throw KeystoreUnavailableException("the keystore did not return the wrapping key", e)
+        }
+        if (found != null) return found
+        if (current.exists() || pending.exists()) {
+            throw KeystoreUnavailableException("the keystore has no wrapping key although a wrapped data key exists")
+        }
+        return try {
+            keys.create()
+        } catch (e: Exception) {
+            throw KeystoreUnavailableException("the keystore could not create the wrapping key", e)
         }
     }
 

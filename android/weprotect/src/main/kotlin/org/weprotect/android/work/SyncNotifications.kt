@@ -29,7 +29,8 @@ object SyncNotifications {
             val channel = NotificationChannel(
                 CHANNEL,
                 context.getString(R.string.weprotect_sync_channel),
-                NotificationManager.IMPORTANCE_DEFAULT,
+                // LOW: the "sending" notification is ongoing and silent; no sound, no peek.
+                NotificationManager.IMPORTANCE_LOW,
             )
             channel.lockscreenVisibility = android.app.Notification.VISIBILITY_PRIVATE
             manager.createNotificationChannel(channel)

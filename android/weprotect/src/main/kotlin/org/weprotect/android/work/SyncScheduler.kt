@@ -37,7 +37,10 @@ object SyncScheduler {
         enqueue(context, scheduling.onSignedIn())
     }
 
-    /** The periodic safety net (KEEP: calling it at every start changes nothing). */
+    /**
+     * The periodic safety net. UPDATE (WorkManager 2.8+): calling it at every start keeps the
+     * running schedule, and a changed interval takes effect (KEEP would ignore it for ever).
+     */
     fun schedulePeriodic(context: Context) {
         val periodic = scheduling.periodic()
         val request = PeriodicWorkRequestBuilder<SyncWorker>(periodic.interval)
@@ -45,7 +48,7 @@ object SyncScheduler {
             .setInputData(workDataOf(SyncWorker.KEY_WORK to periodic.work.name))
             .build()
         WorkManager.getInstance(context)
-            .enqueueUniquePeriodicWork(periodic.work.uniqueName, ExistingPeriodicWorkPolicy.KEEP, request)
+            .enqueueUniquePeriodicWork(periodic.work.uniqueName, ExistingPeriodicWorkPolicy.UPDATE, request)
     }
 
     /** Cancels every sync work (before a wipe). A running pass is cancelled in Rust too. */

@@ -14,7 +14,6 @@ import org.weprotect.android.WeprotectHost
 import org.weprotect.android.scheduling.AfterPass
 import org.weprotect.android.scheduling.SyncWork
 import org.weprotect.android.scheduling.WorkEnd
-import org.weprotect.core.SyncEngine
 import org.weprotect.core.sync
 
 /** Runs `syncNow` for the app's store. The app's `Application` must implement [WeprotectHost]. */
@@ -27,15 +26,19 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
             ?.let { name -> SyncWork.entries.firstOrNull { it.name == name } }
             ?: SyncWork.Periodic
         val scheduling = SyncScheduler.scheduling
+        // A configuration that cannot be read (no service.json in the app, a damaged one) will
+        // not mend itself: fail rather than retry with backoff for ever.
+        try {
+            host.weprotectService
+        } catch (e: Exception) {
+            return Result.failure()
+        }
         val after: AfterPass = try {
-            val store = WeprotectAndroid.store(applicationContext)
-            val engine = SyncEngine(store, host.weprotectService, host.weprotectTokens, WeprotectAndroid.events)
-            try {
-                val report = engine.sync(scheduling.passDeadline(work))
-                scheduling.afterPass(work, report, Instant.now())
-            } finally {
-                engine.close()
-            }
+            // The process's one engine: passes of the now, later and periodic works queue
+            // behind each other instead of sending the same referrals twice.
+            val engine = WeprotectAndroid.engine(applicationContext)
+            val report = engine.sync(scheduling.passDeadline(work))
+            scheduling.afterPass(work, report, Instant.now())
         } catch (e: CancellationException) {
             throw e
         } catch (e: Exception) {

@@ -6,6 +6,11 @@ package org.weprotect.android.tests
 import java.io.File
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import java.util.concurrent.atomic.AtomicInteger
+import org.weprotect.android.scheduling.OneEngine
 import org.weprotect.android.scheduling.SyncScheduling
 import org.weprotect.android.scheduling.SyncWork
 import org.weprotect.android.scheduling.WorkEnd
@@ -26,7 +31,7 @@ private fun service(): ServiceConfig {
 }
 
 /** One submitted referral in a fresh store; runs [body] with the store and the service. */
-private fun withSubmitted(name: String, body: suspend (org.weprotect.core.Store, ServiceConfig) -> Unit) {
+private fun withSubmitted(name: String, body: suspend kotlinx.coroutines.CoroutineScope.(org.weprotect.core.Store, ServiceConfig) -> Unit) {
     val root = freshDir("pass-$name")
     val vault = aesKey().let { k -> WrappedKeyVault(File(root, "no_backup"), { k }) }
     val service = service()
@@ -35,7 +40,7 @@ private fun withSubmitted(name: String, body: suspend (org.weprotect.core.Store,
         val draft = store.saveDraftJson(null, exampleReferralJson())
         store.submit(draft, service)
         try {
-            body(store, service)
+            body(this, store, service)
         } finally {
             store.close()
         }
@@ -58,6 +63,21 @@ fun passTests(): List<Test> {
                 val entry = store.outbox().single()
                 checkEquals(OutboxState.DELIVERED, entry.state, "state")
                 check(entry.receipt != null) { "no receipt" }
+            }
+        },
+        Test("three workers at once share one engine: one engine made, the referral delivered once") {
+            withSubmitted("one-engine") { store, service ->
+                val token = System.getenv("WEPROTECT_TOKEN") ?: throw TestFailure("WEPROTECT_TOKEN is not set")
+                val made = AtomicInteger()
+                val one = OneEngine { made.incrementAndGet(); SyncEngine(store, service, StaticTokenProvider(token), null) }
+                val reports = (SyncWork.entries).map { work ->
+                    async(Dispatchers.IO) { one.get().sync(scheduling.passDeadline(work)) }
+                }.awaitAll()
+                checkEquals(1, made.get(), "engines made")
+                checkEquals(1u, reports.sumOf { it.delivered }, "delivered over all passes")
+                val entry = store.outbox().single()
+                checkEquals(OutboxState.DELIVERED, entry.state, "state")
+                one.close()
             }
         },
         Test("after a pass without a token the worker asks to sign in, does not retry, loses nothing") {

@@ -11,6 +11,7 @@ import kotlinx.coroutines.runBlocking
 import org.weprotect.android.scheduling.SyncScheduling
 import org.weprotect.android.scheduling.SyncWork
 import org.weprotect.android.vault.WrappedKeyVault
+import org.weprotect.android.vault.WrappingKeys
 import org.weprotect.android.vault.openStore
 import org.weprotect.core.Store
 import org.weprotect.core.SyncReport
@@ -19,10 +20,11 @@ import org.weprotect.testing.*
 // README: opening the store
 /**
  * What `WeprotectAndroid.store(context)` does on a phone, with `noBackupDir` =
- * `context.noBackupFilesDir` and `wrappingKey` = `AndroidKeyStoreVault::wrappingKey`.
+ * `context.noBackupFilesDir` and `keys` = `AndroidKeyStoreVault` (the keystore key is created
+ * only while no wrapped key exists; a keystore hiccup is a retryable error, never a new key).
  */
-suspend fun openTheStore(noBackupDir: File, wrappingKey: () -> SecretKey): Store {
-    val vault = WrappedKeyVault(File(noBackupDir, "weprotect-keys"), wrappingKey)
+suspend fun openTheStore(noBackupDir: File, keys: WrappingKeys): Store {
+    val vault = WrappedKeyVault(File(noBackupDir, "weprotect-keys"), keys)
     return openStore(File(noBackupDir, "weprotect-store"), vault) // settles an interrupted rekey
 }
 // README: end
@@ -44,7 +46,11 @@ fun readmeTests(): List<Test> = listOf(
     Test("the README's snippets open a store and read a report") {
         val root = freshDir("readme")
         val key = aesKey()
-        runBlocking { openTheStore(File(root, "no_backup")) { key }.close() }
+        val keys = object : WrappingKeys {
+            override fun existing(): SecretKey = key
+            override fun create(): SecretKey = key
+        }
+        runBlocking { openTheStore(File(root, "no_backup"), keys).close() }
         check(File(root, "no_backup/weprotect-keys/${WrappedKeyVault.CURRENT}").exists()) { "no wrapped key" }
         val now = Instant.parse("2026-11-20T21:40:00Z")
         checkEquals(

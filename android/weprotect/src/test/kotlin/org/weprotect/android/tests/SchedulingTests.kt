@@ -9,6 +9,7 @@ import org.weprotect.android.scheduling.SyncRequest
 import org.weprotect.android.scheduling.SyncScheduling
 import org.weprotect.android.scheduling.SyncWork
 import org.weprotect.android.scheduling.WorkEnd
+import org.weprotect.android.vault.KeystoreUnavailableException
 import org.weprotect.android.vault.VaultKeyUnavailableException
 import org.weprotect.core.SyncReport
 import org.weprotect.core.WeprotectException
@@ -84,6 +85,7 @@ fun schedulingTests(): List<Test> {
             checkEquals(WorkEnd.Retry, s.afterError(WeprotectException.Storage()).end, "storage")
             checkEquals(WorkEnd.Retry, s.afterError(java.io.IOException("disk")).end, "io")
             checkEquals(WorkEnd.Failure, s.afterError(VaultKeyUnavailableException("gone")).end, "key gone")
+            checkEquals(WorkEnd.Retry, s.afterError(KeystoreUnavailableException("hiccup")).end, "keystore hiccup")
             val signIn = s.afterError(WeprotectException.NeedsSignIn())
             check(signIn.end == WorkEnd.Success && signIn.askToSignIn) { "needs sign-in: $signIn" }
         },

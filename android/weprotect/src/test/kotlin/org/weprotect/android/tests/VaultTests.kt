@@ -7,7 +7,9 @@ import java.io.File
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import kotlinx.coroutines.runBlocking
+import org.weprotect.android.vault.KeystoreUnavailableException
 import org.weprotect.android.vault.VaultKeyUnavailableException
+import org.weprotect.android.vault.WrappingKeys
 import org.weprotect.android.vault.WrappedKeyVault
 import org.weprotect.android.vault.openStore
 import org.weprotect.core.Store
@@ -16,6 +18,29 @@ import org.weprotect.core.exampleReferralJson
 import org.weprotect.testing.*
 
 fun aesKey(): SecretKey = KeyGenerator.getInstance("AES").apply { init(256) }.generateKey()
+
+/**
+ * AndroidKeyStore as it misbehaves in the field: `getKey` answers null for a key it has
+ * ([nullAnswers] times), or throws a RuntimeException such as `ProviderException`
+ * ([failures] times). [create] generates under the same alias, replacing the key, as
+ * `KeyGenerator` does.
+ */
+private class FlakyKeystore(var nullAnswers: Int = 0, var failures: Int = 0) : WrappingKeys {
+    var key: SecretKey? = null
+    var created = 0
+    override fun existing(): SecretKey? {
+        if (failures > 0) {
+            failures--
+            throw java.security.ProviderException("Keystore operation failed")
+        }
+        if (nullAnswers > 0) {
+            nullAnswers--
+            return null
+        }
+        return key
+    }
+    override fun create(): SecretKey = aesKey().also { key = it; created++ }
+}
 
 private class Fixture(name: String) {
     val root = freshDir("vault-$name")
@@ -48,6 +73,37 @@ fun vaultTests(): List<Test> = listOf(
         expectThrows<VaultKeyUnavailableException> { f.vault().dataKey() }
         file.writeBytes(bytes.copyOf(10))
         expectThrows<VaultKeyUnavailableException> { f.vault().dataKey() }
+    },
+    Test("a keystore that says 'no such key' while a wrapped key exists gets no new key: retry, and the store still opens") {
+        val f = Fixture("keystore-null")
+        val keystore = FlakyKeystore()
+        val vault = WrappedKeyVault(f.keys, keystore)
+        val draft = runBlocking {
+            val store = openStore(f.storeDir, vault)
+            store.saveDraftJson(null, exampleReferralJson()).also { store.close() }
+        }
+        checkEquals(1, keystore.created, "wrapping keys created for the first data key")
+        keystore.nullAnswers = 1
+        expectThrows<KeystoreUnavailableException> { runBlocking { openStore(f.storeDir, WrappedKeyVault(f.keys, keystore)) } }
+        checkEquals(1, keystore.created, "a wrapping key was generated over the existing one")
+        runBlocking {
+            val store = openStore(f.storeDir, WrappedKeyVault(f.keys, keystore))
+            check(store.listDrafts().any { it.id == draft }) { "draft lost after the keystore hiccup" }
+            store.close()
+        }
+    },
+    Test("a keystore that throws (ProviderException) is retryable, during a rotation too, and changes nothing") {
+        val f = Fixture("keystore-throws")
+        val keystore = FlakyKeystore()
+        val vault = WrappedKeyVault(f.keys, keystore)
+        val key = vault.dataKey()
+        keystore.failures = 1
+        expectThrows<KeystoreUnavailableException> { vault.dataKey() }
+        keystore.failures = 1
+        expectThrows<KeystoreUnavailableException> { vault.beginRotation() }
+        check(!vault.hasPendingKey) { "a pending key was written without the keystore" }
+        check(vault.dataKey().contentEquals(key)) { "the data key changed" }
+        checkEquals(1, keystore.created, "wrapping keys created")
     },
     Test("rotation: the store moves to the new key and the old key no longer opens it") {
         val f = Fixture("rotate")
