@@ -54,6 +54,8 @@ pub struct Field {
     pub visible_when: Option<Condition>,
     pub max_length: Option<u32>,
     pub group: Option<String>,
+    pub help: Option<String>,
+    pub filled_from: Option<String>,
     pub suggestions: Vec<ChoiceOption>,
 }
 

@@ -29,7 +29,7 @@ pub struct Store {
     pub(crate) inner: Arc<core_store::Store>,
 }
 
-/// One draft as a list shows it. Its title (victim initials, incident number) is personal.
+/// One draft as a list shows it. Its title (the incident or case reference) is kept private.
 #[derive(uniffi::Record)]
 pub struct DraftSummary {
     /// The draft id.
@@ -38,7 +38,7 @@ pub struct DraftSummary {
     pub created_at: Timestamp,
     /// When it was last saved.
     pub updated_at: Timestamp,
-    /// Victim initials and incident number, as far as typed (redacted when printed).
+    /// The incident or case reference, as far as typed, never a name (redacted when printed).
     pub title: Arc<PersonalText>,
     /// Mandatory fields still missing when it was saved.
     pub missing_fields: u32,
@@ -80,7 +80,7 @@ pub struct OutboxEntry {
     pub referral_id: String,
     /// Queued, delivered or rejected.
     pub state: OutboxState,
-    /// Victim initials and incident number; none once delivered (redacted when printed).
+    /// The incident or case reference, never a name; none once delivered (redacted when printed).
     pub title: Option<Arc<PersonalText>>,
     /// When it was submitted.
     pub queued_at: Timestamp,

@@ -39,6 +39,9 @@ struct Cli {
 enum Command {
     /// Print a complete, valid example referral (fictional people) as JSON.
     Example,
+    /// Print the form definition the apps render (sections, fields, words, conditions) as
+    /// JSON, the same as the bindings' formDefinition().
+    Form,
     /// Check a referral strictly, as before sending. FILE may be `-` for standard input.
     Validate {
         /// The referral JSON file, or `-`.
@@ -239,6 +242,7 @@ fn main() -> ExitCode {
     let dir = cli.data_dir;
     let outcome = match cli.command {
         Command::Example => commands::example::run(),
+        Command::Form => commands::form::run(),
         Command::Validate {
             file,
             json,

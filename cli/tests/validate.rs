@@ -260,3 +260,21 @@ fn a_field_given_twice_is_refused_with_its_path_and_neither_value_shown() {
     assert_eq!(problems[0]["code"], "document.duplicate_key");
     assert!(!text(&out.stdout).contains("CANARY"));
 }
+
+#[test]
+fn form_prints_the_definition_the_apps_render_in_the_new_order() {
+    let out = weprotect(&["form"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let def: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(def["schema_version"], 3);
+    let ids: Vec<&str> = def["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.first(), Some(&"consent"));
+    assert_eq!(ids.last(), Some(&"referrer"));
+    let first = &def["sections"][0]["fields"][0];
+    assert_eq!(first["path"], "consent.safe_to_talk_now");
+}

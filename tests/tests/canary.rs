@@ -263,7 +263,7 @@ fn no_canary_or_key_is_in_any_file_at_any_lifecycle_step_or_after_a_kill() {
     let draft = store.save_draft(None, referral.clone(), now).unwrap();
     assert_clean(dir, KEY_HEX, "save");
     let list = store.list_drafts().unwrap();
-    assert_eq!(list[0].title, "C.C. CANARYINCIDENT7Q");
+    assert_eq!(list[0].title, "CANARYINCIDENT7Q");
     assert_clean(dir, KEY_HEX, "list");
     store
         .save_draft(Some(draft.clone()), referral.clone(), now)

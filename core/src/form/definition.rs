@@ -64,6 +64,13 @@ pub struct Field {
     pub max_length: Option<u32>,
     /// For an item field: the path of its repeatable group.
     pub group: Option<String>,
+    /// Longer help for people who want to know why a question is asked (statutes, guidance);
+    /// shown on request, never instead of the label or hint.
+    pub help: Option<String>,
+    /// Who fills the field when it is not the person at the scene: `profile` (the referrer's
+    /// own details, kept on the device) or `organisation` (the deployment settings). The app
+    /// may show it collapsed; it stays editable.
+    pub filled_from: Option<String>,
     /// For a text field typed as a name or a code (a language, a police force, a country):
     /// choices to search by name. Typing is still accepted, a name ("Polish", "BSL") or a code
     /// (`pl`); the editor normalises it. Empty for other fields.
@@ -333,6 +340,8 @@ fn field(
     let suggestions = s.suggest.map(suggestions).unwrap_or_default();
     Field {
         suggestions,
+        help: s.help.map(str::to_string),
+        filled_from: s.filled_from.map(str::to_string),
         path: s.path.to_string(),
         label_key: format!("field.{}", s.path.replace("[]", "")),
         label: s.label.to_string(),
@@ -377,7 +386,15 @@ fn options(enum_name: &str, values: &[(String, String)]) -> Vec<ChoiceOption> {
         .map(|(value, description)| ChoiceOption {
             value: value.clone(),
             label_key: format!("option.{prefix}.{value}"),
-            label: description.trim_end_matches('.').to_string(),
+            // The first paragraph of the doc comment is the label; the rest (statutes,
+            // details for developers) is not for the screen.
+            label: description
+                .split("\n\n")
+                .next()
+                .unwrap_or_default()
+                .replace('\n', " ")
+                .trim_end_matches('.')
+                .to_string(),
         })
         .collect()
 }

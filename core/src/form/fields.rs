@@ -59,6 +59,8 @@ pub(crate) struct Spec {
     pub long: bool,
     pub max_length: Option<u32>,
     pub suggest: Option<Suggest>,
+    pub help: Option<&'static str>,
+    pub filled_from: Option<&'static str>,
 }
 
 fn f(path: &'static str, label: &'static str) -> Spec {
@@ -72,6 +74,8 @@ fn f(path: &'static str, label: &'static str) -> Spec {
         long: false,
         max_length: None,
         suggest: None,
+        help: None,
+        filled_from: None,
     }
 }
 
@@ -98,6 +102,20 @@ impl Spec {
     }
     fn max(mut self, n: u32) -> Spec {
         self.max_length = Some(n);
+        self
+    }
+    fn help(mut self, help: &'static str) -> Spec {
+        self.help = Some(help);
+        self
+    }
+    /// Filled from the referrer's profile kept on the device.
+    fn filled_by_profile(mut self) -> Spec {
+        self.filled_from = Some("profile");
+        self
+    }
+    /// Filled from the organisation's deployment settings.
+    fn filled_by_organisation(mut self) -> Spec {
+        self.filled_from = Some("organisation");
         self
     }
     fn suggest(mut self, list: Suggest) -> Spec {
@@ -147,73 +165,102 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
     let bwv = || C::equals("consent.method", "body_worn_video");
     vec![
         (
-            "referrer",
-            "Referrer",
+            "consent",
+            "Safe to talk and consent",
             vec![
-                f(ORG, "Organisation type").required(),
-                f("referrer.organisation_id", "Force or organisation")
+                f("consent.safe_to_talk_now", "Is it safe for the victim to talk now?")
+                    .hint("If not, agree a safe time first.")
+                    .help("SafeLives' quick-start guidance: check it is safe to talk, then agree safe contact, before anything else."),
+                f("consent.given", "Does the victim agree to this referral?")
                     .required()
-                    .max(64)
-                    .suggest(Suggest::PoliceForces)
-                    .hint("Search by name, for example West Yorkshire Police."),
-                f("referrer.officer_name", "Your name").required(),
-                f("referrer.collar_number", "Collar or shoulder number")
-                    .visible_when(police_or_unset())
-                    .required_when(police())
-                    .max(8)
-                    .hint("1 to 8 letters or digits."),
-                f("referrer.rank", "Rank").visible_when(police_or_unset()),
-                f("referrer.role", "Role or job title")
-                    .visible_when(not_police())
-                    .required_when(not_police()),
-                f("referrer.station", "Station, unit or team"),
-                f("referrer.contact_phone", "Your contact phone").required(),
-                f("referrer.email", "Your email")
-                    .kind(SpecKind::Email)
-                    .required(),
+                    .help("The legal service acts only with the victim's consent. If the victim says no, the app shows your organisation's route that needs no consent."),
+                f("consent.method", "How consent was obtained").required(),
+                f("consent.obtained_at", "When consent was obtained").required(),
+                f("consent.obtained_by", "Obtained by").required(),
+                f(
+                    "consent.body_worn_video_reference",
+                    "Body-worn video reference",
+                )
+                .visible_when(bwv())
+                .required_when(bwv()),
+                f("consent.agreed_contact_methods", "Contact methods agreed").required(),
+                f("consent.spoken_to_alone", "Spoken to alone?"),
+                f("consent.interpreter_used", "Interpreter used?"),
+                f(
+                    "consent.capacity_concern",
+                    "Any concern about the victim's capacity to consent?",
+                ),
+                f(
+                    "consent.scope.onward_to_idva",
+                    "Consents to onward referral to an IDVA",
+                ),
+                f(
+                    "consent.scope.onward_to_refuge",
+                    "Consents to onward referral to a refuge",
+                ),
+                f("consent.script_version", "Consent wording read out")
+                    .required()
+                    .filled_by_organisation()
+                    .hint("Set by your organisation."),
             ],
         ),
         (
-            "incident",
-            "Incident",
+            "safe_contact",
+            "Safe contact",
             vec![
-                f("incident.incident_number", "Incident or log number")
-                    .visible_when(police_or_unset())
-                    .required_when(police()),
-                f("incident.case_reference", "Your case reference").visible_when(not_police()),
-                f("incident.crime_recorded", "Was a crime recorded?").required(),
-                f("incident.crime_reference", "Crime reference")
-                    .visible_when(C::is_yes("incident.crime_recorded"))
-                    .hint("If the number is not issued yet, leave it empty: it can follow."),
-                f("incident.occurred_at", "When it happened")
-                    .visible_when(!C::is_set("incident.period"))
-                    .required_when(!C::is_set("incident.period"))
-                    .hint("Date and time."),
-                f("incident.period.from", "Abuse over a period: from")
-                    .visible_when(!C::is_set("incident.occurred_at"))
-                    .required_when(C::is_set("incident.period"))
-                    .hint("For abuse over time, such as months of controlling behaviour."),
-                f("incident.period.to", "Until").visible_when(
-                    C::is_set("incident.period") & !C::is_yes("incident.period.ongoing"),
-                ),
-                f("incident.period.ongoing", "Still going on?")
-                    .visible_when(C::is_set("incident.period")),
-                f("incident.location_postcode", "Postcode of the location"),
-                f("incident.injuries", "Injuries").long(),
-                f("incident.arrest_made", "Was an arrest made?"),
-                f("incident.existing_orders", "Existing orders or notices").kind(SpecKind::Group {
-                    max_items: count(MAX_ORDERS),
-                }),
-                f("incident.existing_orders[].order_type", "Type of order").required(),
+                f("safe_contact.no_safe_phone", "The victim has no safe phone")
+                    .hint("Then give a person or agency to reach them through."),
+                f("safe_contact.phone", "Phone to reach the victim")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.safe_to_call", "Safe to call?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
+                f("safe_contact.voicemail_safe", "Safe to leave voicemail?")
+                    .visible_when(safe_phone())
+                    .required_when(safe_phone()),
                 f(
-                    "incident.existing_orders[].protected_person",
-                    "Who it protects",
-                ),
-                f("incident.existing_orders[].expires_on", "Expiry date"),
-                f("incident.existing_orders[].details", "Details").long(),
-                f("incident.reason", "Reason for referral")
+                    "safe_contact.text_message_safe",
+                    "Safe to send text messages?",
+                )
+                .visible_when(safe_phone())
+                .required_when(safe_phone())
+                .hint("Only a mobile can receive texts."),
+                f(
+                    "safe_contact.withheld_number_acceptable",
+                    "OK to call from a withheld number?",
+                )
+                .visible_when(safe_phone()),
+                f("safe_contact.safe_times", "Safe times to call")
+                    .kind(SpecKind::Group {
+                        max_items: count(MAX_SAFE_TIMES),
+                    })
                     .required()
-                    .long(),
+                    .hint("At least one window; a window may pass midnight."),
+                f("safe_contact.safe_times[].day", "Day").required(),
+                f("safe_contact.safe_times[].from", "From").required(),
+                f("safe_contact.safe_times[].to", "To").required(),
+                f(
+                    "safe_contact.alternative_contact.name",
+                    "Safe contact person or agency: name",
+                )
+                .required_when(safe_route()),
+                f(
+                    "safe_contact.alternative_contact.phone",
+                    "Safe contact person or agency: phone",
+                )
+                .required_when(safe_route()),
+                f(
+                    "safe_contact.alternative_contact.relationship",
+                    "Safe contact person: relationship to the victim",
+                ),
+                f(
+                    "safe_contact.alternative_contact.organisation",
+                    "Safe contact agency",
+                ),
+                f("safe_contact.email", "Victim's email").kind(SpecKind::Email),
+                f("safe_contact.email_safe", "Safe to email?")
+                    .visible_when(C::is_set("safe_contact.email")),
             ],
         ),
         (
@@ -292,7 +339,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     "victim.housing_tenure",
                     "Does the victim own or rent the home?",
                 )
-                .hint("It decides which occupation order can be asked for."),
+                .hint("It decides which occupation order can be asked for.")
+                .help("Family Law Act 1996: s.33 for an owner or tenant, s.35 to s.38 for someone with no right to occupy."),
                 f("victim.preferred_language", "Preferred language")
                     .required()
                     .suggest(Suggest::LanguageNames),
@@ -337,62 +385,51 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             ],
         ),
         (
-            "safe_contact",
-            "Safe contact",
+            "risk",
+            "Risk",
             vec![
-                f("safe_contact.no_safe_phone", "The victim has no safe phone")
-                    .hint("Then give a person or agency to reach them through."),
-                f("safe_contact.phone", "Phone to reach the victim")
-                    .visible_when(safe_phone())
-                    .required_when(safe_phone()),
-                f("safe_contact.safe_to_call", "Safe to call?")
-                    .visible_when(safe_phone())
-                    .required_when(safe_phone()),
-                f("safe_contact.voicemail_safe", "Safe to leave voicemail?")
-                    .visible_when(safe_phone())
-                    .required_when(safe_phone()),
-                f(
-                    "safe_contact.text_message_safe",
-                    "Safe to send text messages?",
-                )
-                .visible_when(safe_phone())
-                .required_when(safe_phone())
-                .hint("Only a mobile can receive texts."),
-                f(
-                    "safe_contact.withheld_number_acceptable",
-                    "Withheld number acceptable?",
-                )
-                .visible_when(safe_phone()),
-                f("safe_contact.safe_times", "Safe times to call")
-                    .kind(SpecKind::Group {
-                        max_items: count(MAX_SAFE_TIMES),
-                    })
+                f("risk.instrument", "Risk checklist used")
+                    .kind(SpecKind::Instrument)
                     .required()
-                    .hint("At least one window; a window may pass midnight."),
-                f("safe_contact.safe_times[].day", "Day").required(),
-                f("safe_contact.safe_times[].from", "From").required(),
-                f("safe_contact.safe_times[].to", "To").required(),
+                    .filled_by_organisation(),
+                f("risk.answers", "Risk questions")
+                    .kind(SpecKind::Checklist)
+                    .visible_when(C::is_set("risk.instrument"))
+                    .hint("Answer every question: yes, no or not known."),
                 f(
-                    "safe_contact.alternative_contact.name",
-                    "Safe contact person or agency: name",
-                )
-                .required_when(safe_route()),
+                    "risk.flags.non_fatal_strangulation",
+                    "Strangled, choked or suffocated",
+                ),
+                f("risk.flags.stalking", "Stalking"),
+                f("risk.flags.coercive_control", "Controlling or coercive behaviour"),
+                f("risk.flags.honour_based_abuse", "Honour-based abuse"),
+                f("risk.flags.forced_marriage", "Forced marriage"),
+                f("risk.flags.threats_to_kill", "Threats to kill"),
+                f("risk.flags.weapons", "Weapons"),
+                f("risk.flags.fgm", "Female genital mutilation"),
+                f("risk.flags.economic_abuse", "Economic abuse"),
                 f(
-                    "safe_contact.alternative_contact.phone",
-                    "Safe contact person or agency: phone",
-                )
-                .required_when(safe_route()),
-                f(
-                    "safe_contact.alternative_contact.relationship",
-                    "Safe contact person: relationship to the victim",
+                    "risk.flags.technology_facilitated_abuse",
+                    "Tracking, spyware or online abuse",
                 ),
                 f(
-                    "safe_contact.alternative_contact.organisation",
-                    "Safe contact agency",
+                    "risk.flags.clares_law_disclosure",
+                    "A Clare's Law disclosure was made",
+                )
+                .help("The Domestic Violence Disclosure Scheme: the police told the victim about the perpetrator's past."),
+                f(
+                    "risk.police_callouts_last_12_months",
+                    "Police call-outs in the last 12 months",
+                )
+                .hint("As far as known."),
+                f("risk.marac_repeat", "Repeat referral to MARAC?"),
+                f("risk.officer_level", "Your risk level").required().hint(
+                    "Never below the level the answers give; a higher level needs a rationale.",
                 ),
-                f("safe_contact.email", "Victim's email").kind(SpecKind::Email),
-                f("safe_contact.email_safe", "Safe to email?")
-                    .visible_when(C::is_set("safe_contact.email")),
+                f("risk.rationale", "Why you chose this level")
+                    .long()
+                    .hint("Needed when your level is above the level the answers give."),
+                f("risk.marac_referral_made", "MARAC referral made?"),
             ],
         ),
         (
@@ -424,7 +461,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     "perpetrator.relationship_to_victim",
                     "Relationship to the victim",
                 )
-                .required(),
+                .required()
+                .help("The service acts for people personally connected (Domestic Abuse Act 2021, s.2) or associated (Family Law Act 1996, s.62). A paid carer or a neighbour is not: the app names the route to take instead."),
                 f("perpetrator.lives_with_victim", "Lives with the victim?"),
                 f("perpetrator.access_to_weapons", "Access to weapons?"),
                 f(CUSTODY, "Custody outcome")
@@ -507,7 +545,8 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
                     "Saw, heard or lived with the effects of the abuse?",
                 )
                 .required()
-                .hint("Such a child is a victim in their own right."),
+                .hint("Such a child is a victim in their own right.")
+                .help("Domestic Abuse Act 2021, s.3."),
                 f("children[].school", "School or nursery"),
                 f(
                     "childrens_social_care.involved",
@@ -523,81 +562,87 @@ pub(crate) fn sections() -> Vec<(&'static str, &'static str, Vec<Spec>)> {
             ],
         ),
         (
-            "risk",
-            "Risk",
+            "incident",
+            "Incident",
             vec![
-                f("risk.instrument", "Risk instrument")
-                    .kind(SpecKind::Instrument)
-                    .required(),
-                f("risk.answers", "Risk questions")
-                    .kind(SpecKind::Checklist)
-                    .visible_when(C::is_set("risk.instrument"))
-                    .hint("Answer every question: yes, no or not known."),
-                f(
-                    "risk.flags.non_fatal_strangulation",
-                    "Non-fatal strangulation",
+                f("incident.incident_number", "Incident or log number")
+                    .visible_when(police_or_unset())
+                    .required_when(police()),
+                f("incident.case_reference", "Your case reference").visible_when(not_police()),
+                f("incident.crime_recorded", "Was a crime recorded?").required(),
+                f("incident.crime_reference", "Crime reference")
+                    .visible_when(C::is_yes("incident.crime_recorded"))
+                    .hint("If the number is not issued yet, leave it empty: it can follow."),
+                f("incident.occurred_at", "When it happened")
+                    .visible_when(!C::is_set("incident.period"))
+                    .required_when(!C::is_set("incident.period"))
+                    .hint("Date and time."),
+                f("incident.period.from", "Abuse over a period: from")
+                    .visible_when(!C::is_set("incident.occurred_at"))
+                    .required_when(C::is_set("incident.period"))
+                    .hint("For abuse over time, such as months of controlling behaviour."),
+                f("incident.period.to", "Until").visible_when(
+                    C::is_set("incident.period") & !C::is_yes("incident.period.ongoing"),
                 ),
-                f("risk.flags.stalking", "Stalking"),
-                f("risk.flags.coercive_control", "Coercive control"),
-                f("risk.flags.honour_based_abuse", "Honour-based abuse"),
-                f("risk.flags.forced_marriage", "Forced marriage"),
-                f("risk.flags.threats_to_kill", "Threats to kill"),
-                f("risk.flags.weapons", "Weapons"),
-                f("risk.flags.fgm", "Female genital mutilation"),
-                f("risk.flags.economic_abuse", "Economic abuse"),
+                f("incident.period.ongoing", "Still going on?")
+                    .visible_when(C::is_set("incident.period")),
+                f("incident.location_postcode", "Postcode of the location"),
+                f("incident.injuries", "Injuries").long(),
+                f("incident.arrest_made", "Was an arrest made?"),
+                f("incident.existing_orders", "Existing orders or notices").kind(SpecKind::Group {
+                    max_items: count(MAX_ORDERS),
+                }),
+                f("incident.existing_orders[].order_type", "Type of order")
+                    .required()
+                    .help("An expired order still matters: a breach, or a renewal."),
                 f(
-                    "risk.flags.technology_facilitated_abuse",
-                    "Tracking, spyware or online abuse",
+                    "incident.existing_orders[].protected_person",
+                    "Who it protects",
                 ),
-                f(
-                    "risk.flags.clares_law_disclosure",
-                    "A Clare's Law disclosure was made",
-                ),
-                f(
-                    "risk.police_callouts_last_12_months",
-                    "Police call-outs in the last 12 months",
-                )
-                .hint("As far as known."),
-                f("risk.marac_repeat", "Repeat referral to MARAC?"),
-                f("risk.officer_level", "Your risk level").required().hint(
-                    "Never below the level the answers give; a higher level needs a rationale.",
-                ),
-                f("risk.rationale", "Professional-judgement rationale")
-                    .long()
-                    .hint("Needed when your level is above the level the answers give."),
-                f("risk.marac_referral_made", "MARAC referral made?"),
+                f("incident.existing_orders[].expires_on", "Expiry date"),
+                f("incident.existing_orders[].details", "Details").long(),
+                f("incident.reason", "Reason for referral")
+                    .required()
+                    .long(),
             ],
         ),
         (
-            "consent",
-            "Consent",
+            "referrer",
+            "Referrer",
             vec![
-                f("consent.given", "Victim consents to the referral").required(),
-                f("consent.method", "How consent was obtained").required(),
-                f("consent.obtained_at", "When consent was obtained").required(),
-                f("consent.obtained_by", "Obtained by").required(),
-                f(
-                    "consent.body_worn_video_reference",
-                    "Body-worn video reference",
-                )
-                .visible_when(bwv())
-                .required_when(bwv()),
-                f("consent.agreed_contact_methods", "Contact methods agreed").required(),
-                f("consent.spoken_to_alone", "Spoken to alone?"),
-                f("consent.interpreter_used", "Interpreter used?"),
-                f(
-                    "consent.capacity_concern",
-                    "Any concern about the victim's capacity to consent?",
-                ),
-                f(
-                    "consent.scope.onward_to_idva",
-                    "Consents to onward referral to an IDVA",
-                ),
-                f(
-                    "consent.scope.onward_to_refuge",
-                    "Consents to onward referral to a refuge",
-                ),
-                f("consent.script_version", "Consent script version").required(),
+                f(ORG, "Organisation type")
+                    .required()
+                    .filled_by_organisation(),
+                f("referrer.organisation_id", "Force or organisation")
+                    .required()
+                    .max(64)
+                    .suggest(Suggest::PoliceForces)
+                    .filled_by_organisation()
+                    .hint("Search by name, for example West Yorkshire Police."),
+                f("referrer.officer_name", "Your name")
+                    .required()
+                    .filled_by_profile(),
+                f("referrer.collar_number", "Collar or shoulder number")
+                    .visible_when(police_or_unset())
+                    .required_when(police())
+                    .max(8)
+                    .filled_by_profile()
+                    .hint("1 to 8 letters or digits."),
+                f("referrer.rank", "Rank")
+                    .visible_when(police_or_unset())
+                    .filled_by_profile(),
+                f("referrer.role", "Role or job title")
+                    .visible_when(not_police())
+                    .required_when(not_police())
+                    .filled_by_profile(),
+                f("referrer.station", "Station, unit or team").filled_by_profile(),
+                f("referrer.contact_phone", "Your contact phone")
+                    .required()
+                    .filled_by_profile(),
+                f("referrer.email", "Your email")
+                    .kind(SpecKind::Email)
+                    .required()
+                    .filled_by_profile(),
             ],
         ),
     ]

@@ -39,6 +39,13 @@ fn yes(y: bool) -> FormValue {
     FormValue::YesNo { yes: y }
 }
 
+fn state_in<'a>(changed: &'a [FieldState], path: &str) -> &'a FieldState {
+    changed
+        .iter()
+        .find(|s| s.path == path)
+        .unwrap_or_else(|| panic!("{path} not in the change"))
+}
+
 fn state(s: &FormSnapshot, path: &str) -> FieldState {
     s.fields
         .iter()
@@ -460,7 +467,22 @@ fn the_definition_is_shaped_for_apps() {
     let def = form_definition();
     assert_eq!(def.schema_version, crate::SCHEMA_VERSION);
     let ids: Vec<&str> = def.sections.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids[0], "referrer");
+    // SafeLives' quick start: consent and whether it is safe to talk first, then safe contact;
+    // the referrer's own details (filled from the profile) last.
+    assert_eq!(
+        ids,
+        [
+            "consent",
+            "safe_contact",
+            "victim",
+            "risk",
+            "perpetrator",
+            "other_perpetrators",
+            "household",
+            "incident",
+            "referrer"
+        ]
+    );
     for f in def.fields() {
         assert!(
             !f.label.is_empty() && f.label_key.starts_with("field."),
@@ -752,7 +774,8 @@ fn a_change_answers_with_the_problems_of_every_field_it_affects() {
     let out = e
         .set("safe_contact.phone".into(), text("020 7946 0456"))
         .unwrap();
-    assert!(codes(&out.changed[0].problems).contains(&"phone.not_mobile"));
+    let phone = state_in(&out.changed, "safe_contact.phone");
+    assert!(codes(&phone.problems).contains(&"phone.not_mobile"));
     let out = e
         .set("safe_contact.text_message_safe".into(), yes(false))
         .unwrap();
@@ -1007,7 +1030,10 @@ fn autosave_keeps_every_change_and_a_draft_reopens_as_it_was_left() {
     let drafts = store.list_drafts().unwrap();
     assert_eq!(drafts.len(), 1);
     assert_eq!(drafts[0].id, id);
-    assert_eq!(drafts[0].title, "J.T.");
+    assert_eq!(
+        drafts[0].title, "Untitled draft",
+        "no name, not even initials"
+    );
     let e = DraftEditor::open_draft(store.clone(), id.clone()).unwrap();
     let snap = e.snapshot();
     assert_eq!(snap.draft_id.as_deref(), Some(id.as_str()));
@@ -1226,4 +1252,139 @@ fn languages_forces_and_countries_are_searchable_choices_and_typed_names_are_und
         .unwrap();
     assert_eq!(out.normalised.as_deref(), Some("west-yorkshire"));
     assert!(e.snapshot().complete);
+}
+
+/// What an officer at 3 am reads must be plain words: no markup, no developer tokens (ids,
+/// codes, offsets, slugs), no statute numbers (they go to the help text), and hints of one
+/// short sentence.
+fn plain_words_problems(text: &str, what: &str, max: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    if text.chars().count() > max {
+        found.push(format!("{what}: longer than {max} characters"));
+    }
+    if text.contains(['`', '_', '<', '>', '*', '[', ']', '{', '}', '|', '\\']) {
+        found.push(format!("{what}: markup or code characters"));
+    }
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric() && c != '.' && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    for jargon in [
+        "utc", "iso", "bcp", "rfc", "e.164", "slug", "id", "ids", "code", "codes", "offset",
+        "json", "enum", "null", "boolean",
+    ] {
+        if words.iter().any(|w| w.trim_end_matches('.') == jargon) {
+            found.push(format!("{what}: jargon word {jargon:?}"));
+        }
+    }
+    // Statute references: "s.42", "s. 2(1)", "Act 1996".
+    let statute = words.windows(2).any(|w| {
+        (w[0] == "s." || w[0] == "s" || w[0].starts_with("s.") && w[0].len() > 2)
+            && w.iter().any(|x| x.chars().any(|c| c.is_ascii_digit()))
+    }) || (lower.contains(" act ")
+        && words
+            .iter()
+            .any(|w| w.len() == 4 && w.starts_with("19") || w.starts_with("20") && w.len() == 4));
+    if statute
+        || lower.contains("s.1")
+        || lower.contains("s.2")
+        || lower.contains("s.3")
+        || lower.contains("s.4")
+    {
+        found.push(format!(
+            "{what}: a statute reference (put it in the help text)"
+        ));
+    }
+    // A slug such as west-yorkshire (an id, not a name).
+    if words
+        .iter()
+        .any(|w| w.contains('-') && crate::values::police_forces().iter().any(|c| c.code == *w))
+    {
+        found.push(format!("{what}: a force id instead of its name"));
+    }
+    found
+}
+
+#[test]
+fn labels_hints_and_options_are_plain_words_for_someone_who_is_not_a_lawyer_or_a_developer() {
+    let def = form_definition();
+    let mut found = Vec::new();
+    for s in &def.sections {
+        found.extend(plain_words_problems(
+            &s.label,
+            &format!("section {}", s.id),
+            40,
+        ));
+    }
+    for f in def.fields() {
+        found.extend(plain_words_problems(
+            &f.label,
+            &format!("{} label", f.path),
+            90,
+        ));
+        if let Some(hint) = &f.hint {
+            let what = format!("{} hint", f.path);
+            found.extend(plain_words_problems(hint, &what, 80));
+            // One short sentence.
+            if hint.trim_end_matches('.').contains(". ") {
+                found.push(format!("{what}: more than one sentence"));
+            }
+        }
+        if let FieldKind::Choice { options } | FieldKind::MultiChoice { options } = &f.kind {
+            for o in options {
+                found.extend(plain_words_problems(
+                    &o.label,
+                    &format!("{} option {}", f.path, o.value),
+                    70,
+                ));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+    // The checker itself catches what the officers' reading found.
+    for bad in [
+        "the force id such as west-yorkshire",
+        "Two-letter code, e.g. IE",
+        "with the UTC offset the device had",
+        "Someone else (say who in `details`)",
+        "Married or civil partners (s.2(1)(a), (b))",
+        "Non-molestation order (Family Law Act 1996, s.42)",
+    ] {
+        assert!(
+            !plain_words_problems(bad, "example", 90).is_empty(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn nothing_on_a_lock_screen_or_in_a_list_betrays_the_subject() {
+    let def = form_definition();
+    for s in &def.sections {
+        assert!(
+            !s.label.to_lowercase().contains("domestic abuse"),
+            "{}",
+            s.label
+        );
+    }
+    // A draft's title is its incident reference: no name, no initials, not the subject.
+    let (_dir, store) = open_store();
+    let id = store
+        .save_draft(None, crate::example::example_referral(), t0())
+        .unwrap();
+    let title = store.list_drafts().unwrap()[0].title.clone();
+    assert_eq!(title, "CAD-2026-000123");
+    for personal in [
+        "Jamie",
+        "Testperson",
+        "J.T.",
+        "J. T.",
+        "domestic",
+        "abuse",
+        "Chris",
+    ] {
+        assert!(!title.contains(personal), "{personal}");
+    }
+    store.delete_draft(id).unwrap();
 }

@@ -30,7 +30,9 @@ pub enum ContactMethod {
     Voicemail,
     /// Email.
     Email,
-    /// Through the alternative contact (a named third party or agency).
+    /// Through the safe contact person or agency
+    ///
+    /// The alternative contact: a named third party or agency.
     ThirdParty,
 }
 
@@ -49,6 +51,9 @@ redacted_debug!(ConsentScope);
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
+    /// Whether it is safe for the victim to talk now (SafeLives: check it is safe to talk
+    /// before anything else). Asked first.
+    pub safe_to_talk_now: Option<bool>,
     /// Consent given. Mandatory and must be true.
     pub given: Option<bool>,
     /// Method. Mandatory.

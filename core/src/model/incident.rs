@@ -10,31 +10,53 @@ use crate::values::{DateValue, InstantValue, Postcode};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
-    /// Non-molestation order (Family Law Act 1996, s.42).
+    /// Non-molestation order
+    ///
+    /// Family Law Act 1996, s.42.
     NonMolestation,
-    /// Occupation order (Family Law Act 1996, s.33-38).
+    /// Occupation order
+    ///
+    /// Family Law Act 1996, s.33-38.
     Occupation,
-    /// Restraining order (Sentencing Act 2020 / Protection from Harassment Act 1997).
+    /// Restraining order
+    ///
+    /// Sentencing Act 2020, or Protection from Harassment Act 1997.
     Restraining,
     /// Domestic Violence Protection Notice.
     Dvpn,
     /// Domestic Violence Protection Order.
     Dvpo,
-    /// Domestic Abuse Protection Notice (Domestic Abuse Act 2021).
+    /// Domestic Abuse Protection Notice
+    ///
+    /// Domestic Abuse Act 2021.
     Dapn,
-    /// Domestic Abuse Protection Order (Domestic Abuse Act 2021).
+    /// Domestic Abuse Protection Order
+    ///
+    /// Domestic Abuse Act 2021.
     Dapo,
-    /// Child arrangements order (Children Act 1989, s.8).
+    /// Child arrangements order
+    ///
+    /// Children Act 1989, s.8.
     ChildArrangements,
-    /// Forced marriage protection order (Family Law Act 1996, Part 4A).
+    /// Forced marriage protection order
+    ///
+    /// Family Law Act 1996, Part 4A.
     ForcedMarriageProtection,
-    /// Female genital mutilation protection order (FGM Act 2003, Schedule 2).
+    /// Female genital mutilation protection order
+    ///
+    /// FGM Act 2003, Schedule 2.
     FgmProtection,
-    /// Stalking protection order (Stalking Protection Act 2019).
+    /// Stalking protection order
+    ///
+    /// Stalking Protection Act 2019.
     StalkingProtection,
-    /// Injunction under the Protection from Harassment Act 1997.
+    /// Harassment injunction
+    ///
+    /// Protection from Harassment Act 1997.
     HarassmentInjunction,
-    /// Prohibited steps order (Children Act 1989, s.8).
+    /// Prohibited steps order
+    ///
+    /// Children Act 1989, s.8.
     ProhibitedSteps,
     /// Any other order, notice or bail condition.
     Other,
@@ -50,7 +72,9 @@ pub enum ProtectedPerson {
     Children,
     /// The victim and the children.
     VictimAndChildren,
-    /// Someone else (say who in `details`).
+    /// Someone else
+    ///
+    /// Say who in the order's details.
     Other,
 }
 

@@ -262,6 +262,7 @@ fn consent(k: v1::Consent) -> Consent {
             })
             .collect(),
         script_version: k.script_version,
+        safe_to_talk_now: None,
         scope: None,
         spoken_to_alone: None,
         interpreter_used: None,

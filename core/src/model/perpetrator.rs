@@ -10,31 +10,55 @@ use crate::values::{DateValue, InstantValue, PhoneNumber};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Relationship {
-    /// Married or civil partners (s.2(1)(a), (b)).
+    /// Married or civil partner
+    ///
+    /// DA Act 2021 s.2(1)(a), (b).
     Spouse,
-    /// Formerly married or civil partners (s.2(1)(a), (b)).
+    /// Former husband, wife or civil partner
+    ///
+    /// DA Act 2021 s.2(1)(a), (b).
     ExSpouse,
-    /// In an intimate personal relationship (s.2(1)(e)).
+    /// Partner (boyfriend or girlfriend)
+    ///
+    /// An intimate personal relationship, DA Act 2021 s.2(1)(e).
     Partner,
-    /// Formerly in an intimate personal relationship (s.2(1)(e)).
+    /// Former partner
+    ///
+    /// DA Act 2021 s.2(1)(e).
     ExPartner,
-    /// Engaged to marry or to form a civil partnership (s.2(1)(c), (d)).
+    /// Engaged
+    ///
+    /// To marry or to form a civil partnership, DA Act 2021 s.2(1)(c), (d).
     Engaged,
-    /// Formerly engaged, the agreement since ended (s.2(1)(c), (d)).
+    /// Formerly engaged
+    ///
+    /// The agreement since ended, DA Act 2021 s.2(1)(c), (d).
     FormerlyEngaged,
-    /// Parents of, or with parental responsibility for, the same child (s.2(1)(f)).
+    /// Parent of the same child
+    ///
+    /// Or with parental responsibility for the same child, DA Act 2021 s.2(1)(f).
     ParentOfSameChild,
-    /// A relative (s.2(1)(g)).
+    /// A relative
+    ///
+    /// DA Act 2021 s.2(1)(g).
     FamilyMember,
-    /// Lives or has lived in the same household, not as an employee, tenant, lodger or
-    /// boarder (an associated person, Family Law Act 1996, s.62(3)(c)).
+    /// Lives or lived in the same household
+    ///
+    /// Not as an employee, tenant, lodger or boarder: an associated person, Family Law Act
+    /// 1996 s.62(3)(c).
     HouseholdMember,
-    /// A paid carer: not personally connected. Refused: the route is adult safeguarding.
+    /// Paid carer
+    ///
+    /// Not personally connected: refused, the route is adult safeguarding.
     PaidCarer,
-    /// A neighbour or a friend: not personally connected. Refused: the route is the police.
+    /// Neighbour or friend
+    ///
+    /// Not personally connected: refused, the route is the police.
     NeighbourOrFriend,
-    /// Another connection (say which in the reason for referral); the referrer is asked to
-    /// confirm that it is a personal connection.
+    /// Another connection
+    ///
+    /// Say which in the reason for referral; the referrer is asked to confirm that it is a
+    /// personal connection.
     Other,
 }
 
@@ -56,24 +80,32 @@ pub enum Sex {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CustodyStatus {
-    /// Held in police custody after arrest; `released_at` is the expected release time (the
-    /// custody clock), to follow when not known yet.
+    /// In police custody
+    ///
+    /// After arrest; the release time is then the expected release (the custody clock), to
+    /// follow when not known yet.
     InCustody,
     /// Released on bail with conditions.
     BailWithConditions,
     /// Released on bail without conditions.
     BailWithoutConditions,
-    /// Released under investigation (no bail conditions).
+    /// Released under investigation
+    ///
+    /// No bail conditions.
     ReleasedUnderInvestigation,
     /// Released with no further action.
     ReleasedNoFurtherAction,
     /// Charged and remanded in custody.
     ChargedAndRemanded,
-    /// Charged and bailed (usually with conditions).
+    /// Charged and bailed
+    ///
+    /// Usually with conditions.
     ChargedAndBailed,
     /// Not arrested.
     NotArrested,
-    /// Wanted: not yet found or arrested.
+    /// Wanted
+    ///
+    /// Not yet found or arrested.
     Wanted,
 }
 

@@ -14,7 +14,9 @@ pub enum OrganisationType {
     Police,
     /// An NHS trust or other health body.
     Health,
-    /// An independent domestic violence advisor service.
+    /// An IDVA service
+    ///
+    /// Independent domestic violence advisors.
     Idva,
     /// A charity.
     Charity,

@@ -106,15 +106,21 @@ pub enum SexualOrientation {
 pub enum HousingTenure {
     /// Owns the home alone.
     OwnsSolely,
-    /// Owns the home jointly (usually with the perpetrator).
+    /// Owns the home jointly
+    ///
+    /// Usually with the perpetrator.
     OwnsJointly,
     /// Rents the home in their sole name.
     RentsSolely,
     /// Rents the home jointly.
     RentsJointly,
-    /// Lives there with no right of their own to occupy (the home is the perpetrator's).
+    /// Lives there but it is not their home by right
+    ///
+    /// No right of their own to occupy: the home is the perpetrator's.
     NoRightToOccupy,
-    /// Another arrangement (temporary accommodation, family home).
+    /// Another arrangement
+    ///
+    /// Temporary accommodation, a family home.
     Other,
     /// Not known.
     NotKnown,

@@ -16,8 +16,8 @@ use crate::crypto::DataKey;
 use crate::model::{Referral, SCHEMA_VERSION};
 use crate::validation::{DocumentError, parse_referral, validate_draft};
 
-/// One draft as a list shows it. `title` is personal data (victim initials and the incident
-/// number), decrypted for display: `Debug` leaves it out.
+/// One draft as a list shows it. `title` is the incident (or case) reference, never a name;
+/// it is kept encrypted and decrypted for display, and `Debug` leaves it out.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftSummary {
     /// The draft id (uuid v4).
@@ -26,7 +26,8 @@ pub struct DraftSummary {
     pub created_at: DateTime<Utc>,
     /// When the draft was last saved.
     pub updated_at: DateTime<Utc>,
-    /// A short title for the list: victim initials and incident number, as far as typed.
+    /// A short title for the list: the incident or case reference, as far as typed, or
+    /// "Untitled draft". Never a name or initials.
     pub title: String,
     /// Mandatory fields still missing when it was saved.
     pub missing_fields: u32,
@@ -86,31 +87,19 @@ impl Summary {
     }
 }
 
-/// "J.T. CAD-2026-000123": enough for the officer to tell drafts apart.
+/// "CAD-2026-000123": the incident (or the referrer's case) reference, enough for the officer
+/// to tell drafts apart. Never a name, initials or the subject: a list, a notification or the
+/// recents screen is seen over a shoulder or on a lock screen.
 fn title_of(referral: &Referral) -> String {
-    let initial = |s: &Option<String>| {
+    let reference = |s: &Option<String>| {
         s.as_deref()
-            .and_then(|s| s.trim().chars().next())
-            .map(|c| format!("{}.", c.to_uppercase()))
-            .unwrap_or_default()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
     };
-    let initials = format!(
-        "{}{}",
-        initial(&referral.victim.forename),
-        initial(&referral.victim.surname)
-    );
-    let incident = referral
-        .incident
-        .incident_number
-        .as_deref()
-        .unwrap_or_default()
-        .trim();
-    let title = format!("{initials} {incident}").trim().to_string();
-    if title.is_empty() {
-        "Untitled draft".to_string()
-    } else {
-        title
-    }
+    reference(&referral.incident.incident_number)
+        .or_else(|| reference(&referral.incident.case_reference))
+        .unwrap_or_else(|| "Untitled draft".to_string())
 }
 
 /// Serialises a referral for storage; the buffer is wiped when dropped.
@@ -433,10 +422,10 @@ mod tests {
         let list = store.list_drafts().unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].id, id);
-        assert_eq!(list[0].title, "J.T. CAD-2026-000123");
+        assert_eq!(list[0].title, "CAD-2026-000123");
         assert_eq!((list[0].missing_fields, list[0].problems), (0, 0));
         assert!(store.load_draft(id).unwrap() == referral);
-        assert!(!format!("{:?}", list[0]).contains("J.T."));
+        assert!(!format!("{:?}", list[0]).contains("CAD-2026"));
     }
 
     #[test]
@@ -446,7 +435,7 @@ mod tests {
             .save_draft_json(None, r#"{"schema_version":1}"#.into(), t0())
             .unwrap();
         let mut referral = crate::example::example_referral();
-        referral.victim.forename = Some("Zed".into());
+        referral.incident.incident_number = Some("CAD-2026-000999".into());
         let later = t0() + chrono::Duration::minutes(5);
         let again = store.save_draft(Some(id.clone()), referral, later).unwrap();
         assert_eq!(again, id);
@@ -454,7 +443,7 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].created_at, t0());
         assert_eq!(list[0].updated_at, later);
-        assert!(list[0].title.starts_with("Z.T."));
+        assert_eq!(list[0].title, "CAD-2026-000999");
         let empty = store
             .save_draft_json(None, r#"{"schema_version":1}"#.into(), t0())
             .unwrap();

@@ -82,7 +82,8 @@ pub struct OutboxEntry {
     pub referral_id: String,
     /// Queued, delivered or rejected.
     pub state: OutboxState,
-    /// Victim initials and incident number; `None` once delivered (the local copy is purged).
+    /// The incident or case reference, never a name; `None` once delivered (the local copy is
+    /// purged).
     pub title: Option<String>,
     /// When it was submitted.
     pub queued_at: DateTime<Utc>,
@@ -749,8 +750,8 @@ mod tests {
         assert!(sent == crate::example::example_referral());
         let entry = &store.outbox().unwrap()[0];
         assert_eq!(entry.state, OutboxState::Queued);
-        assert_eq!(entry.title.as_deref(), Some("J.T. CAD-2026-000123"));
-        assert!(!format!("{entry:?}").contains("J.T."));
+        assert_eq!(entry.title.as_deref(), Some("CAD-2026-000123"));
+        assert!(!format!("{entry:?}").contains("CAD-2026"));
     }
 
     #[test]

@@ -135,7 +135,7 @@ impl Checker {
     }
 
     /// Something not known at the scene that may follow: listed with the missing fields.
-    pub fn to_follow(&mut self, path: &str, code: &'static str, message: &'static str) {
+    pub fn follows(&mut self, path: &str, code: &'static str, message: &'static str) {
         self.missing
             .push(Problem::of_kind(ProblemKind::ToFollow, path, code, message));
     }

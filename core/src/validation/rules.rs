@@ -343,7 +343,7 @@ fn incident(
         .is_none_or(|t| t.trim().is_empty());
     match c.required("incident.crime_recorded", &i.crime_recorded) {
         // The crime number is often issued after the officer leaves the scene.
-        Some(true) if reference_blank && x.v3 => c.to_follow(
+        Some(true) if reference_blank && x.v3 => c.follows(
             "incident.crime_reference",
             "crime_reference.to_follow",
             "A crime was recorded and its number is not issued yet: it will follow.",
@@ -546,7 +546,7 @@ fn victim(v: &Victim, x: &Ctx, c: &mut Checker) -> Option<NaiveDate> {
             "The victim is under 16: this is a child-safeguarding matter. Do not send this referral; follow your child safeguarding procedure.",
         );
     } else if dob_may_follow && dob.is_none() && age.is_none_or(|a| a >= MINIMUM_VICTIM_AGE) {
-        c.to_follow(
+        c.follows(
             "victim.date_of_birth",
             "victim.date_of_birth_to_follow",
             "The date of birth is not known yet: it will follow.",
@@ -579,7 +579,7 @@ fn victim(v: &Victim, x: &Ctx, c: &mut Checker) -> Option<NaiveDate> {
     match &v.care_of_address {
         Some(a) => address("victim.care_of_address", a, true, c),
         // Moved to a refuge tonight: the refuge's care-of address is given later.
-        None if confidential && x.v3 => c.to_follow(
+        None if confidential && x.v3 => c.follows(
             "victim.care_of_address",
             "address.care_of_to_follow",
             "The address is confidential and the safe care-of address is not known yet: it will follow.",
@@ -796,7 +796,7 @@ fn perpetrator(p: &Perpetrator, at: &str, x: &Ctx, c: &mut Checker) {
     let named = c.text(&name_path, &p.name, false, MAX_SHORT_TEXT);
     if !named && blank(&p.name) {
         if x.v3 && p.name_not_known == Some(true) {
-            c.to_follow(
+            c.follows(
                 &name_path,
                 "perpetrator.name_to_follow",
                 "The perpetrator's name is not known yet: it will follow.",
@@ -899,7 +899,7 @@ fn relationship_rule(path: &str, relationship: Option<Relationship>, c: &mut Che
 fn custody_outcome(r: &Referral, police: Option<bool>, c: &mut Checker) {
     let status = r.perpetrator.custody.as_ref().and_then(|k| k.status);
     if police == Some(true) && status.is_none() && r.perpetrator.custody.is_none() {
-        c.to_follow(
+        c.follows(
             "perpetrator.custody.status",
             "custody.outcome_to_follow",
             "The custody outcome is not known yet: it will follow.",
@@ -937,7 +937,7 @@ fn custody_status(k: &Custody, at: &str, x: &Ctx, c: &mut Checker) {
         }
         // Version 3: in custody, the time is the expected release (the custody clock).
         Some(CustodyStatus::InCustody) if x.v3 && !released_typed => {
-            c.to_follow(
+            c.follows(
                 &released_path,
                 "custody.release_time_to_follow",
                 "The expected release time is not known yet: it will follow.",
@@ -1097,7 +1097,7 @@ fn household_child(ch: &Child, path: &str, x: &Ctx, c: &mut Checker) {
                 "A child is under 18: list an adult under other vulnerable adults instead.",
             );
         } else {
-            c.to_follow(
+            c.follows(
                 &dob_path,
                 "child.date_of_birth_to_follow",
                 "The child's date of birth is not known yet: it will follow.",

@@ -7,7 +7,7 @@ import WeProtectCore
 
 struct OutboxRow: Identifiable {
     let id: String
-    /// Victim initials and incident number; nil once delivered (the core purges it).
+    /// The incident or case reference, never a name; nil once delivered (the core purges it).
     let title: PersonalText?
     let state: OutboxState
     /// "Waiting to send", "Delivered", "Refused by the service".

@@ -68,7 +68,8 @@ fun formTests(): List<Test> = listOf(
         check(editor.snapshot().saved) { "not saved" }
         editor.close()
         val listed = store.listDrafts().single()
-        check(listed.id == id && listed.title.reveal() == "J.T.") { listed.title.reveal() }
+        // A list shows no name, not even initials: the reference only, or "Untitled draft".
+        check(listed.id == id && listed.title.reveal() == "Untitled draft") { listed.title.reveal() }
         val reopened = store.openDraft(id)
         val surname = reopened.snapshot().field("victim.surname")?.value as FieldValue.Text
         check(surname.text.reveal() == "Testperson") { "lost" }

@@ -39,7 +39,7 @@ fun safetyTests() = listOf(
             check(!text.contains("Zebedee") && !text.contains("Canarywharf")) { "the canary leaked: $text" }
         }
         // The text is there for whoever asks for it on purpose.
-        check(store.outbox().single().title?.reveal() == "Z.T. CAD-2026-000123") { "title" }
+        check(store.outbox().single().title?.reveal() == "CAD-2026-000123") { "title" }
         store.close()
     },
 )
