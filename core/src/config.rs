@@ -44,3 +44,31 @@ impl ServiceConfig {
     /// The file name of the service description inside a device's data directory.
     pub const FILE_NAME: &'static str = "service.json";
 }
+
+/// What the deploying organisation decides, passed by the app at every start
+/// ([`Store::set_deployment`](crate::Store::set_deployment)): never typed by an officer. New
+/// drafts are filled from it; every field stays editable in the draft.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSettings {
+    /// The kind of organisation (police, health, IDVA, charity, other).
+    #[serde(default)]
+    pub organisation_type: Option<crate::model::OrganisationType>,
+    /// The organisation's id (for police, the force's slug; a name is understood too).
+    #[serde(default)]
+    pub organisation_id: Option<String>,
+    /// The version of the consent wording the organisation's officers read out.
+    #[serde(default)]
+    pub consent_script_version: Option<String>,
+    /// The risk checklist in use, `id:version` (`dash:2009`).
+    #[serde(default)]
+    pub risk_instrument: Option<String>,
+    /// What to do when the victim refuses consent: the route that needs no consent (a MARAC
+    /// referral when the risk is high, a safeguarding referral), in the organisation's words.
+    /// The form shows it when consent is refused; [`DEFAULT_CONSENT_REFUSED_ROUTE`] otherwise.
+    #[serde(default)]
+    pub consent_refused_route: Option<String>,
+}
+
+/// What the form shows when consent is refused and the organisation gave no words of its own.
+pub const DEFAULT_CONSENT_REFUSED_ROUTE: &str = "The victim did not agree: this referral cannot be sent. If the risk is high, refer to MARAC, which needs no consent, and follow your safeguarding procedure. You can delete this draft.";

@@ -127,13 +127,18 @@ struct Slot {
 }
 
 impl DraftEditor {
-    /// A new, empty draft that autosaves into `store` from its first change.
+    /// A new draft that autosaves into `store` from its first change, filled from the
+    /// referrer's profile and the organisation's settings when the store has them
+    /// ([`Store::new_referral`]), otherwise empty.
     pub fn open_new(store: Arc<Store>) -> Arc<DraftEditor> {
-        DraftEditor::build(Some(store), Referral::default(), None)
-            .unwrap_or_else(|_| unreachable_empty())
+        // Filled from the referrer's profile and the organisation's settings: a referral
+        // starts with the referrer's details and what the organisation decides already there.
+        let referral = store.new_referral();
+        DraftEditor::build(Some(store), referral, None).unwrap_or_else(|_| unreachable_empty())
     }
 
-    /// A new, empty draft with no store (nothing is saved): for tests, benchmarks and
+    /// A new draft, filled from the referrer's profile and the organisation's settings when
+    /// the store has them ([`Store::new_referral`]), otherwise empty with no store (nothing is saved): for tests, benchmarks and
     /// integrations that only want JSON out.
     pub fn open_detached() -> Arc<DraftEditor> {
         DraftEditor::build(None, Referral::default(), None).unwrap_or_else(|_| unreachable_empty())
@@ -327,7 +332,40 @@ impl DraftEditor {
             missing: st.computed.missing.clone(),
             complete: no_errors(&st.computed.problems, &st.computed.missing),
             saved: st.saved,
+            consent_refused_route: self.refused_route(&st.computed.referral),
         }
+    }
+
+    /// When the victim refused consent: the route that needs no consent, in the organisation's
+    /// words (its deployment settings) or ours.
+    fn refused_route(&self, referral: &Referral) -> Option<String> {
+        (referral.consent.given == Some(false)).then(|| {
+            self.store
+                .as_ref()
+                .and_then(|s| s.deployment())
+                .and_then(|d| d.consent_refused_route)
+                .unwrap_or_else(|| crate::config::DEFAULT_CONSENT_REFUSED_ROUTE.to_string())
+        })
+    }
+
+    /// Deletes this draft (when the victim refuses consent, or the officer abandons it): the
+    /// saved draft is removed from the store and the editor takes no more changes.
+    ///
+    /// # Errors
+    ///
+    /// [`FormError::Store`] if the store cannot delete it (nothing is changed then).
+    pub fn discard(&self) -> Result<(), FormError> {
+        let mut st = self.lock();
+        if let (Some(store), Some(id)) = (&self.store, st.draft_id.clone()) {
+            match store.delete_draft(id) {
+                Ok(()) | Err(crate::store::StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        st.draft_id = None;
+        st.submitted = true;
+        st.saved = false;
+        Ok(())
     }
 
     /// The referral as JSON (normalised values; an incomplete held-back item is left out).
@@ -469,6 +507,7 @@ impl DraftEditor {
             missing_count: count(st.computed.missing.len()),
             complete: no_errors(&st.computed.problems, &st.computed.missing),
             saved: st.saved,
+            consent_refused_route: self.refused_route(&st.computed.referral),
         })
     }
 

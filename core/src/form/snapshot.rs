@@ -66,6 +66,10 @@ pub struct FormSnapshot {
     pub complete: bool,
     /// True when the last change is saved in the store.
     pub saved: bool,
+    /// When the victim refused consent: what to do instead (the organisation's route that
+    /// needs no consent), for the app to show with a way to delete the draft
+    /// ([`DraftEditor::discard`](super::DraftEditor::discard)).
+    pub consent_refused_route: Option<String>,
 }
 
 impl std::fmt::Debug for FormSnapshot {
@@ -99,6 +103,8 @@ pub struct SetOutcome {
     pub complete: bool,
     /// True when the change is saved in the store (autosave).
     pub saved: bool,
+    /// When the victim refused consent: what to do instead, as in [`FormSnapshot`].
+    pub consent_refused_route: Option<String>,
 }
 
 impl std::fmt::Debug for SetOutcome {

@@ -47,6 +47,7 @@ mod drafts;
 mod error;
 mod files;
 mod outbox;
+mod profile;
 mod rekey;
 mod schema;
 mod wipe;
@@ -64,6 +65,7 @@ pub(crate) use outbox::RecordedOutcome;
 pub use outbox::{
     OutboxEntry, OutboxState, PendingDelivery, QueuedReferral, Receipt, StatusUpdate,
 };
+pub use profile::ReferrerProfile;
 pub use schema::{DB_FILE_NAME, LATEST_VERSION};
 pub use wipe::WipeReport;
 
@@ -114,6 +116,8 @@ pub struct Store {
     path: PathBuf,
     settings: StoreSettings,
     inner: Mutex<Option<Inner>>,
+    /// The organisation's settings for this run of the app (never stored).
+    deployment: Mutex<Option<crate::config::DeploymentSettings>>,
 }
 
 /// What the mutex guards: the one connection (the one writer) and the key. `None` after wipe.
@@ -154,6 +158,7 @@ impl Store {
             path,
             settings,
             inner: Mutex::new(Some(Inner { conn, key })),
+            deployment: Mutex::new(None),
         };
         store.purge_expired(now)?;
         // An app opens its store at launch: set validation up before the first keystroke needs it.
@@ -181,6 +186,7 @@ impl Store {
             path,
             settings,
             inner: Mutex::new(Some(Inner { conn, key })),
+            deployment: Mutex::new(None),
         }))
     }
 

@@ -14,11 +14,12 @@ use zeroize::Zeroizing;
 use super::Store;
 use super::cipher::{self, Column, DRAFT_BODY, DRAFT_SUMMARY, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY};
 use super::error::Result;
+use super::profile::PROFILE;
 use super::schema;
 use crate::crypto::DataKey;
 
 /// Each encrypted column: its place, and the SQL to read and rewrite it.
-const COLUMNS: [(Column, &str, &str); 4] = [
+const COLUMNS: [(Column, &str, &str); 5] = [
     (
         DRAFT_BODY,
         "SELECT id, schema_version, body FROM drafts",
@@ -38,6 +39,12 @@ const COLUMNS: [(Column, &str, &str); 4] = [
         OUTBOX_SUMMARY,
         "SELECT referral_id, schema_version, summary FROM outbox WHERE summary IS NOT NULL",
         "UPDATE outbox SET summary = ?2 WHERE referral_id = ?1",
+    ),
+    (
+        // The referrer's profile; its version is the profile format's, bound in the AAD.
+        PROFILE,
+        "SELECT name, 1, value FROM meta WHERE name = 'referrer_profile'",
+        "UPDATE meta SET value = ?2 WHERE name = ?1",
     ),
 ];
 

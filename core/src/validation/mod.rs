@@ -63,6 +63,14 @@ pub fn validate_draft_served(
     }
 }
 
+/// Checks the referrer's own details kept as a profile (`store::ReferrerProfile`): the shape
+/// of each value given (phone, email, collar number, lengths); nothing is mandatory.
+pub fn check_referrer_details(referrer: &crate::model::Referrer) -> Vec<Problem> {
+    let mut c = checker::Checker::default();
+    rules::referrer_details(referrer, &mut c);
+    c.problems
+}
+
 /// The check before sending: `Err` with every error (findings of kind `error`); items to
 /// follow and warnings do not stop a referral.
 pub fn validate_for_submission(

@@ -248,6 +248,24 @@ pub(crate) fn check(
     consent(&r.consent, &r.safe_contact, &x, c);
 }
 
+/// The referrer's own details as a profile holds them: each value given must have its shape;
+/// none is mandatory (a profile may be partly filled).
+pub(crate) fn referrer_details(r: &Referrer, c: &mut Checker) {
+    c.forbid_controls = true;
+    c.text(
+        "referrer.officer_name",
+        &r.officer_name,
+        false,
+        MAX_SHORT_TEXT,
+    );
+    c.value("referrer.collar_number", &r.collar_number, false);
+    c.text("referrer.rank", &r.rank, false, MAX_SHORT_TEXT);
+    c.text("referrer.role", &r.role, false, MAX_SHORT_TEXT);
+    c.text("referrer.station", &r.station, false, MAX_SHORT_TEXT);
+    c.value("referrer.contact_phone", &r.contact_phone, false);
+    c.email("referrer.email", &r.email, false);
+}
+
 /// Checks the referrer; returns whether the referrer is police (`None` when not yet chosen).
 fn referrer(r: &Referrer, x: &Ctx, c: &mut Checker) -> Option<bool> {
     let org_type = c.required("referrer.organisation_type", &r.organisation_type);
