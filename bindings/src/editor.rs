@@ -287,6 +287,9 @@ pub struct FormSnapshot {
     pub complete: bool,
     /// True when every change is saved in the store.
     pub saved: bool,
+    /// When the victim refused consent: the route that needs no consent, in the
+    /// organisation's words; show it with a way to delete the draft (`discard()`).
+    pub consent_refused_route: Option<String>,
 }
 
 impl From<core_form::FormSnapshot> for FormSnapshot {
@@ -298,6 +301,7 @@ impl From<core_form::FormSnapshot> for FormSnapshot {
             missing,
             complete,
             saved,
+            consent_refused_route,
         } = s;
         FormSnapshot {
             draft_id,
@@ -306,6 +310,7 @@ impl From<core_form::FormSnapshot> for FormSnapshot {
             missing,
             complete,
             saved,
+            consent_refused_route,
         }
     }
 }
@@ -327,6 +332,8 @@ pub struct SetOutcome {
     pub complete: bool,
     /// True when the change is saved in the store.
     pub saved: bool,
+    /// When the victim refused consent: the route that needs no consent (as in the snapshot).
+    pub consent_refused_route: Option<String>,
 }
 
 impl From<core_form::SetOutcome> for SetOutcome {
@@ -339,8 +346,10 @@ impl From<core_form::SetOutcome> for SetOutcome {
             missing_count,
             complete,
             saved,
+            consent_refused_route,
         } = o;
         SetOutcome {
+            consent_refused_route,
             path,
             normalised: normalised.map(PersonalText::wrap),
             changed: changed.into_iter().map(Into::into).collect(),
@@ -360,7 +369,8 @@ pub struct DraftEditor {
 
 #[uniffi::export]
 impl Store {
-    /// A new, empty draft that autosaves into this store from its first change.
+    /// A new draft that autosaves into this store from its first change, filled from the
+    /// referrer's profile and the deployment settings when set.
     pub fn new_draft(&self) -> FfiResult<Arc<DraftEditor>> {
         guard(|| {
             Ok(Arc::new(DraftEditor {
@@ -436,6 +446,12 @@ impl DraftEditor {
     /// Saves now (changes autosave anyway); returns the draft id.
     pub fn save(&self) -> FfiResult<String> {
         guard(|| Ok(self.inner.save()?))
+    }
+
+    /// Deletes the draft (when consent is refused, or the referral is abandoned); the editor
+    /// takes no more changes. Errors: `Storage` (nothing changed).
+    pub fn discard(&self) -> FfiResult<()> {
+        guard(|| Ok(self.inner.discard()?))
     }
 
     /// Submits the draft (strict validation, seal, enqueue). Errors: `Invalid` listing every

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use weprotect_core::WeprotectError;
-use weprotect_core::config::ServiceConfig;
+use weprotect_core::config::{DeploymentSettings, ServiceConfig};
 use weprotect_core::crypto::DataKey;
 use weprotect_core::store::{
     self as core_store, OutboxState, PurgeReport, QueuedReferral, Receipt, StatusUpdate,
@@ -27,6 +27,65 @@ use crate::types::Timestamp;
 #[derive(uniffi::Object)]
 pub struct Store {
     pub(crate) inner: Arc<core_store::Store>,
+}
+
+/// The referrer's own details (each text is personal: redacted when printed).
+#[derive(uniffi::Record)]
+pub struct ReferrerProfile {
+    /// The referrer's name.
+    pub officer_name: Option<Arc<PersonalText>>,
+    /// Collar or shoulder number (police).
+    pub collar_number: Option<Arc<PersonalText>>,
+    /// Rank (police).
+    pub rank: Option<Arc<PersonalText>>,
+    /// Role or job title (a nurse, an IDVA).
+    pub role: Option<Arc<PersonalText>>,
+    /// Station, unit or team.
+    pub station: Option<Arc<PersonalText>>,
+    /// Contact phone.
+    pub contact_phone: Option<Arc<PersonalText>>,
+    /// Email.
+    pub email: Option<Arc<PersonalText>>,
+}
+
+impl From<ReferrerProfile> for core_store::ReferrerProfile {
+    fn from(p: ReferrerProfile) -> core_store::ReferrerProfile {
+        let text = |t: Option<Arc<PersonalText>>| t.map(|t| t.as_str().to_string());
+        core_store::ReferrerProfile {
+            officer_name: text(p.officer_name),
+            collar_number: text(p.collar_number),
+            rank: text(p.rank),
+            role: text(p.role),
+            station: text(p.station),
+            contact_phone: text(p.contact_phone),
+            email: text(p.email),
+        }
+    }
+}
+
+impl From<core_store::ReferrerProfile> for ReferrerProfile {
+    fn from(p: core_store::ReferrerProfile) -> ReferrerProfile {
+        // Exhaustive: a new core field is a compile error here, not a silent omission.
+        let core_store::ReferrerProfile {
+            officer_name,
+            collar_number,
+            rank,
+            role,
+            station,
+            contact_phone,
+            email,
+        } = p;
+        let wrap = |t: Option<String>| t.map(PersonalText::wrap);
+        ReferrerProfile {
+            officer_name: wrap(officer_name),
+            collar_number: wrap(collar_number),
+            rank: wrap(rank),
+            role: wrap(role),
+            station: wrap(station),
+            contact_phone: wrap(contact_phone),
+            email: wrap(email),
+        }
+    }
 }
 
 /// One draft as a list shows it. Its title (the incident or case reference) is kept private.
@@ -197,6 +256,31 @@ impl Store {
     /// Deletes a draft.
     pub fn delete_draft(&self, id: String) -> FfiResult<()> {
         guard(|| Ok(self.inner.delete_draft(id)?))
+    }
+
+    /// Saves the referrer's own details, typed once, encrypted; every new draft is filled
+    /// from them. Errors: `Invalid` with each malformed value's problem (nothing changed).
+    pub fn set_profile(&self, profile: ReferrerProfile) -> FfiResult<()> {
+        guard(|| Ok(self.inner.set_profile(profile.into())?))
+    }
+
+    /// The referrer's saved details, if any (each text redacted when printed).
+    pub fn profile(&self) -> FfiResult<Option<ReferrerProfile>> {
+        guard(|| Ok(self.inner.profile()?.map(Into::into)))
+    }
+
+    /// Forgets the referrer's details (the phone passes to another officer).
+    pub fn clear_profile(&self) -> FfiResult<()> {
+        guard(|| Ok(self.inner.clear_profile()?))
+    }
+
+    /// What the organisation decides, passed at every start (never typed by an officer):
+    /// new drafts are filled from it, and its refused-consent route is shown when needed.
+    pub fn set_deployment(&self, settings: DeploymentSettings) -> FfiResult<()> {
+        guard(|| {
+            self.inner.set_deployment(settings);
+            Ok(())
+        })
     }
 
     /// Submits a draft: strict validation, then seal to the service's key and enqueue, in one

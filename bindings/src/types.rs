@@ -15,7 +15,8 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use weprotect_core::WeprotectError;
-use weprotect_core::config::ServiceConfig;
+use weprotect_core::config::{DeploymentSettings, ServiceConfig};
+use weprotect_core::model::OrganisationType;
 use weprotect_core::store::{
     OutboxState, PurgeReport, QueuedReferral, Receipt, StatusUpdate, StoreCounts, StoreSettings,
     WipeReport,
@@ -121,6 +122,31 @@ pub enum Jurisdiction {
 pub struct DraftReport {
     pub problems: Vec<Problem>,
     pub missing: Vec<Problem>,
+}
+
+/// What the deploying organisation decides, passed by the app at every start.
+#[uniffi::remote(Record)]
+pub struct DeploymentSettings {
+    #[uniffi(default)]
+    pub organisation_type: Option<OrganisationType>,
+    #[uniffi(default)]
+    pub organisation_id: Option<String>,
+    #[uniffi(default)]
+    pub consent_script_version: Option<String>,
+    #[uniffi(default)]
+    pub risk_instrument: Option<String>,
+    #[uniffi(default)]
+    pub consent_refused_route: Option<String>,
+}
+
+/// The kind of organisation that refers.
+#[uniffi::remote(Enum)]
+pub enum OrganisationType {
+    Police,
+    Health,
+    Idva,
+    Charity,
+    Other,
 }
 
 /// Retention settings of the store.

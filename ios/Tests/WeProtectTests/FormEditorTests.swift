@@ -50,6 +50,37 @@ final class FormEditorTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(consent.problems.first?.kind, .error)
     }
 
+    func testTheReferrersDetailsAreTypedOnceAndFillEveryNewDraft() throws {
+        let (store, _, _) = try openFreshStore(self)
+        func profile(_ phone: String) throws -> ReferrerProfile {
+            ReferrerProfile(
+                officerName: try PersonalText(text: "PC Alex Example"),
+                collarNumber: try PersonalText(text: "4321 SE"), rank: nil, role: nil,
+                station: nil, contactPhone: try PersonalText(text: phone),
+                email: try PersonalText(text: "alex.example@police.example"))
+        }
+        try store.setProfile(profile: profile("020 7946 0123"))
+        XCTAssertThrowsError(try store.setProfile(profile: profile("0207 CANARY"))) { error in
+            guard case .Invalid(let problems)? = error as? WeprotectError else {
+                return XCTFail("expected Invalid")
+            }
+            XCTAssertEqual(problems.map(\.code), ["phone.letters"])
+        }
+        try store.setDeployment(settings: DeploymentSettings(
+            organisationType: .police, organisationId: "West Yorkshire Police",
+            consentScriptVersion: "consent-script-2026-01", riskInstrument: "dash:2009",
+            consentRefusedRoute: "Refer to MARAC if the risk is high."))
+        let editor = try store.newDraft()
+        guard case .text(let name)? = try state(editor, "referrer.officer_name")?.value else {
+            return XCTFail("the profile did not fill the draft")
+        }
+        XCTAssertEqual(try name.reveal(), "PC Alex Example")
+        let refused = try editor.set(path: "consent.given", value: .yesNo(yes: false))
+        XCTAssertEqual(refused.consentRefusedRoute, "Refer to MARAC if the risk is high.")
+        try editor.discard()
+        XCTAssertTrue(try store.listDrafts().isEmpty)
+    }
+
     func testAValueOfTheWrongKindIsRefused() throws {
         let editor = try DraftEditor.detached()
         XCTAssertThrowsError(try editor.set(path: "victim.forename", value: .yesNo(yes: true)))

@@ -6,6 +6,9 @@ import org.weprotect.core.FieldKind
 import org.weprotect.core.FieldValue
 import org.weprotect.core.PersonalText
 import org.weprotect.core.ProblemKind
+import org.weprotect.core.ReferrerProfile
+import org.weprotect.core.DeploymentSettings
+import org.weprotect.core.OrganisationType
 import org.weprotect.core.Store
 import org.weprotect.core.WeprotectException
 import org.weprotect.core.choice
@@ -128,6 +131,37 @@ fun formTests(): List<Test> = listOf(
         check("safe_contact.phone" in paths && "victim.date_of_birth" in paths) { "$paths" }
         check(e.problems.all { it.kind == ProblemKind.ERROR }) { "a refusal lists errors only" }
         check(store.listDrafts().size == 1 && store.counts().queued == 0u) { "changed" }
+        editor.close()
+        store.close()
+    },
+    Test("the referrer's details are typed once and fill every new draft, with the organisation's settings") {
+        val store = openStore("profile")
+        fun profile(phone: String) = ReferrerProfile(
+            officerName = PersonalText("PC Alex Example"), collarNumber = PersonalText("4321 SE"),
+            rank = null, role = null, station = PersonalText("Exampleton Response Team"),
+            contactPhone = PersonalText(phone), email = PersonalText("alex.example@police.example"),
+        )
+        store.setProfile(profile("020 7946 0123"))
+        val bad = expectThrows<WeprotectException.Invalid> { store.setProfile(profile("0207 CANARY")) }
+        check(bad.problems.single().code == "phone.letters") { "${bad.problems}" }
+        check(store.profile()?.contactPhone?.reveal() == "020 7946 0123") { "a refused profile changed the saved one" }
+        store.setDeployment(DeploymentSettings(
+            organisationType = OrganisationType.POLICE, organisationId = "West Yorkshire Police",
+            consentScriptVersion = "consent-script-2026-01", riskInstrument = "dash:2009",
+            consentRefusedRoute = "Refer to MARAC if the risk is high.",
+        ))
+        val editor = store.newDraft()
+        val snap = editor.snapshot()
+        check((snap.field("referrer.officer_name")?.value as FieldValue.Text).text.reveal() == "PC Alex Example") { "no name" }
+        check((snap.field("referrer.organisation_id")?.value as FieldValue.Text).text.reveal() == "west-yorkshire") { "no force" }
+        check(snap.field("consent.script_version")?.value != null) { "no consent wording version" }
+        val refused = editor.set("consent.given", FieldValue.yesNo(false))
+        check(refused.consentRefusedRoute == "Refer to MARAC if the risk is high.") { "${refused.consentRefusedRoute}" }
+        check(store.listDrafts().size == 1) { "not autosaved" }
+        editor.discard()
+        check(store.listDrafts().isEmpty()) { "the refused draft was kept" }
+        store.clearProfile()
+        check(store.profile() == null) { "profile kept" }
         editor.close()
         store.close()
     },
