@@ -65,6 +65,12 @@ enum Command {
         #[command(subcommand)]
         action: DraftAction,
     },
+    /// The referrer's own details, typed once, kept encrypted in the device store and filled
+    /// into every new draft.
+    Profile {
+        #[command(subcommand)]
+        action: ProfileAction,
+    },
     /// Validate a draft strictly, seal it to the service and queue it for sending. Invalid
     /// drafts are refused (exit 1) with the problems, as `validate` prints them.
     Submit {
@@ -148,6 +154,20 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         service: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ProfileAction {
+    /// Save the referrer's own details from FILE (JSON: officer_name, collar_number, rank,
+    /// role, station, contact_phone, email; any may be left out). FILE may be `-`.
+    Set {
+        /// The profile JSON file, or `-`.
+        file: String,
+    },
+    /// Print the saved details as JSON.
+    Show,
+    /// Forget the saved details.
+    Clear,
 }
 
 #[derive(Subcommand)]
@@ -249,6 +269,11 @@ fn main() -> ExitCode {
             instrument,
         } => commands::validate::run(&file, json, &instrument),
         Command::Schema { write } => commands::schema::run(write.as_deref()),
+        Command::Profile { action } => match action {
+            ProfileAction::Set { file } => commands::profile::set(&dir, &file),
+            ProfileAction::Show => commands::profile::show(&dir),
+            ProfileAction::Clear => commands::profile::clear(&dir),
+        },
         Command::Draft { action } => match action {
             DraftAction::Save { file, id } => commands::draft::save(&dir, &file, id),
             DraftAction::List { json } => commands::draft::list(&dir, json),

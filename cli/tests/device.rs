@@ -466,3 +466,28 @@ fn one_damaged_value_hides_only_its_entry_and_a_damaged_key_check_is_not_a_wrong
         3
     );
 }
+
+#[test]
+fn a_profile_is_set_once_shown_refused_when_malformed_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let profile = r#"{"officer_name": "PC Alex Example", "collar_number": "4321 SE",
+        "contact_phone": "020 7946 0123", "email": "alex.example@police.example"}"#;
+    assert!(ok(dir, &["profile", "set", "-"], profile).contains("profile saved"));
+    let shown = ok(dir, &["profile", "show"], "");
+    assert!(
+        shown.contains("PC Alex Example") && shown.contains("4321 SE"),
+        "{shown}"
+    );
+    let bad = r#"{"officer_name": "PC Alex Example", "contact_phone": "0207 CANARY"}"#;
+    let out = run(dir, Some(KEY), &["profile", "set", "-"], bad);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("phone.letters") && !stdout.contains("CANARY"),
+        "{stdout}"
+    );
+    assert!(ok(dir, &["profile", "show"], "").contains("020 7946 0123"));
+    assert!(ok(dir, &["profile", "clear"], "").contains("cleared"));
+    assert!(ok(dir, &["profile", "show"], "").contains("no profile"));
+}

@@ -7,6 +7,7 @@ pub mod draft;
 pub mod example;
 pub mod form;
 pub mod outbox;
+pub mod profile;
 pub mod rekey;
 pub mod schema;
 pub mod serve;
