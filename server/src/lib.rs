@@ -40,6 +40,7 @@ mod db;
 mod error;
 mod faults;
 mod files;
+mod idle;
 mod keys;
 mod limits;
 mod log;

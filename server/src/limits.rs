@@ -5,14 +5,21 @@
 //! and operators override, and each answers with a clear JSON error the device already
 //! understands (`408`, `429`, `503`, all with `Retry-After` where waiting helps):
 //!
-//! * **Open connections** ([`Limits::max_connections`]): beyond it a new connection is answered
-//!   `503 server.busy` at once and closed, without reading its request (see `serve.rs`).
+//! * **Open connections** ([`Limits::max_connections`], and per client address
+//!   [`Limits::max_connections_per_address`]): beyond either a new connection is answered
+//!   `503 server.busy` at once and closed, without reading its request (see `serve.rs`), so
+//!   one address cannot take every slot.
+//! * **Idle connections** ([`Limits::head_deadline`]): a connection with no request in progress
+//!   must complete a request head within the deadline (from its opening, or from the end of its
+//!   last response), whatever state it is in: waiting for its first byte (while hyper-util
+//!   detects the HTTP version), in the middle of an HTTP/1.1 head, kept alive between requests,
+//!   or an HTTP/2 connection with no open stream. Otherwise it is closed (see `idle.rs`).
 //! * **Slow bodies**: the whole body must arrive within [`Limits::body_deadline`], and after
 //!   [`Limits::body_grace`] at no less than [`Limits::min_body_bytes_per_sec`] on average, or
 //!   the request is answered `408 body.too_slow` and the connection closed (see `body.rs`).
 //! * **Memory**: bodies being received share one budget ([`Limits::body_memory_budget`]); a
 //!   body that would overrun it is answered `503 server.busy`. Headers are bounded by hyper's
-//!   read buffer (16 KiB) and must arrive within 30 s.
+//!   read buffer (16 KiB).
 //! * **Request rates** ([`Limits::per_token`], [`Limits::per_address`]): a GCRA rate limiter
 //!   (the `governor` crate) per device token for authenticated requests, and per client
 //!   address (an IPv6 client by its /64) for requests without a valid token, answered
@@ -57,6 +64,16 @@ impl Rate {
 pub struct Limits {
     /// Open connections served at once; one more is answered `503` and closed. Default 4096.
     pub max_connections: usize,
+    /// Open connections from one client address (an IPv6 client by its /64); one more is
+    /// answered `503` and closed. `None` turns the cap off: do so behind a proxy that connects
+    /// from one address for every device (and let the proxy cap per client). Default 256.
+    pub max_connections_per_address: Option<usize>,
+    /// How long a connection may have no request in progress: from its opening, or from the
+    /// end of its last response, until a complete request head arrived. It covers the wait for
+    /// the first byte, a slow HTTP/1.1 head, an idle keep-alive connection and an HTTP/2
+    /// connection with no open stream; such a connection is then closed (HTTP/2 with a
+    /// `GOAWAY` first). Default 30 s.
+    pub head_deadline: Duration,
     /// Time for a whole request body to arrive. Default 60 s.
     pub body_deadline: Duration,
     /// Time a body may take before the minimum rate applies. Default 10 s.
@@ -77,6 +94,8 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_connections: 4096,
+            max_connections_per_address: Some(256),
+            head_deadline: Duration::from_secs(30),
             body_deadline: Duration::from_secs(60),
             body_grace: Duration::from_secs(10),
             min_body_bytes_per_sec: 512,
@@ -143,7 +162,7 @@ fn seconds(wait: Duration) -> u64 {
 
 /// The key an address is limited under: IPv4 as it is (an IPv4-mapped IPv6 address as its
 /// IPv4), IPv6 by its /64, since one host usually holds a whole /64.
-fn address_key(address: IpAddr) -> IpAddr {
+pub(crate) fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

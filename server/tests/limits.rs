@@ -45,6 +45,8 @@ fn status_line(text: &str) -> &str {
 fn no_rate_limits(config: &mut weprotect_server::ServerConfig) {
     config.limits.per_token = None;
     config.limits.per_address = None;
+    // These tests hold many connections from one address on purpose.
+    config.limits.max_connections_per_address = None;
 }
 
 #[tokio::test]
@@ -370,4 +372,78 @@ fn limits_are_on_by_default() {
     let limits = Limits::default();
     assert!(limits.per_token.is_some() && limits.per_address.is_some());
     assert!(limits.max_connections >= 2048);
+}
+
+/// A TCP connection to `to` from the loopback address `source`.
+async fn connect_from(source: [u8; 4], to: std::net::SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket
+        .bind(std::net::SocketAddr::from((source, 0)))
+        .unwrap();
+    socket.connect(to).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_at_its_connection_cap_is_refused_and_its_idle_connections_are_closed() {
+    let h = harness(|c| {
+        c.limits.max_connections_per_address = Some(5);
+        c.limits.head_deadline = Duration::from_secs(1);
+    })
+    .await;
+    let addr = h.server.addr();
+    let opened = Instant::now();
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(connect_from([127, 0, 0, 2], addr).await);
+    }
+    // One more from that address is refused at once, without a request.
+    let mut extra = connect_from([127, 0, 0, 2], addr).await;
+    let (answer, closed) = read_for(&mut extra, Duration::from_secs(3)).await;
+    assert!(status_line(&answer).starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("server.busy"), "{answer}");
+    assert!(closed);
+    // Another address is served.
+    assert_eq!(timed_submit(&h).await.0, StatusCode::CREATED);
+
+    // The silent ones are closed by the server at the head deadline, without an answer.
+    for stream in &mut held {
+        let (answer, closed) = read_for(stream, Duration::from_secs(4)).await;
+        assert!(closed && answer.is_empty(), "{answer}");
+    }
+    let took = opened.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+    // Then the address may connect again.
+    let mut again = connect_from([127, 0, 0, 2], addr).await;
+    again
+        .write_all(submit_head(addr, Some(&h.token), 5000).as_bytes())
+        .await
+        .unwrap();
+    let (answer, _) = read_for(&mut again, Duration::from_millis(500)).await;
+    assert!(status_line(&answer).starts_with("HTTP/1.1 100"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_is_closed_at_the_head_deadline_after_its_last_answer() {
+    let h = harness(|c| c.limits.head_deadline = Duration::from_secs(1)).await;
+    let addr = h.server.addr();
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    // A request that is answered, on a connection the client keeps alive.
+    let request = format!(
+        "GET /v1/referrals/{}/status HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {}\r\n\r\n",
+        new_id(),
+        h.token
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answered = Instant::now();
+    let (answer, closed) = read_for(&mut stream, Duration::from_secs(4)).await;
+    assert!(status_line(&answer).starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(closed, "an idle kept-alive connection stays open");
+    let took = answered.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 }
