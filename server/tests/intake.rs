@@ -427,6 +427,69 @@ async fn another_token_cannot_read_a_referrals_status() {
 }
 
 #[tokio::test]
+async fn many_statuses_are_read_in_one_request_and_only_the_senders_own() {
+    let h = harness(|_| {}).await;
+    let (mine, theirs) = (new_id(), new_id());
+    h.submit(&mine, sealed_example(&h.server.service_config(), &mine))
+        .await;
+    let other = issue_token(h.dir.path(), "other device").unwrap();
+    submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&theirs),
+        sealed_example(&h.server.service_config(), &theirs),
+    )
+    .await;
+    let query = |token: String, body: serde_json::Value| {
+        h.client
+            .post(format!("{}/v1/referrals/statuses", h.server.url()))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // Another label's referral and an unknown id are both simply absent.
+    let ids = serde_json::json!({ "referral_ids": [mine, theirs, new_id(), mine] });
+    let response = query(h.token.clone(), ids).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let statuses = body["statuses"].as_array().unwrap();
+    assert_eq!(statuses.len(), 1, "{body}");
+    assert_eq!(statuses[0]["referral_id"], mine.as_str());
+    assert_eq!(statuses[0]["history"][0]["status"], "received");
+
+    for (body, code) in [
+        (
+            serde_json::json!({ "referral_ids": [] }),
+            "status_query.invalid",
+        ),
+        (
+            serde_json::json!({ "referral_ids": vec![mine.clone(); 101] }),
+            "status_query.invalid",
+        ),
+        (serde_json::json!({ "ids": [mine] }), "status_query.invalid"),
+        (
+            serde_json::json!({ "referral_ids": ["NOT-A-UUID"] }),
+            "referral_id.invalid",
+        ),
+    ] {
+        let response = query(h.token.clone(), body).await.unwrap();
+        assert_eq!(
+            error_code(response, StatusCode::BAD_REQUEST).await["code"],
+            code
+        );
+    }
+    let response = query(
+        "wpt_guess".into(),
+        serde_json::json!({ "referral_ids": [mine] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_token() {
     let h = harness(|_| {}).await;
     let id = new_id();

@@ -89,6 +89,7 @@ pub(crate) fn router(app: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/referrals", post(referrals::submit))
         .route("/v1/referrals/{id}/status", get(status::history))
+        .route("/v1/referrals/statuses", post(status::histories))
         .route_layer(from_fn_with_state(app.clone(), faults::inject))
         .route_layer(from_fn_with_state(app.clone(), device_gate));
     let admin = Router::new()
