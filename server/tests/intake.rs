@@ -606,6 +606,20 @@ async fn a_new_token_with_the_senders_label_reads_the_status_without_resending()
     }
 }
 
+/// Labels that look like another label on screen (issue 21): Arabic letter mark, word joiner,
+/// combining grapheme joiner, variation selector 16, Mongolian vowel separator, tag characters,
+/// soft hyphen, Hangul filler.
+const INVISIBLE: &[&str] = &[
+    "device\u{061c} 17",
+    "device\u{2060} 17",
+    "device\u{034f} 17",
+    "device 17\u{fe0f}",
+    "device\u{180e} 17",
+    "device 17\u{e0041}\u{e007f}",
+    "dev\u{00ad}ice 17",
+    "device\u{3164}17",
+];
+
 #[test]
 fn a_token_needs_a_label_naming_its_device() {
     let dir = tempfile::tempdir().unwrap();
@@ -621,7 +635,10 @@ fn a_token_needs_a_label_naming_its_device() {
         "device\u{7}",
         "evil\u{202e}71 ecived",
         long.as_str(),
-    ] {
+    ]
+    .into_iter()
+    .chain(INVISIBLE.iter().copied())
+    {
         assert!(
             matches!(
                 issue_token(dir.path(), bad),
