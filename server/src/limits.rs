@@ -23,7 +23,11 @@
 //! * **Request rates** ([`Limits::per_token`], [`Limits::per_address`]): a GCRA rate limiter
 //!   (the `governor` crate) per device token for authenticated requests, and per client
 //!   address (an IPv6 client by its /64) for requests without a valid token, answered
-//!   `429 server.rate_limited` with `Retry-After` before the body is read.
+//!   `429 server.rate_limited` with `Retry-After` before the body is read. The per-address
+//!   limit applies *before* the token is looked up, to every request whose token this server
+//!   has not recently seen valid ([`KnownTokens`]): so it slows guessing (a lucky guess is
+//!   refused like the others), and a flood of bogus tokens costs no database query beyond
+//!   the rate; devices already seen keep their own per-token rate only.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -113,6 +117,8 @@ const MAX_TRACKED_KEYS: usize = 100_000;
 /// The limiters in force, shared by every request.
 pub(crate) struct Limiters {
     pub limits: Limits,
+    /// Tokens recently seen valid, exempt from the per-address limit.
+    pub known_tokens: KnownTokens,
     per_token: Option<DefaultKeyedRateLimiter<String>>,
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pub budget: Arc<BodyBudget>,
@@ -124,6 +130,7 @@ impl Limiters {
             per_token: limits.per_token.map(|r| RateLimiter::keyed(r.quota())),
             per_address: limits.per_address.map(|r| RateLimiter::keyed(r.quota())),
             budget: Arc::new(BodyBudget::new(limits.body_memory_budget)),
+            known_tokens: KnownTokens::default(),
             limits,
         }
     }
@@ -152,6 +159,45 @@ impl Limiters {
         limiter
             .check_key(&address_key(address))
             .map_err(|not_until| seconds(not_until.wait_time_from(DefaultClock::default().now())))
+    }
+}
+
+/// The SHA-256 of tokens this server recently found valid (never the tokens). A request with
+/// one of them skips the per-address limit and goes on to the lookup, which still decides
+/// (a revoked token is refused there and forgotten here). Bounded: when full it starts again
+/// empty, which costs known devices at most one request of their address's budget.
+#[derive(Default)]
+pub(crate) struct KnownTokens(std::sync::Mutex<std::collections::HashSet<[u8; 32]>>);
+
+impl KnownTokens {
+    fn hash(token: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        let hash = Self::hash(token);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&hash)
+    }
+
+    pub(crate) fn insert(&self, token: &str) {
+        let hash = Self::hash(token);
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= MAX_TRACKED_KEYS {
+            known.clear();
+        }
+        known.insert(hash);
+    }
+
+    pub(crate) fn remove(&self, token: &str) {
+        let hash = Self::hash(token);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&hash);
     }
 }
 

@@ -110,13 +110,31 @@ pub(crate) fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
-/// Authenticates a device request from its headers alone, then applies the rate limits:
-/// per token when the token is valid, per client address when it is not. A refused request is
-/// answered at once with `Connection: close`; hyper then closes the connection without
-/// sending `100 Continue` or reading the body.
+/// Authenticates a device request from its headers alone, then applies the rate limits. A
+/// request whose token this server has not recently seen valid is first held to its client
+/// address's rate, *before* the token is looked up: so guessing is slowed whatever the guess
+/// (a valid one is refused like the rest) and bogus tokens cost no database query beyond the
+/// rate. A valid token then gets its own per-token rate. A refused request is answered at once
+/// with `Connection: close`; hyper then closes the connection without sending `100 Continue`
+/// or reading the body.
 async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let token = auth::bearer(req.headers()).ok();
+    let known = token
+        .as_deref()
+        .is_some_and(|t| app.limiters.known_tokens.contains(t));
+    if !known {
+        let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+        if let Some(ip) = client
+            && let Err(wait) = app.limiters.check_address(ip)
+        {
+            return refuse(ApiError::rate_limited(wait));
+        }
+    }
     match auth::device(&app, req.headers()).await {
         Ok(token_id) => {
+            if let Some(token) = &token {
+                app.limiters.known_tokens.insert(token);
+            }
             if let Err(wait) = app.limiters.check_token(&token_id) {
                 return refuse(ApiError::rate_limited(wait));
             }
@@ -124,11 +142,8 @@ async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) 
             next.run(req).await
         }
         Err(error) => {
-            let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
-            if let Some(ip) = client
-                && let Err(wait) = app.limiters.check_address(ip)
-            {
-                return refuse(ApiError::rate_limited(wait));
+            if let Some(token) = &token {
+                app.limiters.known_tokens.remove(token);
             }
             refuse(error)
         }
