@@ -490,6 +490,63 @@ async fn many_statuses_are_read_in_one_request_and_only_the_senders_own() {
 }
 
 #[tokio::test]
+async fn submit_does_not_tell_another_sender_whether_a_referral_id_exists() {
+    let h = harness(|_| {}).await;
+    let known = new_id();
+    h.submit(&known, sealed_example(&h.server.service_config(), &known))
+        .await;
+    let other = issue_token(h.dir.path(), "other device").unwrap();
+    let service = h.server.service_config();
+    // Bodies that are not a valid referral, sent under a known id and an unknown one: the
+    // same answer (before issue 21: 422 `idempotency_key.reused` against 400 or 422 `referral.*`).
+    for body in ["{not json", "{}"] {
+        let unknown = new_id();
+        let on_known = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&other.token),
+            Some(&known),
+            seal_json(&service, &known, body),
+        )
+        .await;
+        let on_unknown = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&other.token),
+            Some(&unknown),
+            seal_json(&service, &unknown, body),
+        )
+        .await;
+        assert_eq!(on_known.status(), on_unknown.status(), "{body}");
+        let (known_code, unknown_code): (serde_json::Value, serde_json::Value) = (
+            on_known.json().await.unwrap(),
+            on_unknown.json().await.unwrap(),
+        );
+        assert_eq!(known_code["code"], unknown_code["code"], "{body}");
+    }
+    let on_known = submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&known),
+        b"garbage".to_vec(),
+    )
+    .await;
+    let on_unknown = submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&new_id()),
+        b"garbage".to_vec(),
+    )
+    .await;
+    assert_eq!(on_known.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(on_unknown.status(), StatusCode::BAD_REQUEST);
+    // Nothing was added.
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
 async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_token() {
     let h = harness(|_| {}).await;
     let id = new_id();
