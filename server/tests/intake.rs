@@ -752,6 +752,36 @@ async fn a_used_database_whose_service_key_is_missing_refuses_to_start() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_lost_service_key_is_not_replaced_because_retired_keys_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let first = server.service_config().key_id;
+    server.shutdown().await;
+    // A deliberate rotation: the current key is moved into old_service_keys/.
+    let key = dir.path().join(weprotect_server::SERVICE_KEY_FILE);
+    let old = dir.path().join(weprotect_server::OLD_SERVICE_KEYS_DIR);
+    std::fs::create_dir(&old).unwrap();
+    std::fs::rename(&key, old.join("first.json")).unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let second = server.service_config().key_id;
+    assert_ne!(first, second, "a rotation makes a new key");
+    server.shutdown().await;
+
+    // Then the new current key is lost: old_service_keys/ still holds the first one, but the
+    // second is not there, so this is a loss, not a rotation.
+    std::fs::remove_file(&key).unwrap();
+    let refused = start(ServerConfig::new(dir.path())).await;
+    let Err(error) = refused else {
+        panic!("a lost service key was replaced in silence")
+    };
+    assert!(matches!(
+        error,
+        weprotect_server::ServerError::MissingServiceKey(_)
+    ));
+    assert!(!key.exists(), "no new key made in silence");
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn the_data_directory_is_0700_and_the_database_and_its_wal_are_0600() {
