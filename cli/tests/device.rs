@@ -466,3 +466,84 @@ fn one_damaged_value_hides_only_its_entry_and_a_damaged_key_check_is_not_a_wrong
         3
     );
 }
+
+/// Runs `args` in `dir` with the key (and a token), killing it after 10 s; its exit code
+/// (`None`: it hung) and standard error.
+fn run_bounded(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = common::weprotect()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("WEPROTECT_DATA_KEY", KEY)
+        .env("WEPROTECT_TOKEN", "wpt_test")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    (status, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_service_json_that_is_a_fifo_is_refused_at_once_by_submit_and_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let draft = ok(dir, &["draft", "save", "-"], &example(dir));
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("service.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for args in [vec!["submit", draft.trim()], vec!["sync"]] {
+        let (code, stderr) = run_bounded(dir, &args);
+        assert_eq!(code, Some(2), "{args:?} hung or wrong exit: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn input_beyond_its_bound_is_refused_not_read_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for args in [
+        vec!["validate", "/dev/zero"],
+        vec!["draft", "save", "/dev/zero"],
+        vec!["configure", "--service", "/dev/zero"],
+    ] {
+        let (code, stderr) = run_bounded(dir, &args);
+        assert_eq!(code, Some(2), "{args:?} hung or wrong exit: {stderr}");
+        assert!(stderr.contains("larger than"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn commands_that_write_at_a_mistyped_data_dir_make_no_store_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let typo = tmp.path().join("weprotect-dta");
+    for args in [
+        vec!["draft", "delete", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["sync"],
+        vec!["submit", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["wipe", "--yes"],
+    ] {
+        let (code, stderr) = run_bounded(&typo, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no store") || stderr.contains("no service configured"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
