@@ -87,6 +87,10 @@ pub struct Limits {
     pub min_body_bytes_per_sec: u32,
     /// Bytes of request bodies held in memory at once, over all requests. Default 64 MiB.
     pub body_memory_budget: usize,
+    /// How long a request waits for the database (a token lookup, a commit) before it is
+    /// answered `503` with `Retry-After`: a hung database must not hold requests without bound.
+    /// Default 10 s.
+    pub database_deadline: Duration,
     /// Requests per device token; `None` turns the limit off. Default 10 a second, burst 60.
     pub per_token: Option<Rate>,
     /// Requests without a valid token per client address; `None` turns the limit off.
@@ -100,6 +104,7 @@ impl Default for Limits {
             max_connections: 4096,
             max_connections_per_address: Some(256),
             head_deadline: Duration::from_secs(30),
+            database_deadline: Duration::from_secs(10),
             body_deadline: Duration::from_secs(60),
             body_grace: Duration::from_secs(10),
             min_body_bytes_per_sec: 512,

@@ -63,20 +63,33 @@ pub(crate) struct Device {
 pub(crate) struct LoggedReferralId(pub String);
 
 impl App {
-    /// Awaits a database operation. Failures are logged (they carry no personal data) and
-    /// answered 500, or 503 with `Retry-After` when the database only had no free connection.
+    /// Awaits a database operation within [`crate::Limits::database_deadline`]. Failures are
+    /// logged (they carry no personal data) and answered 500, or 503 with `Retry-After` when
+    /// the database is busy, unreachable or did not answer in time (a retry may succeed; a
+    /// submission cut off here and committed after is answered as a replay next time).
     pub(crate) async fn db<T>(
         &self,
         operation: impl Future<Output = crate::error::Result<T>>,
     ) -> Result<T, ApiError> {
-        operation.await.map_err(|e| {
-            self.log.warn(format!("database error: {e}"));
-            if e.is_busy() {
-                ApiError::unavailable(1)
-            } else {
-                ApiError::internal()
+        let deadline = self.limiters.limits.database_deadline;
+        match tokio::time::timeout(deadline, operation).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                self.log.warn(format!("database error: {e}"));
+                if e.is_unavailable() {
+                    Err(ApiError::unavailable(1))
+                } else {
+                    Err(ApiError::internal())
+                }
             }
-        })
+            Err(_) => {
+                self.log.warn(format!(
+                    "database error: no answer within {} ms",
+                    deadline.as_millis()
+                ));
+                Err(ApiError::unavailable(1))
+            }
+        }
     }
 }
 
