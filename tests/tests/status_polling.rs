@@ -98,8 +98,8 @@ async fn two_hundred_delivered_referrals_all_get_their_statuses_under_the_defaul
     let refused = lines.iter().filter(|l| l.contains(" 429 ")).count();
     let requests = lines.iter().filter(|l| l.contains(" /v1/")).count();
     println!(
-        "{REFERRALS} delivered referrals: {} with their status after {passes} passes, \
-         {requests} requests, {refused} answered 429",
+        "PROOF status_polling referrals={REFERRALS} with_status={} passes={passes} \
+         requests={requests} answered_429={refused}",
         answered()
     );
     assert_eq!(answered(), REFERRALS, "referrals left without their status");
