@@ -547,3 +547,46 @@ fn commands_that_write_at_a_mistyped_data_dir_make_no_store_and_say_so() {
         assert!(!typo.exists(), "{args:?} created {}", typo.display());
     }
 }
+
+#[test]
+fn one_damaged_draft_id_is_listed_as_damaged_and_the_others_still_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut drafts = Vec::new();
+    for _ in 0..3 {
+        drafts.push(
+            ok(dir, &["draft", "save", "-"], &example(dir))
+                .trim()
+                .to_string(),
+        );
+    }
+    {
+        let conn =
+            rusqlite::Connection::open(dir.join(weprotect_core::store::DB_FILE_NAME)).unwrap();
+        // The id is no longer UTF-8 text, and another row's time is out of any range.
+        conn.execute(
+            "UPDATE drafts SET id = CAST(X'ff00fe' AS TEXT) WHERE id = ?1",
+            [&drafts[0]],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE drafts SET updated_at = 9223372036854775807 WHERE id = ?1",
+            [&drafts[1]],
+        )
+        .unwrap();
+    }
+    let out = run(dir, Some(KEY), &["draft", "list", "--json"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("column"), "{stderr}");
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), 3, "{list:?}");
+    let damaged: Vec<bool> = list.iter().map(|d| d["damaged"] == true).collect();
+    assert_eq!(damaged.iter().filter(|d| **d).count(), 2, "{list:?}");
+    assert!(
+        list.iter()
+            .any(|d| d["id"] == drafts[2].as_str() && d["damaged"] == false)
+    );
+    // The text listing works too.
+    assert!(ok(dir, &["draft", "list"], "").contains("damaged"));
+}
