@@ -590,3 +590,52 @@ fn one_damaged_draft_id_is_listed_as_damaged_and_the_others_still_list() {
     // The text listing works too.
     assert!(ok(dir, &["draft", "list"], "").contains("damaged"));
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_store_without_its_shm_file_never_lists_stale_contents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mount) = Mount::new(&tmp.path().join("mnt")) else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    // A store whose latest change (a draft deleted) is still only in its -wal file, as after
+    // the app was killed; copied without its -shm file onto a read-only disk.
+    let work = tmp.path().join("work");
+    let gone = ok(&work, &["draft", "save", "-"], &example(&work));
+    let kept = ok(&work, &["draft", "save", "-"], &example(&work));
+    let db = weprotect_core::store::DB_FILE_NAME;
+    let conn = rusqlite::Connection::open(work.join(db)).unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [gone.trim()])
+        .unwrap();
+    let dir = mount.0.join("data");
+    std::fs::create_dir(&dir).unwrap();
+    for file in [db.to_string(), format!("{db}-wal")] {
+        std::fs::copy(work.join(&file), dir.join(&file)).unwrap();
+    }
+    drop(conn);
+    assert!(
+        std::fs::metadata(dir.join(format!("{db}-wal")))
+            .unwrap()
+            .len()
+            > 0
+    );
+    mount.remount("ro");
+
+    let out = run(&dir, Some(KEY), &["draft", "list", "--json"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!(
+        "read-only without -shm: exit {:?} {stderr}",
+        out.status.code()
+    );
+    if out.status.code() == Some(0) {
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<&str> = list.iter().map(|d| d["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [kept.trim()], "stale contents listed");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("-wal"), "{stderr}");
+    }
+    mount.remount("rw");
+}
