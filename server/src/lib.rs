@@ -41,6 +41,7 @@ mod error;
 mod faults;
 mod files;
 mod idle;
+mod json_io;
 mod keys;
 mod limits;
 mod log;

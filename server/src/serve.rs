@@ -39,6 +39,7 @@ use crate::config::ServerConfig;
 use crate::error::{Result, ServerError};
 use crate::faults::{FaultState, Faults};
 use crate::idle::{Activity, Idle};
+use crate::json_io::JsonErrors;
 use crate::limits::{Limiters, Limits, address_key};
 use crate::routes::{self, App, AppState, ClientAddr};
 use crate::storage::Storage;
@@ -495,8 +496,10 @@ async fn serve_connection(
         .keep_alive_timeout(H2_KEEP_ALIVE_TIMEOUT)
         .max_header_list_size(MAX_HEADER_BUFFER as u32)
         .max_concurrent_streams(MAX_STREAMS);
-    let connection =
-        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    let connection = builder.serve_connection(
+        TokioIo::new(JsonErrors::new(stream)),
+        TowerToHyperService::new(service),
+    );
     tokio::pin!(connection);
     let mut stopping = *stop.borrow();
     if stopping {

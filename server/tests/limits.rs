@@ -473,3 +473,38 @@ async fn a_kept_alive_connection_is_closed_at_the_head_deadline_after_its_last_a
         "{took:?}"
     );
 }
+
+#[tokio::test]
+async fn errors_hyper_answers_before_routing_are_json_with_a_code() {
+    let h = harness(|_| {}).await;
+    let addr = h.server.addr();
+    let huge = format!(
+        "GET /v1/referrals/x/status HTTP/1.1\r\nhost: {addr}\r\nx-filler: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    for (request, status) in [
+        (
+            "GET /v1/referrals HTTP/1.1\r\nthis is not a header\r\n\r\n".to_string(),
+            "400",
+        ),
+        (huge, "431"),
+    ] {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let _ = stream.write_all(request.as_bytes()).await;
+        let (answer, _) = read_for(&mut stream, Duration::from_secs(3)).await;
+        assert!(
+            status_line(&answer).starts_with(&format!("HTTP/1.1 {status}")),
+            "{answer}"
+        );
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{answer}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        assert!(json["code"].is_string(), "{answer}");
+        assert!(json["message"].is_string(), "{answer}");
+    }
+}
