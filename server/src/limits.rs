@@ -23,11 +23,12 @@
 //! * **Request rates** ([`Limits::per_token`], [`Limits::per_address`]): a GCRA rate limiter
 //!   (the `governor` crate) per device token for authenticated requests, and per client
 //!   address (an IPv6 client by its /64) for requests without a valid token, answered
-//!   `429 server.rate_limited` with `Retry-After` before the body is read. The per-address
-//!   limit applies *before* the token is looked up, to every request whose token this server
-//!   has not recently seen valid ([`KnownTokens`]): so it slows guessing (a lucky guess is
-//!   refused like the others), and a flood of bogus tokens costs no database query beyond
-//!   the rate; devices already seen keep their own per-token rate only.
+//!   `429 server.rate_limited` with `Retry-After` before the body is read. Once an address is
+//!   over its rate, it is refused *before* the token is looked up, for every request whose
+//!   token this server has not recently seen valid ([`KnownTokens`]), until its wait is over:
+//!   so guessing is slowed (a lucky guess is refused like the others) and a flood of bogus
+//!   tokens costs no database query beyond the rate, while devices already seen keep their
+//!   own per-token rate only, and valid tokens never use the address's budget.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -126,6 +127,8 @@ pub(crate) struct Limiters {
     pub known_tokens: KnownTokens,
     per_token: Option<DefaultKeyedRateLimiter<String>>,
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Addresses over their rate, and until when (checked before the token lookup).
+    over: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
     pub budget: Arc<BodyBudget>,
 }
 
@@ -136,6 +139,7 @@ impl Limiters {
             per_address: limits.per_address.map(|r| RateLimiter::keyed(r.quota())),
             budget: Arc::new(BodyBudget::new(limits.body_memory_budget)),
             known_tokens: KnownTokens::default(),
+            over: Default::default(),
             limits,
         }
     }
@@ -161,9 +165,27 @@ impl Limiters {
         if limiter.len() > MAX_TRACKED_KEYS {
             limiter.retain_recent();
         }
-        limiter
-            .check_key(&address_key(address))
-            .map_err(|not_until| seconds(not_until.wait_time_from(DefaultClock::default().now())))
+        let key = address_key(address);
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let mut over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+            if over.len() >= MAX_TRACKED_KEYS {
+                let now = std::time::Instant::now();
+                over.retain(|_, until| *until > now);
+            }
+            over.insert(key, std::time::Instant::now() + wait);
+            seconds(wait)
+        })
+    }
+
+    /// `Some(seconds to wait)` while `address` is over its rate (it was refused and its wait
+    /// is not over): checked before the token lookup, and consumes nothing.
+    pub(crate) fn address_over(&self, address: IpAddr) -> Option<u64> {
+        let key = address_key(address);
+        let over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+        let until = *over.get(&key)?;
+        let wait = until.checked_duration_since(std::time::Instant::now())?;
+        Some(seconds(wait))
     }
 }
 

@@ -123,25 +123,24 @@ pub(crate) fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
-/// Authenticates a device request from its headers alone, then applies the rate limits. A
-/// request whose token this server has not recently seen valid is first held to its client
-/// address's rate, *before* the token is looked up: so guessing is slowed whatever the guess
-/// (a valid one is refused like the rest) and bogus tokens cost no database query beyond the
-/// rate. A valid token then gets its own per-token rate. A refused request is answered at once
-/// with `Connection: close`; hyper then closes the connection without sending `100 Continue`
-/// or reading the body.
+/// Authenticates a device request from its headers alone, then applies the rate limits: per
+/// token when the token is valid, per client address when it is not. An address that is over
+/// its rate is refused *before* the lookup for every token this server has not recently seen
+/// valid, so guessing is slowed whatever the guess (a valid one is refused like the rest) and
+/// bogus tokens cost no database query beyond the rate; devices already seen keep only their
+/// own rate. A refused request is answered at once with `Connection: close`; hyper then closes
+/// the connection without sending `100 Continue` or reading the body.
 async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let token = auth::bearer(req.headers()).ok();
+    let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
     let known = token
         .as_deref()
         .is_some_and(|t| app.limiters.known_tokens.contains(t));
-    if !known {
-        let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
-        if let Some(ip) = client
-            && let Err(wait) = app.limiters.check_address(ip)
-        {
-            return refuse(ApiError::rate_limited(wait));
-        }
+    if !known
+        && let Some(ip) = client
+        && let Some(wait) = app.limiters.address_over(ip)
+    {
+        return refuse(ApiError::rate_limited(wait));
     }
     match auth::device(&app, req.headers()).await {
         Ok(token_id) => {
@@ -157,6 +156,11 @@ async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) 
         Err(error) => {
             if let Some(token) = &token {
                 app.limiters.known_tokens.remove(token);
+            }
+            if let Some(ip) = client
+                && let Err(wait) = app.limiters.check_address(ip)
+            {
+                return refuse(ApiError::rate_limited(wait));
             }
             refuse(error)
         }
