@@ -146,3 +146,92 @@ async fn a_429_stops_status_polling_until_its_retry_after() {
     assert!(d.log.lines().iter().filter(|l| l.contains(" 429 ")).count() <= 2);
     let _ = &d.ids;
 }
+
+/// A service that does not have `POST /v1/referrals/statuses` (an implementation of the API
+/// from before it): answers that operation `404 route.not_found` itself and passes every other
+/// request to the reference server unchanged.
+async fn service_without_batch(upstream: String) -> String {
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, Response, StatusCode};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let front = axum::Router::new().fallback(move |request: Request<Body>| {
+        let (client, upstream) = (client.clone(), upstream.clone());
+        async move {
+            if request.uri().path() == "/v1/referrals/statuses" {
+                return Response::builder()
+                    .status(StatusCode::NOT_FOUND)
+                    .header("content-type", "application/json")
+                    .body(Body::from(
+                        r#"{"code":"route.not_found","message":"There is no such resource."}"#,
+                    ))
+                    .unwrap();
+            }
+            let (parts, body) = request.into_parts();
+            let body = to_bytes(body, 1 << 20).await.unwrap();
+            let mut forwarded = client.request(
+                parts.method.clone(),
+                format!("{upstream}{}", parts.uri.path()),
+            );
+            for (name, value) in &parts.headers {
+                if name != "host" {
+                    forwarded = forwarded.header(name, value);
+                }
+            }
+            let answer = forwarded.body(body).send().await.unwrap();
+            let mut response = Response::builder().status(answer.status().as_u16());
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            response
+                .body(Body::from(answer.bytes().await.unwrap()))
+                .unwrap()
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, front).await.unwrap() });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_without_the_batch_operation_is_polled_one_referral_at_a_time_in_turn() {
+    const REFERRALS: usize = 30;
+    let d = delivered(REFERRALS, |_| {}).await;
+    let mut service = engine_service(&d.server_dir);
+    service.endpoint = service_without_batch(service.endpoint.clone()).await;
+    let token = weprotect_server::issue_token(d.server_dir.path(), "test device")
+        .unwrap()
+        .token;
+    let engine = SyncEngine::new(
+        d.store.clone(),
+        service,
+        fast_policy(),
+        Arc::new(StaticToken(Some(token))),
+        None,
+    )
+    .unwrap();
+    let answered = || {
+        d.store
+            .outbox()
+            .unwrap()
+            .iter()
+            .filter(|e| e.statuses.iter().any(|s| s.status == "advisor_assigned"))
+            .count()
+    };
+    // One pass asks at most 20; the next pass goes on after them (asking the same 20 again
+    // would leave 10 without their status for ever).
+    assert_eq!(engine.refresh_statuses(PASS).await.unwrap(), 20);
+    assert_eq!(answered(), 20);
+    engine.refresh_statuses(PASS).await.unwrap();
+    assert_eq!(answered(), REFERRALS);
+    let lines = d.log.lines();
+    assert_eq!(lines.iter().filter(|l| l.contains(" 429 ")).count(), 0);
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.contains("GET /v1/referrals/{id}/status"))
+            .count(),
+        40
+    );
+}
