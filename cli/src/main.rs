@@ -124,6 +124,10 @@ enum Command {
         /// instances share (see docs/intake-server.md).
         #[arg(long, value_name = "URL", default_value = "sqlite")]
         database: String,
+        /// A file holding the PostgreSQL password (leave it out of the URL, which `ps` shows);
+        /// or set `WEPROTECT_DATABASE_PASSWORD`.
+        #[arg(long, value_name = "FILE")]
+        database_password_file: Option<PathBuf>,
     },
     /// Operator tasks of the reference server: device tokens and advisors' status updates.
     Admin {
@@ -138,6 +142,10 @@ enum Command {
         /// The server's database: `sqlite` (in the data directory) or a PostgreSQL URL.
         #[arg(long, value_name = "URL", default_value = "sqlite", global = true)]
         database: String,
+        /// A file holding the PostgreSQL password (leave it out of the URL, which `ps` shows);
+        /// or set `WEPROTECT_DATABASE_PASSWORD`.
+        #[arg(long, value_name = "FILE", global = true)]
+        database_password_file: Option<PathBuf>,
         #[command(subcommand)]
         action: AdminAction,
     },
@@ -291,26 +299,36 @@ fn main() -> ExitCode {
             bind,
             faults,
             database,
-        } => commands::serve::serve(&server_dir, bind, faults.as_deref(), &database),
+            database_password_file,
+        } => match commands::serve::database_url(&database, database_password_file.as_deref()) {
+            Ok(database) => commands::serve::serve(&server_dir, bind, faults.as_deref(), &database),
+            Err(outcome) => outcome,
+        },
         Command::Admin {
             server_dir,
             database,
+            database_password_file,
             action,
-        } => {
-            let at = commands::serve::ServerAt {
-                dir: &server_dir,
-                database: &database,
-            };
-            match action {
-                AdminAction::TokenIssue { label } => commands::serve::token_issue(&at, &label),
-                AdminAction::TokenRevoke { token } => commands::serve::token_revoke(&at, &token),
-                AdminAction::TokenList => commands::serve::token_list(&at),
-                AdminAction::Status {
-                    referral_id,
-                    status,
-                } => commands::serve::status_add(&at, &referral_id, &status),
+        } => match commands::serve::database_url(&database, database_password_file.as_deref()) {
+            Err(outcome) => outcome,
+            Ok(database) => {
+                let at = commands::serve::ServerAt {
+                    dir: &server_dir,
+                    database: &database,
+                };
+                match action {
+                    AdminAction::TokenIssue { label } => commands::serve::token_issue(&at, &label),
+                    AdminAction::TokenRevoke { token } => {
+                        commands::serve::token_revoke(&at, &token)
+                    }
+                    AdminAction::TokenList => commands::serve::token_list(&at),
+                    AdminAction::Status {
+                        referral_id,
+                        status,
+                    } => commands::serve::status_add(&at, &referral_id, &status),
+                }
             }
-        }
+        },
         Command::Demo { keep } => commands::demo::run(keep.as_deref()),
     };
     match outcome {

@@ -491,3 +491,176 @@ fn a_profile_is_set_once_shown_refused_when_malformed_and_cleared() {
     assert!(ok(dir, &["profile", "clear"], "").contains("cleared"));
     assert!(ok(dir, &["profile", "show"], "").contains("no profile"));
 }
+
+/// Runs `args` in `dir` with the key (and a token), killing it after 10 s; its exit code
+/// (`None`: it hung) and standard error.
+fn run_bounded(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = common::weprotect()
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("WEPROTECT_DATA_KEY", KEY)
+        .env("WEPROTECT_TOKEN", "wpt_test")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            child.kill().unwrap();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    (status, String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_service_json_that_is_a_fifo_is_refused_at_once_by_submit_and_sync() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let draft = ok(dir, &["draft", "save", "-"], &example(dir));
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("service.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    for args in [vec!["submit", draft.trim()], vec!["sync"]] {
+        let (code, stderr) = run_bounded(dir, &args);
+        assert_eq!(code, Some(2), "{args:?} hung or wrong exit: {stderr}");
+        assert!(stderr.contains("not a regular file"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn input_beyond_its_bound_is_refused_not_read_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for args in [
+        vec!["validate", "/dev/zero"],
+        vec!["draft", "save", "/dev/zero"],
+        vec!["configure", "--service", "/dev/zero"],
+    ] {
+        let (code, stderr) = run_bounded(dir, &args);
+        assert_eq!(code, Some(2), "{args:?} hung or wrong exit: {stderr}");
+        assert!(stderr.contains("larger than"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn commands_that_write_at_a_mistyped_data_dir_make_no_store_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let typo = tmp.path().join("weprotect-dta");
+    for args in [
+        vec!["draft", "delete", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["sync"],
+        vec!["submit", "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f"],
+        vec!["wipe", "--yes"],
+    ] {
+        let (code, stderr) = run_bounded(&typo, &args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("there is no store") || stderr.contains("no service configured"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!typo.exists(), "{args:?} created {}", typo.display());
+    }
+}
+
+#[test]
+fn one_damaged_draft_id_is_listed_as_damaged_and_the_others_still_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut drafts = Vec::new();
+    for _ in 0..3 {
+        drafts.push(
+            ok(dir, &["draft", "save", "-"], &example(dir))
+                .trim()
+                .to_string(),
+        );
+    }
+    {
+        let conn =
+            rusqlite::Connection::open(dir.join(weprotect_core::store::DB_FILE_NAME)).unwrap();
+        // The id is no longer UTF-8 text, and another row's time is out of any range.
+        conn.execute(
+            "UPDATE drafts SET id = CAST(X'ff00fe' AS TEXT) WHERE id = ?1",
+            [&drafts[0]],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE drafts SET updated_at = 9223372036854775807 WHERE id = ?1",
+            [&drafts[1]],
+        )
+        .unwrap();
+    }
+    let out = run(dir, Some(KEY), &["draft", "list", "--json"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.to_lowercase().contains("column"), "{stderr}");
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), 3, "{list:?}");
+    let damaged: Vec<bool> = list.iter().map(|d| d["damaged"] == true).collect();
+    assert_eq!(damaged.iter().filter(|d| **d).count(), 2, "{list:?}");
+    assert!(
+        list.iter()
+            .any(|d| d["id"] == drafts[2].as_str() && d["damaged"] == false)
+    );
+    // The text listing works too.
+    assert!(ok(dir, &["draft", "list"], "").contains("damaged"));
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_read_only_store_without_its_shm_file_never_lists_stale_contents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(mount) = Mount::new(&tmp.path().join("mnt")) else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    // A store whose latest change (a draft deleted) is still only in its -wal file, as after
+    // the app was killed; copied without its -shm file onto a read-only disk.
+    let work = tmp.path().join("work");
+    let gone = ok(&work, &["draft", "save", "-"], &example(&work));
+    let kept = ok(&work, &["draft", "save", "-"], &example(&work));
+    let db = weprotect_core::store::DB_FILE_NAME;
+    let conn = rusqlite::Connection::open(work.join(db)).unwrap();
+    conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    conn.execute("DELETE FROM drafts WHERE id = ?1", [gone.trim()])
+        .unwrap();
+    let dir = mount.0.join("data");
+    std::fs::create_dir(&dir).unwrap();
+    for file in [db.to_string(), format!("{db}-wal")] {
+        std::fs::copy(work.join(&file), dir.join(&file)).unwrap();
+    }
+    drop(conn);
+    assert!(
+        std::fs::metadata(dir.join(format!("{db}-wal")))
+            .unwrap()
+            .len()
+            > 0
+    );
+    mount.remount("ro");
+
+    let out = run(&dir, Some(KEY), &["draft", "list", "--json"], "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!(
+        "read-only without -shm: exit {:?} {stderr}",
+        out.status.code()
+    );
+    if out.status.code() == Some(0) {
+        let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<&str> = list.iter().map(|d| d["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [kept.trim()], "stale contents listed");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("-wal"), "{stderr}");
+    }
+    mount.remount("rw");
+}

@@ -165,9 +165,9 @@ fn an_absurd_sync_deadline_is_accepted_by_the_command_line() {
         .env("WEPROTECT_DATA_KEY", "abcd".repeat(16))
         .output()
         .unwrap();
-    // No service is configured: a clear exit 2, not a panic.
+    // No store (and no service) here: a clear exit 2, not a panic.
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("no service configured"));
+    assert!(text(&out.stderr).contains("there is no store"));
 }
 
 fn instrument_file(name: &str) -> String {

@@ -39,9 +39,7 @@ fn form_value(kind: &FieldKind, typed: &Value) -> Option<FormValue> {
     Some(match (kind, typed) {
         (_, Value::Null) => return None,
         (FieldKind::YesNo, Value::Bool(b)) => FormValue::YesNo { yes: *b },
-        (FieldKind::Integer { .. }, Value::Number(n)) => FormValue::Integer {
-            value: n.as_i64()?,
-        },
+        (FieldKind::Integer { .. }, Value::Number(n)) => FormValue::Integer { value: n.as_i64()? },
         (FieldKind::MultiChoice { .. }, Value::Array(items)) => FormValue::Choices {
             options: items
                 .iter()
@@ -115,7 +113,8 @@ fn type_example(prefilled: bool) -> BTreeMap<String, u32> {
                 }
                 FieldKind::RiskChecklist { .. } => {
                     for a in typed["risk"]["answers"].as_array().into_iter().flatten() {
-                        let (Some(q), Some(answer)) = (a["question_id"].as_str(), a["answer"].as_str())
+                        let (Some(q), Some(answer)) =
+                            (a["question_id"].as_str(), a["answer"].as_str())
                         else {
                             continue;
                         };
@@ -146,8 +145,7 @@ fn type_example(prefilled: bool) -> BTreeMap<String, u32> {
         for _ in 0..4 {
             let mut left = Vec::new();
             for (sid, path, value) in pending.drain(..) {
-                let now_doc: Value =
-                    serde_json::from_str(&editor.to_json()).expect("editor JSON");
+                let now_doc: Value = serde_json::from_str(&editor.to_json()).expect("editor JSON");
                 if !at(&now_doc, &path).is_null() && at(&now_doc, &path) == at(&wanted, &path) {
                     continue; // already there: filled from the profile or the settings
                 }
@@ -162,7 +160,11 @@ fn type_example(prefilled: bool) -> BTreeMap<String, u32> {
             }
         }
     }
-    assert!(pending.is_empty(), "could not type: {:?}", pending.iter().map(|p| &p.1).collect::<Vec<_>>());
+    assert!(
+        pending.is_empty(),
+        "could not type: {:?}",
+        pending.iter().map(|p| &p.1).collect::<Vec<_>>()
+    );
     let mut got = editor.referral();
     got.to_follow.clear();
     assert!(
@@ -178,7 +180,10 @@ fn main() {
     let total = |m: &BTreeMap<String, u32>| m.values().sum::<u32>();
     println!("inputs per section (with profile and settings / without):");
     for (section, n) in &without {
-        println!("  {section:<20} {:>3} / {n:>3}", with.get(section).copied().unwrap_or(0));
+        println!(
+            "  {section:<20} {:>3} / {n:>3}",
+            with.get(section).copied().unwrap_or(0)
+        );
     }
     let (w, wo) = (total(&with), total(&without));
     println!("total: {w} inputs with the profile and settings, {wo} without");

@@ -21,7 +21,7 @@ const INVALID: ApiError = ApiError::new(
 );
 
 /// The bearer token in `Authorization`, if there is one.
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

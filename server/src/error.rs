@@ -76,12 +76,36 @@ pub enum ServerError {
 }
 
 impl ServerError {
-    /// Whether the database is only busy (no free connection in time): worth a retry soon.
-    pub(crate) fn is_busy(&self) -> bool {
-        matches!(
-            self,
-            ServerError::PostgresPool(deadpool_postgres::PoolError::Timeout(_))
-        )
+    /// Whether the database is busy or unreachable rather than refusing this request: no free
+    /// connection in time, no connection to be had (the server is down or refuses
+    /// connections), a connection lost mid-request, a connection-class or shutdown SQLSTATE, a
+    /// statement cancelled by its timeout, SQLite's busy or locked. Worth a retry soon, so
+    /// answered `503` with `Retry-After`, never `500`.
+    pub(crate) fn is_unavailable(&self) -> bool {
+        use deadpool_postgres::PoolError;
+        match self {
+            ServerError::PostgresPool(
+                PoolError::Timeout(_) | PoolError::Backend(_) | PoolError::Closed,
+            ) => true,
+            ServerError::PostgresPool(_) => false,
+            ServerError::Postgres(e) => {
+                e.is_closed()
+                    || e.code().is_none_or(|code| {
+                        let code = code.code();
+                        // 08: connection exception; 57P0x: shutting down, cannot connect now;
+                        // 53: insufficient resources (too many connections); 57014: cancelled.
+                        code.starts_with("08")
+                            || code.starts_with("57P0")
+                            || code.starts_with("53")
+                            || code == "57014"
+                    })
+            }
+            ServerError::Db(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
     }
 
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> ServerError {

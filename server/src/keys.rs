@@ -113,8 +113,14 @@ pub(crate) async fn load_or_create(
     // A server has run on this database (the data key check is written at its first start):
     // devices hold envelopes sealed to its service key, so a missing key is an error, never a
     // new key made in silence that would refuse every one of them.
-    // Retiring the key into `old_service_keys/` first is a deliberate rotation.
-    let service = load_or_create_service_key(dir, check.is_some() && !has_retired_keys(dir))?;
+    // Retiring the key into `old_service_keys/` first is a deliberate rotation: then every key
+    // the database has used is in that directory. A key the database knows and the directory
+    // does not hold may be the lost current key, so that is a loss, not a rotation, even when
+    // the directory holds keys of earlier rotations.
+    let lost = check.is_some()
+        && !dir.join(SERVICE_KEY_FILE).exists()
+        && !every_used_key_is_retired(dir, storage).await?;
+    let service = load_or_create_service_key(dir, lost)?;
     let old_service = load_old_service_keys(dir, service.key_id())?;
     let data = match data_key {
         Some(key) => key,
@@ -218,21 +224,26 @@ fn load_old_service_keys(dir: &Path, current_key_id: &str) -> Result<Vec<Service
     Ok(keys)
 }
 
-/// Whether `old_service_keys/` holds at least one key file.
-fn has_retired_keys(dir: &Path) -> bool {
-    fs::read_dir(dir.join(OLD_SERVICE_KEYS_DIR)).is_ok_and(|entries| {
-        entries
-            .filter_map(|e| e.ok())
-            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
-    })
+/// Whether `old_service_keys/` holds a key, and every key the database has used is among
+/// them (the current key was retired there on purpose).
+async fn every_used_key_is_retired(dir: &Path, storage: &Storage) -> Result<bool> {
+    let retired: std::collections::HashSet<String> = load_old_service_keys(dir, "")?
+        .iter()
+        .map(|k| k.key_id().to_string())
+        .collect();
+    if retired.is_empty() {
+        return Ok(false);
+    }
+    let used = storage.service_keys().await?;
+    Ok(used.iter().all(|(key_id, _)| retired.contains(key_id)))
 }
 
-fn load_or_create_service_key(dir: &Path, database_used: bool) -> Result<ServicePrivateKey> {
+fn load_or_create_service_key(dir: &Path, lost: bool) -> Result<ServicePrivateKey> {
     let path = dir.join(SERVICE_KEY_FILE);
     if path.exists() {
         return read_service_key(&path);
     }
-    if database_used {
+    if lost {
         return Err(ServerError::MissingServiceKey(path));
     }
     let key_id = format!(

@@ -40,6 +40,8 @@ mod db;
 mod error;
 mod faults;
 mod files;
+mod idle;
+mod json_io;
 mod keys;
 mod limits;
 mod log;

@@ -5,18 +5,30 @@
 //! and operators override, and each answers with a clear JSON error the device already
 //! understands (`408`, `429`, `503`, all with `Retry-After` where waiting helps):
 //!
-//! * **Open connections** ([`Limits::max_connections`]): beyond it a new connection is answered
-//!   `503 server.busy` at once and closed, without reading its request (see `serve.rs`).
+//! * **Open connections** ([`Limits::max_connections`], and per client address
+//!   [`Limits::max_connections_per_address`]): beyond either a new connection is answered
+//!   `503 server.busy` at once and closed, without reading its request (see `serve.rs`), so
+//!   one address cannot take every slot.
+//! * **Idle connections** ([`Limits::head_deadline`]): a connection with no request in progress
+//!   must complete a request head within the deadline (from its opening, or from the end of its
+//!   last response), whatever state it is in: waiting for its first byte (while hyper-util
+//!   detects the HTTP version), in the middle of an HTTP/1.1 head, kept alive between requests,
+//!   or an HTTP/2 connection with no open stream. Otherwise it is closed (see `idle.rs`).
 //! * **Slow bodies**: the whole body must arrive within [`Limits::body_deadline`], and after
 //!   [`Limits::body_grace`] at no less than [`Limits::min_body_bytes_per_sec`] on average, or
 //!   the request is answered `408 body.too_slow` and the connection closed (see `body.rs`).
 //! * **Memory**: bodies being received share one budget ([`Limits::body_memory_budget`]); a
 //!   body that would overrun it is answered `503 server.busy`. Headers are bounded by hyper's
-//!   read buffer (16 KiB) and must arrive within 30 s.
+//!   read buffer (16 KiB).
 //! * **Request rates** ([`Limits::per_token`], [`Limits::per_address`]): a GCRA rate limiter
 //!   (the `governor` crate) per device token for authenticated requests, and per client
 //!   address (an IPv6 client by its /64) for requests without a valid token, answered
-//!   `429 server.rate_limited` with `Retry-After` before the body is read.
+//!   `429 server.rate_limited` with `Retry-After` before the body is read. Once an address is
+//!   over its rate, it is refused *before* the token is looked up, for every request whose
+//!   token this server has not recently seen valid ([`KnownTokens`]), until its wait is over:
+//!   so guessing is slowed (a lucky guess is refused like the others) and a flood of bogus
+//!   tokens costs no database query beyond the rate, while devices already seen keep their
+//!   own per-token rate only, and valid tokens never use the address's budget.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -57,6 +69,16 @@ impl Rate {
 pub struct Limits {
     /// Open connections served at once; one more is answered `503` and closed. Default 4096.
     pub max_connections: usize,
+    /// Open connections from one client address (an IPv6 client by its /64); one more is
+    /// answered `503` and closed. `None` turns the cap off: do so behind a proxy that connects
+    /// from one address for every device (and let the proxy cap per client). Default 256.
+    pub max_connections_per_address: Option<usize>,
+    /// How long a connection may have no request in progress: from its opening, or from the
+    /// end of its last response, until a complete request head arrived. It covers the wait for
+    /// the first byte, a slow HTTP/1.1 head, an idle keep-alive connection and an HTTP/2
+    /// connection with no open stream; such a connection is then closed (HTTP/2 with a
+    /// `GOAWAY` first). Default 30 s.
+    pub head_deadline: Duration,
     /// Time for a whole request body to arrive. Default 60 s.
     pub body_deadline: Duration,
     /// Time a body may take before the minimum rate applies. Default 10 s.
@@ -66,6 +88,10 @@ pub struct Limits {
     pub min_body_bytes_per_sec: u32,
     /// Bytes of request bodies held in memory at once, over all requests. Default 64 MiB.
     pub body_memory_budget: usize,
+    /// How long a request waits for the database (a token lookup, a commit) before it is
+    /// answered `503` with `Retry-After`: a hung database must not hold requests without bound.
+    /// Default 10 s.
+    pub database_deadline: Duration,
     /// Requests per device token; `None` turns the limit off. Default 10 a second, burst 60.
     pub per_token: Option<Rate>,
     /// Requests without a valid token per client address; `None` turns the limit off.
@@ -77,6 +103,9 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_connections: 4096,
+            max_connections_per_address: Some(256),
+            head_deadline: Duration::from_secs(30),
+            database_deadline: Duration::from_secs(10),
             body_deadline: Duration::from_secs(60),
             body_grace: Duration::from_secs(10),
             min_body_bytes_per_sec: 512,
@@ -94,8 +123,12 @@ const MAX_TRACKED_KEYS: usize = 100_000;
 /// The limiters in force, shared by every request.
 pub(crate) struct Limiters {
     pub limits: Limits,
+    /// Tokens recently seen valid, exempt from the per-address limit.
+    pub known_tokens: KnownTokens,
     per_token: Option<DefaultKeyedRateLimiter<String>>,
     per_address: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Addresses over their rate, and until when (checked before the token lookup).
+    over: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
     pub budget: Arc<BodyBudget>,
 }
 
@@ -105,6 +138,8 @@ impl Limiters {
             per_token: limits.per_token.map(|r| RateLimiter::keyed(r.quota())),
             per_address: limits.per_address.map(|r| RateLimiter::keyed(r.quota())),
             budget: Arc::new(BodyBudget::new(limits.body_memory_budget)),
+            known_tokens: KnownTokens::default(),
+            over: Default::default(),
             limits,
         }
     }
@@ -130,9 +165,66 @@ impl Limiters {
         if limiter.len() > MAX_TRACKED_KEYS {
             limiter.retain_recent();
         }
-        limiter
-            .check_key(&address_key(address))
-            .map_err(|not_until| seconds(not_until.wait_time_from(DefaultClock::default().now())))
+        let key = address_key(address);
+        limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let mut over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+            if over.len() >= MAX_TRACKED_KEYS {
+                let now = std::time::Instant::now();
+                over.retain(|_, until| *until > now);
+            }
+            over.insert(key, std::time::Instant::now() + wait);
+            seconds(wait)
+        })
+    }
+
+    /// `Some(seconds to wait)` while `address` is over its rate (it was refused and its wait
+    /// is not over): checked before the token lookup, and consumes nothing.
+    pub(crate) fn address_over(&self, address: IpAddr) -> Option<u64> {
+        let key = address_key(address);
+        let over = self.over.lock().unwrap_or_else(|e| e.into_inner());
+        let until = *over.get(&key)?;
+        let wait = until.checked_duration_since(std::time::Instant::now())?;
+        Some(seconds(wait))
+    }
+}
+
+/// The SHA-256 of tokens this server recently found valid (never the tokens). A request with
+/// one of them skips the per-address limit and goes on to the lookup, which still decides
+/// (a revoked token is refused there and forgotten here). Bounded: when full it starts again
+/// empty, which costs known devices at most one request of their address's budget.
+#[derive(Default)]
+pub(crate) struct KnownTokens(std::sync::Mutex<std::collections::HashSet<[u8; 32]>>);
+
+impl KnownTokens {
+    fn hash(token: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    pub(crate) fn contains(&self, token: &str) -> bool {
+        let hash = Self::hash(token);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&hash)
+    }
+
+    pub(crate) fn insert(&self, token: &str) {
+        let hash = Self::hash(token);
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= MAX_TRACKED_KEYS {
+            known.clear();
+        }
+        known.insert(hash);
+    }
+
+    pub(crate) fn remove(&self, token: &str) {
+        let hash = Self::hash(token);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&hash);
     }
 }
 
@@ -143,7 +235,7 @@ fn seconds(wait: Duration) -> u64 {
 
 /// The key an address is limited under: IPv4 as it is (an IPv4-mapped IPv6 address as its
 /// IPv4), IPv6 by its /64, since one host usually holds a whole /64.
-fn address_key(address: IpAddr) -> IpAddr {
+pub(crate) fn address_key(address: IpAddr) -> IpAddr {
     match address {
         IpAddr::V4(_) => address,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -12,12 +12,19 @@
 //!   again. The demo uses this for "signal returns".
 //!
 //! Shutdown is graceful: stop accepting, let in-flight requests finish (up to 5 s), then cut.
+//!
+//! It also keeps the slots of the connection cap for devices: a connection is refused when the
+//! server, or its client address, already holds its cap, and a connection with nothing in
+//! progress for the head deadline is closed, whatever state it is in (`idle.rs`).
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -31,15 +38,21 @@ use weprotect_core::config::ServiceConfig;
 use crate::config::ServerConfig;
 use crate::error::{Result, ServerError};
 use crate::faults::{FaultState, Faults};
-use crate::limits::Limiters;
+use crate::idle::{Activity, Idle};
+use crate::json_io::JsonErrors;
+use crate::limits::{Limiters, Limits, address_key};
 use crate::routes::{self, App, AppState, ClientAddr};
 use crate::storage::Storage;
 use crate::{files, keys, records};
 
 /// How long shutdown waits for in-flight requests.
 const GRACE: Duration = Duration::from_secs(5);
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often an HTTP/2 connection with requests in progress is pinged, and how long the answer
+/// may take before the connection is closed (a peer that vanished mid-request).
+const H2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(20);
+const H2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an idle connection being closed gets to finish its goodbye (HTTP/2 `GOAWAY`).
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// hyper's read buffer per connection, which bounds the request head.
 const MAX_HEADER_BUFFER: usize = 16 * 1024;
 /// Requests in flight at once on one HTTP/2 connection.
@@ -87,14 +100,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         log,
         database,
     } = config;
-    let max_connections = limits.max_connections;
+    let connection_limits = limits.clone();
     files::create_private_dir(&data_dir)?;
     let storage = Storage::open(&database, &data_dir).await?;
     let keys = keys::load_or_create(&data_dir, &storage, data_key).await?;
 
-    let listener = TcpListener::bind(bind)
-        .await
-        .map_err(|e| ServerError::io(format!("binding {bind}"), e))?;
+    let listener = listen(bind).map_err(|e| ServerError::io(format!("binding {bind}"), e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| ServerError::io("reading the bound address", e))?;
@@ -134,7 +145,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         listener,
         addr,
         router,
-        max_connections,
+        connection_limits,
         command_rx,
         stop_rx,
     ));
@@ -275,6 +286,25 @@ fn write_service_config(dir: &Path, config: &ServiceConfig) -> Result<()> {
     files::write_atomically(&dir.join(ServiceConfig::FILE_NAME), &json, 0o644)
 }
 
+/// Connections the kernel may hold completed for `accept` (Linux caps it at
+/// `net.core.somaxconn`, 4096 by default).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` with a backlog that absorbs a burst of connections while the accept loop
+/// catches up (tokio's `TcpListener::bind` uses 1024). A connection that overflows the backlog
+/// is neither accepted nor refused: its client believes it connected and waits.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
     match listener {
         Some(listener) => listener.accept().await,
@@ -286,13 +316,14 @@ async fn accept_loop(
     listener: TcpListener,
     addr: SocketAddr,
     router: axum::Router,
-    max_connections: usize,
+    limits: Limits,
     mut commands: mpsc::Receiver<Command>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut listener = Some(listener);
     let mut connections = JoinSet::new();
     let mut refusals = JoinSet::new();
+    let per_address = PerAddress::default();
     loop {
         tokio::select! {
             _ = stop.changed() => break,
@@ -306,7 +337,7 @@ async fn accept_loop(
                 Some(Command::SetReachable(true, reply)) => {
                     let result = match listener {
                         Some(_) => Ok(()),
-                        None => TcpListener::bind(addr).await.map(|l| listener = Some(l)),
+                        None => listen(addr).map(|l| listener = Some(l)),
                     };
                     let _ = reply.send(result);
                 }
@@ -314,8 +345,18 @@ async fn accept_loop(
             accepted = accept(&listener) => match accepted {
                 Ok((stream, peer)) => {
                     let _ = stream.set_nodelay(true);
-                    if connections.len() < max_connections {
-                        connections.spawn(serve_connection(stream, peer, router.clone(), stop.clone()));
+                    let slot = (connections.len() < limits.max_connections)
+                        .then(|| per_address.take(peer.ip(), limits.max_connections_per_address))
+                        .flatten();
+                    if let Some(slot) = slot {
+                        connections.spawn(serve_connection(
+                            stream,
+                            peer,
+                            router.clone(),
+                            limits.head_deadline,
+                            slot,
+                            stop.clone(),
+                        ));
                     } else if refusals.len() < MAX_REFUSALS {
                         refusals.spawn(refuse_connection(stream));
                     }
@@ -340,6 +381,46 @@ async fn accept_loop(
     if drained.is_err() {
         connections.abort_all();
         while connections.join_next().await.is_some() {}
+    }
+}
+
+/// Open connections per client address (an IPv6 client by its /64).
+#[derive(Default, Clone)]
+struct PerAddress(Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>);
+
+impl PerAddress {
+    /// A slot for a connection from `ip`, or `None` when the address holds `cap` already.
+    fn take(&self, ip: IpAddr, cap: Option<usize>) -> Option<AddressSlot> {
+        let key = address_key(ip);
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(key).or_insert(0);
+        if cap.is_some_and(|cap| *count >= cap) {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            addresses: self.clone(),
+            key,
+        })
+    }
+}
+
+/// One connection's place in its address's count; given back when dropped (also when the
+/// connection's task is aborted).
+struct AddressSlot {
+    addresses: PerAddress,
+    key: IpAddr,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.addresses.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
     }
 }
 
@@ -374,36 +455,60 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     router: axum::Router,
+    head_deadline: Duration,
+    _slot: AddressSlot,
     mut stop: watch::Receiver<bool>,
 ) {
     let kill = Arc::new(Notify::new());
     let handle = ConnectionKill(kill.clone());
-    let service = router.map_request(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(handle.clone());
-        request.extensions_mut().insert(ClientAddr(peer));
-        request
-    });
+    let activity = Activity::new();
+    let service = {
+        let activity = activity.clone();
+        tower::service_fn(move |mut request: hyper::Request<Incoming>| {
+            // In progress from the complete head until the response body is dropped.
+            let in_flight = activity.begin();
+            request.extensions_mut().insert(handle.clone());
+            request.extensions_mut().insert(ClientAddr(peer));
+            let router = router.clone();
+            async move {
+                let response = router.oneshot(request).await?;
+                Ok::<_, Infallible>(response.map(|body| {
+                    axum::body::Body::new(body.map_frame(move |frame| {
+                        let _ = &in_flight;
+                        frame
+                    }))
+                }))
+            }
+        })
+    };
     // HTTP/1.1, or HTTP/2 when the client opens with its preface (after ALPN `h2` at a TLS
     // terminator in front, or prior knowledge): many requests share one connection.
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        .header_read_timeout(head_deadline)
         // Bounds what one connection's headers may cost (larger headers get 431).
         .max_buf_size(MAX_HEADER_BUFFER);
     builder
         .http2()
         .timer(TokioTimer::new())
+        .keep_alive_interval(H2_KEEP_ALIVE_INTERVAL)
+        .keep_alive_timeout(H2_KEEP_ALIVE_TIMEOUT)
         .max_header_list_size(MAX_HEADER_BUFFER as u32)
         .max_concurrent_streams(MAX_STREAMS);
-    let connection =
-        builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+    let connection = builder.serve_connection(
+        TokioIo::new(JsonErrors::new(stream)),
+        TowerToHyperService::new(service),
+    );
     tokio::pin!(connection);
     let mut stopping = *stop.borrow();
     if stopping {
         connection.as_mut().graceful_shutdown();
     }
+    let idle = tokio::time::sleep(head_deadline);
+    tokio::pin!(idle);
+    let mut closing = false;
     loop {
         tokio::select! {
             _ = connection.as_mut() => return,
@@ -413,6 +518,22 @@ async fn serve_connection(
                 let _ = changed;
                 stopping = true;
                 connection.as_mut().graceful_shutdown();
+            }
+            () = idle.as_mut() => {
+                if closing {
+                    // The goodbye took too long: cut.
+                    return;
+                }
+                match activity.check(head_deadline) {
+                    Idle::CheckAt(at) => idle.as_mut().reset(at),
+                    Idle::Expired => {
+                        // Nothing in progress for the whole deadline: say goodbye (HTTP/2
+                        // `GOAWAY`; an HTTP/1.1 or undetected connection just closes), then cut.
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
+                        idle.as_mut().reset(tokio::time::Instant::now() + CLOSE_GRACE);
+                    }
+                }
             }
         }
     }

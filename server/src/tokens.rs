@@ -149,14 +149,29 @@ pub(crate) fn looks_like_token(token: &str) -> bool {
 pub const MAX_LABEL_CHARS: usize = 64;
 
 /// A label is 1 to 64 printable characters: no control characters (a label is printed in
-/// `token-list` and may reach a log), no line or paragraph separators, no bidi overrides.
+/// `token-list` and may reach a log), no line or paragraph separators, no bidi controls, and no
+/// invisible characters, so that two labels that look the same are the same (labels decide who
+/// reads which statuses).
 fn is_label(label: &str) -> bool {
     let count = label.chars().count();
     (1..=MAX_LABEL_CHARS).contains(&count)
-        && label.chars().all(|c| {
-            !c.is_control()
-                && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-        })
+        && label.chars().all(|c| !c.is_control() && !is_invisible(c))
+}
+
+/// Format and filler characters that print as nothing (or change only how a neighbour looks):
+/// soft hyphen, combining grapheme joiner, Arabic letter mark, Hangul fillers, Khmer inherent
+/// vowels, Mongolian free variation selectors and vowel separator, zero-width characters and
+/// directional marks, line and paragraph separators, bidi embeddings, overrides and isolates,
+/// word joiner and invisible operators, variation selectors, byte order mark, interlinear
+/// annotation controls, shorthand format controls, musical symbol format controls, tag
+/// characters and the variation selectors supplement.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00ad}' | '\u{034f}' | '\u{061c}' | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{fff9}'..='\u{fffb}' | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// The id of a valid (issued, not revoked) token, or `None`.

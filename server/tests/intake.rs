@@ -427,6 +427,126 @@ async fn another_token_cannot_read_a_referrals_status() {
 }
 
 #[tokio::test]
+async fn many_statuses_are_read_in_one_request_and_only_the_senders_own() {
+    let h = harness(|_| {}).await;
+    let (mine, theirs) = (new_id(), new_id());
+    h.submit(&mine, sealed_example(&h.server.service_config(), &mine))
+        .await;
+    let other = issue_token(h.dir.path(), "other device").unwrap();
+    submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&theirs),
+        sealed_example(&h.server.service_config(), &theirs),
+    )
+    .await;
+    let query = |token: String, body: serde_json::Value| {
+        h.client
+            .post(format!("{}/v1/referrals/statuses", h.server.url()))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    // Another label's referral and an unknown id are both simply absent.
+    let ids = serde_json::json!({ "referral_ids": [mine, theirs, new_id(), mine] });
+    let response = query(h.token.clone(), ids).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let statuses = body["statuses"].as_array().unwrap();
+    assert_eq!(statuses.len(), 1, "{body}");
+    assert_eq!(statuses[0]["referral_id"], mine.as_str());
+    assert_eq!(statuses[0]["history"][0]["status"], "received");
+
+    for (body, code) in [
+        (
+            serde_json::json!({ "referral_ids": [] }),
+            "status_query.invalid",
+        ),
+        (
+            serde_json::json!({ "referral_ids": vec![mine.clone(); 101] }),
+            "status_query.invalid",
+        ),
+        (serde_json::json!({ "ids": [mine] }), "status_query.invalid"),
+        (
+            serde_json::json!({ "referral_ids": ["NOT-A-UUID"] }),
+            "referral_id.invalid",
+        ),
+    ] {
+        let response = query(h.token.clone(), body).await.unwrap();
+        assert_eq!(
+            error_code(response, StatusCode::BAD_REQUEST).await["code"],
+            code
+        );
+    }
+    let response = query(
+        "wpt_guess".into(),
+        serde_json::json!({ "referral_ids": [mine] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn submit_does_not_tell_another_sender_whether_a_referral_id_exists() {
+    let h = harness(|_| {}).await;
+    let known = new_id();
+    h.submit(&known, sealed_example(&h.server.service_config(), &known))
+        .await;
+    let other = issue_token(h.dir.path(), "other device").unwrap();
+    let service = h.server.service_config();
+    // Bodies that are not a valid referral, sent under a known id and an unknown one: the
+    // same answer (before issue 21: 422 `idempotency_key.reused` against 400 or 422 `referral.*`).
+    for body in ["{not json", "{}"] {
+        let unknown = new_id();
+        let on_known = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&other.token),
+            Some(&known),
+            seal_json(&service, &known, body),
+        )
+        .await;
+        let on_unknown = submit(
+            &h.client,
+            &h.server.url(),
+            Some(&other.token),
+            Some(&unknown),
+            seal_json(&service, &unknown, body),
+        )
+        .await;
+        assert_eq!(on_known.status(), on_unknown.status(), "{body}");
+        let (known_code, unknown_code): (serde_json::Value, serde_json::Value) = (
+            on_known.json().await.unwrap(),
+            on_unknown.json().await.unwrap(),
+        );
+        assert_eq!(known_code["code"], unknown_code["code"], "{body}");
+    }
+    let on_known = submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&known),
+        b"garbage".to_vec(),
+    )
+    .await;
+    let on_unknown = submit(
+        &h.client,
+        &h.server.url(),
+        Some(&other.token),
+        Some(&new_id()),
+        b"garbage".to_vec(),
+    )
+    .await;
+    assert_eq!(on_known.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(on_unknown.status(), StatusCode::BAD_REQUEST);
+    // Nothing was added.
+    assert_eq!(referral_count(h.dir.path()).unwrap(), 1);
+}
+
+#[tokio::test]
 async fn a_device_that_signed_in_again_gets_its_receipt_and_status_with_the_new_token() {
     let h = harness(|_| {}).await;
     let id = new_id();
@@ -543,6 +663,20 @@ async fn a_new_token_with_the_senders_label_reads_the_status_without_resending()
     }
 }
 
+/// Labels that look like another label on screen (issue 21): Arabic letter mark, word joiner,
+/// combining grapheme joiner, variation selector 16, Mongolian vowel separator, tag characters,
+/// soft hyphen, Hangul filler.
+const INVISIBLE: &[&str] = &[
+    "device\u{061c} 17",
+    "device\u{2060} 17",
+    "device\u{034f} 17",
+    "device 17\u{fe0f}",
+    "device\u{180e} 17",
+    "device 17\u{e0041}\u{e007f}",
+    "dev\u{00ad}ice 17",
+    "device\u{3164}17",
+];
+
 #[test]
 fn a_token_needs_a_label_naming_its_device() {
     let dir = tempfile::tempdir().unwrap();
@@ -558,7 +692,10 @@ fn a_token_needs_a_label_naming_its_device() {
         "device\u{7}",
         "evil\u{202e}71 ecived",
         long.as_str(),
-    ] {
+    ]
+    .into_iter()
+    .chain(INVISIBLE.iter().copied())
+    {
         assert!(
             matches!(
                 issue_token(dir.path(), bad),
@@ -613,6 +750,36 @@ async fn a_used_database_whose_service_key_is_missing_refuses_to_start() {
         assert_eq!(mode & 0o777, 0o600);
     }
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lost_service_key_is_not_replaced_because_retired_keys_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let first = server.service_config().key_id;
+    server.shutdown().await;
+    // A deliberate rotation: the current key is moved into old_service_keys/.
+    let key = dir.path().join(weprotect_server::SERVICE_KEY_FILE);
+    let old = dir.path().join(weprotect_server::OLD_SERVICE_KEYS_DIR);
+    std::fs::create_dir(&old).unwrap();
+    std::fs::rename(&key, old.join("first.json")).unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let second = server.service_config().key_id;
+    assert_ne!(first, second, "a rotation makes a new key");
+    server.shutdown().await;
+
+    // Then the new current key is lost: old_service_keys/ still holds the first one, but the
+    // second is not there, so this is a loss, not a rotation.
+    std::fs::remove_file(&key).unwrap();
+    let refused = start(ServerConfig::new(dir.path())).await;
+    let Err(error) = refused else {
+        panic!("a lost service key was replaced in silence")
+    };
+    assert!(matches!(
+        error,
+        weprotect_server::ServerError::MissingServiceKey(_)
+    ));
+    assert!(!key.exists(), "no new key made in silence");
 }
 
 #[cfg(unix)]

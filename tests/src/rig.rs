@@ -12,7 +12,7 @@ use weprotect_core::crypto::DataKey;
 use weprotect_core::example::example_referral;
 use weprotect_core::store::{Store, StoreSettings};
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncEvent, SyncObserver, SyncPolicy};
-use weprotect_server::{Faults, RunningServer, ServerConfig};
+use weprotect_server::{Faults, Limits, RunningServer, ServerConfig};
 
 /// The device's data key in tests (never a real key).
 pub const DEVICE_KEY_HEX: &str = "4f1c2a9e0b7d3c5a8e6f1d2c3b4a59687766554433221100ffeeddccbbaa9988";
@@ -47,9 +47,15 @@ pub fn fast_policy() -> SyncPolicy {
 impl Rig {
     /// Starts a server with `faults` and opens an empty device store.
     pub async fn start(faults: Faults) -> Rig {
+        Rig::start_with(faults, |_| {}).await
+    }
+
+    /// Like [`Rig::start`], with the server's limits changed by `limits`.
+    pub async fn start_with(faults: Faults, limits: impl FnOnce(&mut Limits)) -> Rig {
         let server_dir = tempfile::tempdir().unwrap();
         let mut config = ServerConfig::new(server_dir.path());
         config.faults = faults;
+        limits(&mut config.limits);
         let server = weprotect_server::start(config).await.unwrap();
         let token = weprotect_server::issue_token(server_dir.path(), "test device")
             .unwrap()

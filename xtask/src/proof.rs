@@ -1,7 +1,8 @@
 //! `cargo xtask proof [short|long] [loops|api]`: the figures of docs/RELIABILITY.md.
 //!
 //! Runs the proof loops of `tests/` (network faults through the fault proxy, kill -9 of device
-//! and server processes, device clock jumps) in the chosen mode (long by default), one at a
+//! and server processes, device clock jumps, idle connections, status polling under the rate
+//! limits) in the chosen mode (long by default), one at a
 //! time so their timings do not disturb each other, and prints every `PROOF` line they emit;
 //! then schemathesis against the intake API (`schemathesis.rs`). `loops` or `api` runs one part.
 //! The same loops run in short mode inside `cargo xtask test` (plain `cargo test`), so CI
@@ -20,6 +21,14 @@ const LOOPS: &[(&str, &str)] = &[
     ),
     ("proof_kills", "kill -9 of device and server processes"),
     ("proof_clock", "device clock jumps of days"),
+    (
+        "proof_idle",
+        "idle connections (zero-byte and idle HTTP/2) from one address while a device syncs",
+    ),
+    (
+        "status_polling",
+        "statuses of 200 delivered referrals under the default rate limits",
+    ),
     ("fuzz_corpus", "fuzz corpus replay with seeded mutations"),
 ];
 

@@ -45,6 +45,16 @@ pub fn open(dir: &Path) -> Result<Arc<Store>, Outcome> {
         .map_err(|e| store_failure(e, false))
 }
 
+/// Opens the store in `dir` for a command that needs one to exist already (`draft delete`,
+/// `submit`, `sync`): a mistyped `--data-dir` gets a clear error, and no new, empty store is
+/// made there.
+pub fn open_existing(dir: &Path) -> Result<Arc<Store>, Outcome> {
+    if !store_exists(dir) {
+        return Err(no_store(dir));
+    }
+    open(dir)
+}
+
 /// Whether `dir` holds a store (its database file).
 pub fn store_exists(dir: &Path) -> bool {
     dir.join(weprotect_core::store::DB_FILE_NAME).exists()
@@ -68,19 +78,48 @@ pub fn open_read_only(dir: &Path) -> Result<Arc<Store>, Outcome> {
     })
 }
 
-/// Reads the service description installed by `weprotect configure`.
+/// Largest `service.json` read (a real one is well under 1 KiB).
+const MAX_SERVICE_BYTES: u64 = 64 * 1024;
+
+/// Reads the service description installed by `weprotect configure`. It must be a regular
+/// file (a FIFO put in its place would make `submit` and `sync` wait for ever) of at most
+/// 64 KiB.
 pub fn service(dir: &Path) -> Result<ServiceConfig, Outcome> {
     let path = service_path(dir);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
+    let unreadable = |e: std::io::Error| {
+        Outcome::Unusable(format!("cannot read {}: {}", path.display(), e.kind()))
+    };
+    let metadata = std::fs::metadata(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Outcome::Unusable(format!(
                 "no service configured in {}: run `weprotect configure --service FILE` first",
                 dir.display()
             ))
         } else {
-            Outcome::Unusable(format!("cannot read {}: {}", path.display(), e.kind()))
+            unreadable(e)
         }
     })?;
+    if !metadata.is_file() {
+        return Err(Outcome::Unusable(format!(
+            "{} is not a regular file: run `weprotect configure --service FILE` again",
+            path.display()
+        )));
+    }
+    if metadata.len() > MAX_SERVICE_BYTES {
+        return Err(Outcome::Unusable(format!(
+            "{} is larger than any service description: run `weprotect configure --service FILE` again",
+            path.display()
+        )));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(
+            std::fs::File::open(&path).map_err(unreadable)?,
+            MAX_SERVICE_BYTES,
+        ),
+        &mut text,
+    )
+    .map_err(unreadable)?;
     serde_json::from_str(&text)
         .map_err(|_| Outcome::Unusable(format!("{} is not a service description", path.display())))
 }

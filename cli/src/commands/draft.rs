@@ -4,7 +4,7 @@ use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
 
-use super::device::{open, open_read_only, store_failure};
+use super::device::{open, open_existing, open_read_only, store_failure};
 use super::read_input;
 use crate::Outcome;
 
@@ -82,7 +82,7 @@ pub fn show(dir: &Path, id: String) -> Outcome {
 
 /// `draft delete ID`.
 pub fn delete(dir: &Path, id: String) -> Outcome {
-    let store = match open(dir) {
+    let store = match open_existing(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };

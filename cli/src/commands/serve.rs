@@ -11,6 +11,61 @@ use weprotect_server::{Database, Faults, ReferralStatus, ServerConfig, Storage};
 
 use crate::Outcome;
 
+/// The environment variable that may hold the PostgreSQL password.
+pub const PASSWORD_ENV: &str = "WEPROTECT_DATABASE_PASSWORD";
+
+/// The `--database` value with the PostgreSQL password put in, from `password_file` or else
+/// from [`PASSWORD_ENV`], so that the password need not be on the command line (where `ps`
+/// shows it to every user of the machine). Neither given: the value as it is.
+pub fn database_url(database: &str, password_file: Option<&Path>) -> Result<String, Outcome> {
+    let password = match password_file {
+        Some(file) => {
+            let opened = std::fs::File::open(file).map_err(|e| {
+                Outcome::Unusable(format!("cannot read {}: {}", file.display(), e.kind()))
+            })?;
+            let text = super::read_bounded(opened, &file.display().to_string())
+                .map_err(Outcome::Unusable)?;
+            Some(text.trim_end_matches(['\n', '\r']).to_string())
+        }
+        None => std::env::var(PASSWORD_ENV).ok(),
+    };
+    let Some(password) = password.filter(|p| !p.is_empty()) else {
+        return Ok(database.to_string());
+    };
+    with_password(database, &password).map_err(Outcome::Unusable)
+}
+
+/// `postgres://user@host/db` with `password` (percent-encoded) after the user.
+fn with_password(url: &str, password: &str) -> Result<String, String> {
+    let Some((scheme, rest)) = url
+        .split_once("://")
+        .filter(|(scheme, _)| matches!(*scheme, "postgres" | "postgresql"))
+    else {
+        return Err("a database password is given, but --database is not a postgres:// URL".into());
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((user, host)) = authority.rsplit_once('@') else {
+        return Err("--database must name the user (postgres://USER@HOST/DATABASE) when the password is given apart".into());
+    };
+    if user.contains(':') {
+        return Err(
+            "the password is given twice: in --database and apart; leave it out of the URL".into(),
+        );
+    }
+    let encoded: String = password
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok(format!("{scheme}://{user}:{encoded}@{host}{tail}"))
+}
+
 /// Runs the server until Ctrl-C.
 pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>, database: &str) -> Outcome {
     let faults: Faults = match faults.map(str::parse).transpose() {
@@ -157,5 +212,25 @@ pub fn status_add(at: &ServerAt<'_>, referral_id: &str, status: &str) -> Outcome
             Outcome::Ok
         }
         Ok(Err(e)) => Outcome::Unusable(format!("cannot add the status: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_given_apart_is_put_into_the_url_percent_encoded() {
+        assert_eq!(
+            with_password(
+                "postgres://intake@db:5432/intake?sslmode=disable",
+                "p@ss:w/rd %"
+            )
+            .unwrap(),
+            "postgres://intake:p%40ss%3Aw%2Frd%20%25@db:5432/intake?sslmode=disable"
+        );
+        assert!(with_password("postgres://intake:old@db/intake", "new").is_err());
+        assert!(with_password("postgres://db/intake", "pw").is_err());
+        assert!(with_password("sqlite", "pw").is_err());
     }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::device::{open, service, store_failure};
+use super::device::{open_existing, service, store_failure};
 use crate::Outcome;
 
 /// Submits draft `draft_id` to the service configured in `dir`.
@@ -16,7 +16,7 @@ pub fn run(dir: &Path, draft_id: String, json: bool) -> Outcome {
         Ok(service) => service,
         Err(outcome) => return outcome,
     };
-    let store = match open(dir) {
+    let store = match open_existing(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };

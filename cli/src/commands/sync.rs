@@ -17,7 +17,7 @@ pub const TOKEN_ENV: &str = "WEPROTECT_TOKEN";
 
 /// Runs one pass with `deadline_secs`.
 pub fn run(dir: &Path, deadline_secs: u64, json: bool) -> Outcome {
-    let store = match device::open(dir) {
+    let store = match device::open_existing(dir) {
         Ok(store) => store,
         Err(outcome) => return outcome,
     };

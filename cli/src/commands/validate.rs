@@ -91,8 +91,9 @@ pub fn print_findings(findings: &[Problem], json: bool) {
 /// Loads, checks and installs one instrument file; the error names the file and position.
 fn load_instrument(path: &std::path::Path) -> Result<(), String> {
     let name = path.display();
-    let text = std::fs::read_to_string(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| format!("cannot read instrument {name}: {}", e.kind()))?;
+    let text = super::read_bounded(file, &format!("instrument {name}"))?;
     let loaded = Instrument::from_json(&text).map_err(|e| format!("instrument {name}: {e}"))?;
     instrument::install(loaded).map_err(|e| format!("instrument {name}: {e}"))
 }

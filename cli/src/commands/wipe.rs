@@ -14,6 +14,14 @@ pub fn run(dir: &Path, yes: bool) -> Outcome {
                 .into(),
         );
     }
+    // A mistyped --data-dir: say so, rather than "wiped" for a store that never was there.
+    let db = weprotect_core::store::DB_FILE_NAME;
+    let any_store_file = ["", "-wal", "-shm"]
+        .iter()
+        .any(|suffix| dir.join(format!("{db}{suffix}")).exists());
+    if !any_store_file {
+        return super::device::no_store(dir);
+    }
     match Store::wipe_dir(dir.to_path_buf()) {
         Ok(report) => {
             println!(

@@ -33,8 +33,9 @@ pub struct DraftSummary {
     pub missing_fields: u32,
     /// Problems in what was filled in when it was saved.
     pub problems: u32,
-    /// Its encrypted summary cannot be read (damaged on disk): listed by its id only (empty
-    /// title, zero counts); the other drafts are unaffected.
+    /// Its row cannot be read whole (damaged on disk: its encrypted summary, its id, which is
+    /// then shown as far as it reads, or its times, then shown as 1970-01-01): listed by its id
+    /// only (empty title, zero counts); the other drafts are unaffected.
     pub damaged: bool,
 }
 
@@ -271,31 +272,49 @@ impl Store {
                 "SELECT id, schema_version, created_at, updated_at, summary FROM drafts
                  ORDER BY updated_at DESC, id",
             )?;
+            // Each column is read leniently: damage to one row (an id that is not UTF-8, a time
+            // or version out of range) marks that draft damaged and hides nothing else, and no
+            // database text reaches the caller.
             let rows = stmt.query_map([], |r| {
+                let id = match r.get_ref(0)? {
+                    rusqlite::types::ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                        .map(str::to_string)
+                        .map_err(|_| String::from_utf8_lossy(bytes).into_owned()),
+                    other => Err(format!("{other:?}")),
+                };
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Vec<u8>>(4)?,
+                    id,
+                    r.get::<_, i64>(1).ok(),
+                    r.get::<_, i64>(2).ok(),
+                    r.get::<_, i64>(3).ok(),
+                    r.get::<_, Vec<u8>>(4).ok(),
                 ))
             })?;
             let mut out = Vec::new();
             for row in rows {
                 let (id, version, created, updated, sealed) = row?;
-                let version = cipher::version_from_sql(version)?;
-                let opened = cipher::open(&inner.key, DRAFT_SUMMARY, &id, version, &sealed)
-                    .map(Zeroizing::new)
-                    .and_then(|plain| Summary::from_bytes(&plain));
-                let (summary, damaged) = match opened {
-                    Ok(summary) => (summary, false),
-                    // Damage to one value hides only its own draft.
-                    Err(_) => (Summary::default(), true),
+                let time = |ms: Option<i64>| ms.and_then(|ms| cipher::from_millis(ms).ok());
+                let (created_at, updated_at) = (time(created), time(updated));
+                let opened = match (
+                    &id,
+                    version.and_then(|v| cipher::version_from_sql(v).ok()),
+                    &sealed,
+                ) {
+                    (Ok(id), Some(version), Some(sealed)) => {
+                        cipher::open(&inner.key, DRAFT_SUMMARY, id, version, sealed)
+                            .map(Zeroizing::new)
+                            .and_then(|plain| Summary::from_bytes(&plain))
+                            .ok()
+                    }
+                    _ => None,
                 };
+                let damaged = opened.is_none() || created_at.is_none() || updated_at.is_none();
+                // Damage to one value hides only its own draft.
+                let summary = opened.unwrap_or_default();
                 out.push(DraftSummary {
-                    id,
-                    created_at: cipher::from_millis(created)?,
-                    updated_at: cipher::from_millis(updated)?,
+                    id: id.unwrap_or_else(|lossy| lossy),
+                    created_at: created_at.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
+                    updated_at: updated_at.unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
                     title: summary.title,
                     missing_fields: summary.missing,
                     problems: summary.problems,

@@ -175,7 +175,24 @@ pub(crate) fn open_read_only_connection(path: &Path, key: &DataKey) -> Result<Co
         .and_then(try_open);
     let (conn, found) = match opened {
         Ok(opened) => opened,
+        // SQLite could not open or create the -shm file (a read-only directory or disk): read
+        // the database file as it is (immutable), which ignores the -wal file. Only when that
+        // file is absent or empty; otherwise the changes it holds would be silently missing (a
+        // deleted draft listed again, a delivered referral shown as queued), so refuse.
         Err(StoreError::Sqlite(_)) => {
+            let wal = path.with_file_name(format!(
+                "{}-wal",
+                path.file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default()
+            ));
+            if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+                return Err(StoreError::Io(std::io::Error::new(
+                    std::io::ErrorKind::ReadOnlyFilesystem,
+                    "the store's latest changes are in its -wal file, which cannot be read here \
+                     (read-only, without its -shm file); open the store once with write access",
+                )));
+            }
             let mut uri = String::from("file:");
             for byte in path.to_string_lossy().bytes() {
                 match byte {

@@ -15,11 +15,10 @@ use super::backoff::{next_attempt_at, random_unit};
 use super::host::{Clock, SyncEvent, SyncObserver, SystemClock, TokenProvider};
 use super::policy::SyncPolicy;
 use super::response::{Outcome, classify};
+use super::statuses::{self, PollState};
 use super::transport::{self, Transport, is_pin_mismatch};
 use crate::config::ServiceConfig;
-use crate::store::{
-    OutboxState, PendingDelivery, RecordedOutcome, StatusUpdate, Store, StoreError, is_code,
-};
+use crate::store::{PendingDelivery, RecordedOutcome, StatusUpdate, Store, StoreError};
 
 /// The largest response body the engine reads (receipts and error codes are small).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -54,17 +53,19 @@ pub struct SyncEngine {
     ctx: Ctx,
     pass: Mutex<()>,
     cancel: Notify,
+    /// Status polling's turn and back-off, between calls (`statuses.rs`).
+    polling: std::sync::Mutex<PollState>,
 }
 
 /// What every delivery task needs, cheap to clone.
 #[derive(Clone)]
-struct Ctx {
-    store: Arc<Store>,
-    client: reqwest::Client,
+pub(super) struct Ctx {
+    pub(super) store: Arc<Store>,
+    pub(super) client: reqwest::Client,
     referrals_url: reqwest::Url,
-    base: Arc<Transport>,
-    policy: SyncPolicy,
-    tokens: Arc<dyn TokenProvider>,
+    pub(super) base: Arc<Transport>,
+    pub(super) policy: SyncPolicy,
+    pub(super) tokens: Arc<dyn TokenProvider>,
     observer: Option<Arc<dyn SyncObserver>>,
     clock: Arc<dyn Clock>,
 }
@@ -149,6 +150,7 @@ impl SyncEngine {
             },
             pass: Mutex::new(()),
             cancel: Notify::new(),
+            polling: std::sync::Mutex::new(PollState::default()),
         }))
     }
 
@@ -347,10 +349,12 @@ impl SyncEngine {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// Fetches status updates for delivered referrals that are not closed, oldest first, and
-    /// stores them (codes and times only). Stops at `deadline` or at the first network failure
-    /// (offline: the rest waits for the next call). Returns how many referrals had their
-    /// history updated.
+    /// Fetches status updates for delivered referrals that are not closed and stores them
+    /// (codes and times only): up to 100 referrals per request, in turn (oldest first, then
+    /// after the last one asked), without crowding out deliveries (`statuses.rs`). Stops at
+    /// `deadline`, at the first network failure (offline: the rest waits for the next call), or
+    /// at a `429`/`503`, after which no status request is sent before its `Retry-After`.
+    /// Returns how many referrals had their history updated.
     ///
     /// [`SyncEngine::cancel`] ends it promptly; what was stored so far stays stored.
     pub async fn refresh_statuses(&self, deadline: Duration) -> Result<u32, SyncError> {
@@ -370,79 +374,10 @@ impl SyncEngine {
         deadline: Duration,
         updated: &mut u32,
     ) -> Result<(), SyncError> {
-        let ctx = &self.ctx;
         let end = Instant::now()
             .checked_add(deadline)
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(24 * 3600));
-        let store = ctx.store.clone();
-        let delivered: Vec<String> = blocking(move || Ok(store.outbox()?))
-            .await?
-            .into_iter()
-            .filter(|e| e.state == OutboxState::Delivered)
-            .filter(|e| e.statuses.last().is_none_or(|s| s.status != "closed"))
-            .map(|e| e.referral_id)
-            .collect();
-        let tokens = ctx.tokens.clone();
-        let mut token = tokio::task::spawn_blocking(move || tokens.token())
-            .await
-            .ok()
-            .flatten()
-            .ok_or(SyncError::NeedsSignIn)?;
-        let mut refreshed = false;
-        for id in delivered {
-            let url = ctx.base.url(&format!("v1/referrals/{id}/status"));
-            let response = loop {
-                let remaining = end.saturating_duration_since(Instant::now());
-                if remaining.is_zero() {
-                    return Ok(());
-                }
-                let sent = ctx
-                    .client
-                    .get(url.clone())
-                    .bearer_auth(&token)
-                    .timeout(remaining.min(ctx.policy.request_timeout))
-                    .send()
-                    .await;
-                let Ok(r) = sent else {
-                    return Ok(()); // offline or the service is down: try next time
-                };
-                if r.status().as_u16() != 401 {
-                    break r.status().is_success().then_some(r);
-                }
-                if refreshed {
-                    return Err(SyncError::NeedsSignIn);
-                }
-                refreshed = true;
-                let tokens = ctx.tokens.clone();
-                match tokio::task::spawn_blocking(move || tokens.refresh_token()).await {
-                    Ok(Some(fresh)) => token = fresh,
-                    _ => return Err(SyncError::NeedsSignIn),
-                }
-            };
-            let Some(response) = response else { continue };
-            let Ok(body) = read_limited(response).await else {
-                continue;
-            };
-            let Some(statuses) = parse_statuses(&body) else {
-                continue;
-            };
-            // Only codes are kept in clear; an entry the service garbled is left out.
-            let statuses: Vec<StatusUpdate> = statuses
-                .into_iter()
-                .filter(|s| is_code(&s.status))
-                .collect();
-            let store = ctx.store.clone();
-            match blocking(move || Ok(store.record_statuses(id, statuses)?)).await {
-                Ok(()) => *updated += 1,
-                Err(SyncError::Store(
-                    StoreError::InvalidArgument(_)
-                    | StoreError::InvalidState(_)
-                    | StoreError::NotFound(_),
-                )) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
+        statuses::refresh(&self.ctx, &self.polling, end, updated).await
     }
 }
 
@@ -681,7 +616,7 @@ fn transport_code(e: &reqwest::Error, pin_mismatch: bool) -> &'static str {
     }
 }
 
-async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
+pub(super) async fn read_limited(mut response: reqwest::Response) -> Result<Vec<u8>, ()> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|_| ())? {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
@@ -708,7 +643,7 @@ pub(super) fn parse_statuses(body: &[u8]) -> Option<Vec<StatusUpdate>> {
 }
 
 /// Runs a store call off the async threads (SQLite commits wait for the disk).
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, SyncError> + Send + 'static,
 ) -> Result<T, SyncError> {
     tokio::task::spawn_blocking(f)

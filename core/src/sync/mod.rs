@@ -23,6 +23,7 @@ mod engine;
 mod host;
 mod policy;
 mod response;
+mod statuses;
 mod transport;
 
 pub use backoff::{full_jitter, parse_retry_after};
@@ -66,5 +67,6 @@ pub fn read_response_for_fuzzing(
 ) -> String {
     let outcome = response::classify(referral_id, status, retry_after, body, chrono::Utc::now());
     let statuses = engine::parse_statuses(body).map(|s| s.len());
-    format!("{outcome:?} {statuses:?}")
+    let batch = statuses::parse_batch(body).map(|b| b.len());
+    format!("{outcome:?} {statuses:?} {batch:?}")
 }

@@ -114,6 +114,7 @@ pub(crate) fn build(
             attempt.follow()
         }
     });
+    const POOL_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
     let client = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .https_only(base.scheme() == "https")
@@ -121,6 +122,9 @@ pub(crate) fn build(
         .connect_timeout(policy.connect_timeout)
         .timeout(policy.request_timeout)
         .pool_max_idle_per_host(policy.concurrency.max(1))
+        // Below the reference server's head deadline (30 s), which closes idle connections:
+        // the device lets go first rather than reuse a connection as the server closes it.
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .user_agent(concat!("weprotect-core/", env!("CARGO_PKG_VERSION")))
         .no_proxy()
         .build()

@@ -63,20 +63,33 @@ pub(crate) struct Device {
 pub(crate) struct LoggedReferralId(pub String);
 
 impl App {
-    /// Awaits a database operation. Failures are logged (they carry no personal data) and
-    /// answered 500, or 503 with `Retry-After` when the database only had no free connection.
+    /// Awaits a database operation within [`crate::Limits::database_deadline`]. Failures are
+    /// logged (they carry no personal data) and answered 500, or 503 with `Retry-After` when
+    /// the database is busy, unreachable or did not answer in time (a retry may succeed; a
+    /// submission cut off here and committed after is answered as a replay next time).
     pub(crate) async fn db<T>(
         &self,
         operation: impl Future<Output = crate::error::Result<T>>,
     ) -> Result<T, ApiError> {
-        operation.await.map_err(|e| {
-            self.log.warn(format!("database error: {e}"));
-            if e.is_busy() {
-                ApiError::unavailable(1)
-            } else {
-                ApiError::internal()
+        let deadline = self.limiters.limits.database_deadline;
+        match tokio::time::timeout(deadline, operation).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                self.log.warn(format!("database error: {e}"));
+                if e.is_unavailable() {
+                    Err(ApiError::unavailable(1))
+                } else {
+                    Err(ApiError::internal())
+                }
             }
-        })
+            Err(_) => {
+                self.log.warn(format!(
+                    "database error: no answer within {} ms",
+                    deadline.as_millis()
+                ));
+                Err(ApiError::unavailable(1))
+            }
+        }
     }
 }
 
@@ -89,6 +102,7 @@ pub(crate) fn router(app: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/referrals", post(referrals::submit))
         .route("/v1/referrals/{id}/status", get(status::history))
+        .route("/v1/referrals/statuses", post(status::histories))
         .route_layer(from_fn_with_state(app.clone(), faults::inject))
         .route_layer(from_fn_with_state(app.clone(), device_gate));
     let admin = Router::new()
@@ -109,13 +123,30 @@ pub(crate) fn router(app: AppState) -> Router {
         .with_state(app)
 }
 
-/// Authenticates a device request from its headers alone, then applies the rate limits:
-/// per token when the token is valid, per client address when it is not. A refused request is
-/// answered at once with `Connection: close`; hyper then closes the connection without
-/// sending `100 Continue` or reading the body.
+/// Authenticates a device request from its headers alone, then applies the rate limits: per
+/// token when the token is valid, per client address when it is not. An address that is over
+/// its rate is refused *before* the lookup for every token this server has not recently seen
+/// valid, so guessing is slowed whatever the guess (a valid one is refused like the rest) and
+/// bogus tokens cost no database query beyond the rate; devices already seen keep only their
+/// own rate. A refused request is answered at once with `Connection: close`; hyper then closes
+/// the connection without sending `100 Continue` or reading the body.
 async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+    let token = auth::bearer(req.headers()).ok();
+    let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+    let known = token
+        .as_deref()
+        .is_some_and(|t| app.limiters.known_tokens.contains(t));
+    if !known
+        && let Some(ip) = client
+        && let Some(wait) = app.limiters.address_over(ip)
+    {
+        return refuse(ApiError::rate_limited(wait));
+    }
     match auth::device(&app, req.headers()).await {
         Ok(token_id) => {
+            if let Some(token) = &token {
+                app.limiters.known_tokens.insert(token);
+            }
             if let Err(wait) = app.limiters.check_token(&token_id) {
                 return refuse(ApiError::rate_limited(wait));
             }
@@ -123,7 +154,9 @@ async fn device_gate(State(app): State<AppState>, mut req: Request, next: Next) 
             next.run(req).await
         }
         Err(error) => {
-            let client = req.extensions().get::<ClientAddr>().map(|c| c.0.ip());
+            if let Some(token) = &token {
+                app.limiters.known_tokens.remove(token);
+            }
             if let Some(ip) = client
                 && let Err(wait) = app.limiters.check_address(ip)
             {

@@ -120,6 +120,14 @@ pub(crate) async fn submit(
         .db(app.storage.find(&referral_id, &body_sha256, &token_id))
         .await?;
     let recorded = match found {
+        // A known id with other bytes: checked as a new referral would be first, so bytes that
+        // an unknown id would get refused (400, 422) get the same refusal here, and the answer
+        // does not tell another sender that the id exists. Only an envelope that passes every
+        // check gets `idempotency_key.reused`.
+        Some(Recorded::Conflict) => {
+            check_as_new(&app, &referral_id, body).await?;
+            Recorded::Conflict
+        }
         Some(recorded) => recorded,
         None => {
             // A key id this instance does not hold may have been kept in the database by
@@ -173,6 +181,24 @@ pub(crate) async fn submit(
         .extensions_mut()
         .insert(LoggedReferralId(referral_id));
     Ok(response)
+}
+
+/// Runs the checks of a new referral (key, open, validation) on the blocking pool, for an
+/// answer that must not depend on whether the id is known.
+async fn check_as_new(
+    app: &AppState,
+    referral_id: &str,
+    body: bytes::Bytes,
+) -> Result<(), ApiError> {
+    if let Ok(header) = crypto::peek(&body)
+        && app.keys.service_key(&header.key_id).is_none()
+    {
+        app.db(app.keys.fetch(&app.storage, &header.key_id)).await?;
+    }
+    let (app, id) = (app.clone(), referral_id.to_string());
+    tokio::task::spawn_blocking(move || open_and_check(&app, &id, &body).map(|_| ()))
+        .await
+        .map_err(|_| ApiError::internal())?
 }
 
 /// The `Idempotency-Key`: the referral id, a UUID in canonical form (the envelope's rule), or

@@ -283,6 +283,22 @@ impl Storage {
         }
     }
 
+    /// The histories of those of `referral_ids` the token may read, in the order given; the
+    /// others (unknown, or another label's) are left out.
+    pub(crate) async fn histories_for(
+        &self,
+        referral_ids: &[String],
+        token_id: &str,
+    ) -> Result<Vec<(String, Vec<StatusEntry>)>> {
+        let mut found = Vec::new();
+        for id in referral_ids {
+            if let Some(history) = self.history_for(id, token_id).await? {
+                found.push((id.clone(), history));
+            }
+        }
+        Ok(found)
+    }
+
     async fn history(&self, referral_id: &str) -> Result<Option<Vec<StatusEntry>>> {
         match &*self.backend {
             Backend::Sqlite(s) => s.history(referral_id),

@@ -106,6 +106,9 @@ const MAY_READ: &str = "EXISTS (SELECT 1 FROM referral_senders s
                                    AND (s.token_id = $2
                                         OR (caller.label <> '' AND sender.label = caller.label)))";
 
+/// Server-side bound on one statement (30 s: far above any of ours, which take milliseconds).
+const STATEMENT_TIMEOUT_OPTION: &str = "-c statement_timeout=30000";
+
 pub(crate) struct PgStorage {
     pool: Pool,
 }
@@ -115,6 +118,14 @@ impl PgStorage {
         let mut config: tokio_postgres::Config = url.parse()?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        // A database host that vanished (no FIN, no RST) is noticed by TCP keepalives; a
+        // statement the database itself cannot finish is cancelled by it. Requests are
+        // bounded on our side too (`Limits::database_deadline`).
+        config.keepalives(true);
+        config.keepalives_idle(std::time::Duration::from_secs(30));
+        if config.get_options().is_none() {
+            config.options(STATEMENT_TIMEOUT_OPTION);
         }
         let manager = Manager::from_config(
             config,
