@@ -36,6 +36,11 @@ pub const SUITES: &[Suite] = &[
         quick: &["test", "-p", "weprotect-core", "--bench", "validation"],
     },
     Suite {
+        name: "form inputs",
+        full: &["bench", "-p", "weprotect-core", "--bench", "form_inputs"],
+        quick: &["test", "-p", "weprotect-core", "--bench", "form_inputs"],
+    },
+    Suite {
         name: "cold start",
         full: &["bench", "-p", "weprotect-core", "--bench", "coldstart"],
         quick: &["test", "-p", "weprotect-core", "--bench", "coldstart"],

@@ -48,13 +48,18 @@ fn main() -> ExitCode {
         ["bench", "quick"] => postgres::prepare().and_then(|()| bench::quick()),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
+        ["bench", "form"] => run(
+            "form inputs",
+            &cargo(),
+            &["bench", "-p", "weprotect-core", "--bench", "form_inputs"],
+        ),
         ["bench", "postgres", rest @ ..] => postgres::bench(rest == ["quick"]),
         ["bench", rest @ ..] => bench(rest),
         ["proof", rest @ ..] => proof::proof(rest),
         ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift|shells]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
+                "usage: cargo xtask test [rust|kotlin|android|swift|shells]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|form|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }
