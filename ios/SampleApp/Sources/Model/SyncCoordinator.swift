@@ -66,6 +66,17 @@ final class SyncCoordinator {
     /// when a Swift task is cancelled).
     func expire() {
         try? engine.cancel()
+        guard passRunning else { return }
+        // The core hears a cancel only once its pass has begun waiting; one sent between
+        // `passRunning = true` and that moment (a busy device, an expiration handler called at
+        // once) would be lost and the pass would run to its deadline past the system's limit.
+        // So repeat it until the pass has ended.
+        Task { @MainActor [weak self] in
+            while let self, self.passRunning {
+                try? self.engine.cancel()
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
     }
 
     private func runPass(until deadline: Date, now: Date, trigger: SyncTrigger) async -> SyncReport? {
