@@ -197,6 +197,23 @@ pub(crate) fn check(
             );
         }
     }
+    // The to-follow list is written by the core (paths and codes); a document from elsewhere
+    // may carry anything there, so it is held to that shape.
+    for (i, item) in r.to_follow.iter().enumerate() {
+        let shaped = |t: &str, max: usize| {
+            !t.is_empty()
+                && t.len() <= max
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._[]".contains(&b))
+        };
+        if !shaped(&item.path, MAX_SHORT_TEXT) || !shaped(&item.code, 100) {
+            c.problem(
+                &format!("to_follow[{i}]"),
+                "to_follow.invalid",
+                "An item to follow must name a field path and a rule code.",
+            );
+        }
+    }
     let police = referrer(&r.referrer, &x, c);
     let victim_dob = victim(&r.victim, &x, c);
     incident(&r.incident, police, victim_dob, &x, c);

@@ -534,3 +534,15 @@ fn a_version_2_document_is_not_refused_for_a_version_3_rule() {
     assert!(validate_for_submission_with(&r, Rules::V2, now()).is_ok());
     assert!(validate_for_submission(&r, now()).is_err());
 }
+
+#[test]
+fn a_to_follow_list_holds_only_paths_and_codes() {
+    let mut r = example_referral();
+    r.to_follow = vec![ToFollowItem {
+        path: "incident.crime_reference".into(),
+        code: "crime_reference.to_follow".into(),
+    }];
+    assert!(errors(&r).is_empty());
+    r.to_follow[0].code = "Jamie Testperson, 07700 900123".into();
+    only_error(&r, "to_follow[0]", "to_follow.invalid");
+}
