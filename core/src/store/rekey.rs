@@ -12,13 +12,15 @@ use rusqlite::{TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use super::Store;
-use super::cipher::{self, Column, DRAFT_BODY, DRAFT_SUMMARY, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY};
+use super::cipher::{
+    self, Column, DRAFT_BODY, DRAFT_SUMMARY, DRAFT_TYPED, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY,
+};
 use super::error::Result;
 use super::schema;
 use crate::crypto::DataKey;
 
 /// Each encrypted column: its place, and the SQL to read and rewrite it.
-const COLUMNS: [(Column, &str, &str); 4] = [
+const COLUMNS: [(Column, &str, &str); 5] = [
     (
         DRAFT_BODY,
         "SELECT id, schema_version, body FROM drafts",
@@ -28,6 +30,11 @@ const COLUMNS: [(Column, &str, &str); 4] = [
         DRAFT_SUMMARY,
         "SELECT id, schema_version, summary FROM drafts",
         "UPDATE drafts SET summary = ?2 WHERE id = ?1",
+    ),
+    (
+        DRAFT_TYPED,
+        "SELECT id, schema_version, typed FROM drafts WHERE typed IS NOT NULL",
+        "UPDATE drafts SET typed = ?2 WHERE id = ?1",
     ),
     (
         OUTBOX_LOCAL_COPY,

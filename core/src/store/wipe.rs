@@ -32,6 +32,9 @@ pub struct WipeReport {
 impl Store {
     /// Closes this store and removes its database files. Every later call on this store
     /// returns [`StoreError::Closed`]; open the directory again to start afresh.
+    ///
+    /// Form editors opened on this store drop every value they hold, and refuse every later
+    /// call with `Closed`, before this returns.
     pub fn wipe(&self) -> Result<WipeReport> {
         let mut guard = self.lock();
         let counts = match guard.as_ref() {
@@ -40,7 +43,10 @@ impl Store {
         };
         // Closing the connection first, so no handle writes to the files after they go.
         drop(guard.take());
-        let files_removed = remove_files(self.dir())?;
+        let removed = remove_files(self.dir());
+        drop(guard);
+        self.notify_wiped();
+        let files_removed = removed?;
         Ok(WipeReport {
             undelivered_destroyed: counts.0,
             drafts_destroyed: counts.1,
