@@ -82,6 +82,7 @@ pub enum WeprotectError {
     OutOfRange { path: String },
     FieldHidden { path: String },
     GroupFull { path: String, max: u32 },
+    CallbackFailed,
     Internal,
 }
 
