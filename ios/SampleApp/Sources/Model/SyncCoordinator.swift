@@ -45,6 +45,10 @@ final class SyncCoordinator {
     /// Runs a pass if the trigger calls for one; returns its report, or nil when none ran.
     @discardableResult
     func handle(_ trigger: SyncTrigger, pathSatisfied: Bool = true, now: Date = Date()) async -> SyncReport? {
+        if trigger == .networkSatisfied, pathSatisfied {
+            // Signal is back: what failed for want of a network is due now, not after its backoff.
+            _ = try? await engine.networkReturned()
+        }
         let waiting = (try? store.counts().queued) ?? 0
         guard planner.shouldRun(
                 trigger, pathSatisfied: pathSatisfied, passRunning: passRunning, waiting: waiting,
