@@ -70,6 +70,17 @@ final class SyncCoordinator {
     /// when a Swift task is cancelled).
     func expire() {
         try? engine.cancel()
+        // `cancel()` ends the passes running in Rust now; a pass this coordinator has started
+        // but whose call has not reached Rust yet (a loaded phone, a busy executor) would miss
+        // it and run to its deadline. The time is up for every pass, so cancel again until the
+        // pass ends (for two seconds at most).
+        guard passRunning else { return }
+        Task { [engine] in
+            for _ in 0..<100 where self.passRunning {
+                try? engine.cancel()
+                try? await Task.sleep(nanoseconds: 20_000_000)
+            }
+        }
     }
 
     private func runPass(until deadline: Date, now: Date, trigger: SyncTrigger) async -> SyncReport? {
