@@ -157,4 +157,25 @@ mod tests {
             WipeReport::default()
         );
     }
+
+    #[test]
+    fn a_second_handle_on_the_same_folder_is_not_closed_by_a_wipe() {
+        // What docs/bindings.md ("One folder, one Store") warns about: the second handle keeps
+        // working on the removed files, so what it saves afterwards is in no file of the
+        // folder. Apps open each folder once; if that changes, this test says so.
+        let (dir, store) = open_store();
+        let other = Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap();
+        store.wipe().unwrap();
+        assert!(!other.is_closed());
+        other
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        assert!(
+            !dir.path().join(DB_FILE_NAME).exists(),
+            "nothing was recreated"
+        );
+        drop(other);
+        let again = Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap();
+        assert_eq!(again.counts().unwrap().drafts, 0);
+    }
 }
