@@ -362,6 +362,9 @@ impl From<core_form::SetOutcome> for SetOutcome {
 }
 
 /// Edits one draft: set values, add and remove group items, snapshot, autosave, submit.
+///
+/// After `store.wipe()`, every call of an editor opened on that store throws `Closed`, and
+/// the editor has already dropped the values it held.
 #[derive(uniffi::Object)]
 pub struct DraftEditor {
     inner: Arc<core_form::DraftEditor>,
@@ -385,6 +388,18 @@ impl Store {
             let inner = core_form::DraftEditor::open_draft(self.inner.clone(), draft_id)?;
             Ok(Arc::new(DraftEditor { inner }))
         })
+    }
+}
+
+impl DraftEditor {
+    /// `Closed` once the store this editor saves into was wiped (the editor then holds no
+    /// values): for the calls whose core form cannot fail.
+    fn open(&self) -> FfiResult<&core_form::DraftEditor> {
+        if self.inner.is_closed() {
+            Err(weprotect_core::WeprotectError::Closed)
+        } else {
+            Ok(&self.inner)
+        }
     }
 }
 
@@ -413,7 +428,7 @@ impl DraftEditor {
 
     /// The draft's id in the store, once saved.
     pub fn draft_id(&self) -> FfiResult<Option<String>> {
-        guard(|| Ok(self.inner.draft_id()))
+        guard(|| Ok(self.open()?.draft_id()))
     }
 
     /// Sets the field at `path` (`FieldValue::Clear` empties it). Keeps exactly what was typed
@@ -435,12 +450,12 @@ impl DraftEditor {
 
     /// Every value, which fields are visible, and every problem, in one call.
     pub fn snapshot(&self) -> FfiResult<FormSnapshot> {
-        guard(|| Ok(self.inner.snapshot().into()))
+        guard(|| Ok(self.open()?.snapshot().into()))
     }
 
     /// The draft as referral JSON (personal: redacted when printed).
     pub fn to_json(&self) -> FfiResult<Arc<PersonalText>> {
-        guard(|| Ok(PersonalText::wrap(self.inner.to_json())))
+        guard(|| Ok(PersonalText::wrap(self.open()?.to_json())))
     }
 
     /// Saves now (changes autosave anyway); returns the draft id.
@@ -463,7 +478,7 @@ impl DraftEditor {
     /// TEST HOOK: fixes the clock for age and "in the future" rules (none: the system clock).
     pub fn pin_clock(&self, now: Option<Timestamp>) -> FfiResult<()> {
         guard(|| {
-            self.inner.pin_clock(now);
+            self.open()?.pin_clock(now);
             Ok(())
         })
     }

@@ -33,5 +33,5 @@ pub mod types;
 pub use editor::{DraftEditor, FieldValue};
 pub use personal::PersonalText;
 pub use store::Store;
-pub use sync::{SyncEngine, SyncObserver, TokenProvider};
+pub use sync::{CallbackError, SyncEngine, SyncObserver, TokenProvider};
 pub use weprotect_core::WeprotectError;

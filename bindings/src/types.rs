@@ -83,6 +83,7 @@ pub enum WeprotectError {
     OutOfRange { path: String },
     FieldHidden { path: String },
     GroupFull { path: String, max: u32 },
+    CallbackFailed,
     Internal,
 }
 

@@ -100,6 +100,10 @@ pub enum WeprotectError {
         /// Its maximum.
         max: u32,
     },
+    /// The app's own callback (its `TokenProvider`) threw, so the call could not go on.
+    /// Nothing was sent and nothing was lost; the call may be retried.
+    #[error("the app's token provider failed")]
+    CallbackFailed,
     /// A bug inside the core (the FFI layer turns a caught panic into this). Nothing saved
     /// was lost; the call may be retried, and the app should report it.
     #[error("internal error")]
@@ -129,6 +133,7 @@ impl WeprotectError {
             WeprotectError::OutOfRange { .. } => "out_of_range",
             WeprotectError::FieldHidden { .. } => "field_hidden",
             WeprotectError::GroupFull { .. } => "group_full",
+            WeprotectError::CallbackFailed => "callback_failed",
             WeprotectError::Internal => "internal",
         }
     }

@@ -293,7 +293,9 @@ pub fn run_jvm_tests(
 ) -> Result<(), String> {
     let server = Server::start(t.target, t.work)?;
     eprintln!("==> {what}");
-    let status = java(t.kotlin, t.jna, t.jar, t.target, main)
+    let mut cmd = java(t.kotlin, t.jna, t.jar, t.target, main);
+    server.tls.pass_to(&mut cmd);
+    let status = cmd
         .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
         .env("WEPROTECT_TOKEN", &server.token)
         .env("WEPROTECT_TEST_DIR", t.work.join(test_dir))
@@ -307,13 +309,15 @@ pub fn run_jvm_tests(
     }
 }
 
-/// The reference server on a free loopback port, killed on drop.
+/// The reference server on a free loopback port, killed on drop, with a TLS front.
 pub struct Server {
     child: Child,
     /// Its data directory (service.json, tokens).
     pub dir: PathBuf,
     /// A device token issued for the tests.
     pub token: String,
+    /// The same server behind TLS with a private certificate authority.
+    pub tls: TlsFront,
 }
 
 impl Drop for Server {
@@ -321,6 +325,226 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The reference server behind TLS, with a certificate for `localhost` issued by a certificate
+/// authority made for this run (JDK's keytool; `xtask/tls-front/TlsFront.java` terminates TLS
+/// and passes the bytes on), so the Kotlin and Swift tests can check the pin and the trust of a
+/// private CA against the real server. Stopped on drop (its standard input is closed).
+pub struct TlsFront {
+    child: Child,
+    /// `https://127.0.0.1:<port>` (the certificate names 127.0.0.1 and localhost).
+    pub endpoint: String,
+    /// The private CA's certificate (DER), which only `SyncEngine.withExtraRoots` trusts.
+    pub ca_der: PathBuf,
+    /// SHA-256 of the server certificate's SubjectPublicKeyInfo (hex): the right pin.
+    pub pin: String,
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl TlsFront {
+    /// Makes the CA and the server certificate in `dir` and starts the front before `port`.
+    pub fn start(dir: &Path, port: u16) -> Result<TlsFront, String> {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let pass = "weprotect-test";
+        let store = |name: &str| dir.join(name).to_string_lossy().into_owned();
+        let (ca, leaf) = (store("ca.p12"), store("leaf.p12"));
+        let p12 = ["-storetype", "PKCS12", "-storepass", pass, "-keypass", pass];
+        let ec = ["-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2"];
+        let steps: Vec<Vec<&str>> = vec![
+            vec![
+                "-genkeypair",
+                "-alias",
+                "ca",
+                "-dname",
+                "CN=WEPROTECT test CA",
+                "-ext",
+                "bc:c",
+            ],
+            vec!["-genkeypair", "-alias", "leaf", "-dname", "CN=localhost"],
+        ];
+        for (i, step) in steps.iter().enumerate() {
+            let ks = if i == 0 { &ca } else { &leaf };
+            keytool(
+                dir,
+                &[step.as_slice(), &ec, &p12, &["-keystore", ks]].concat(),
+            )?;
+        }
+        let (csr, crt) = (store("leaf.csr"), store("leaf.pem"));
+        let (ca_der, ca_pem) = (store("ca.der"), store("ca.pem"));
+        keytool(
+            dir,
+            &[
+                &[
+                    "-certreq",
+                    "-alias",
+                    "leaf",
+                    "-file",
+                    &csr,
+                    "-keystore",
+                    &leaf,
+                ][..],
+                &p12,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            dir,
+            &[
+                &[
+                    "-gencert", "-alias", "ca", "-infile", &csr, "-outfile", &crt, "-rfc",
+                ][..],
+                &[
+                    "-validity",
+                    "2",
+                    "-ext",
+                    "san=ip:127.0.0.1,dns:localhost",
+                    "-ext",
+                    "eku=serverAuth",
+                ],
+                &["-keystore", &ca],
+                &p12,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            dir,
+            &[
+                &[
+                    "-exportcert",
+                    "-alias",
+                    "ca",
+                    "-file",
+                    &ca_der,
+                    "-keystore",
+                    &ca,
+                ][..],
+                &p12,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            dir,
+            &[
+                &[
+                    "-exportcert",
+                    "-alias",
+                    "ca",
+                    "-rfc",
+                    "-file",
+                    &ca_pem,
+                    "-keystore",
+                    &ca,
+                ][..],
+                &p12,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            dir,
+            &[
+                &[
+                    "-importcert",
+                    "-noprompt",
+                    "-alias",
+                    "ca",
+                    "-file",
+                    &ca_pem,
+                    "-keystore",
+                    &leaf,
+                ][..],
+                &p12,
+            ]
+            .concat(),
+        )?;
+        keytool(
+            dir,
+            &[
+                &[
+                    "-importcert",
+                    "-alias",
+                    "leaf",
+                    "-file",
+                    &crt,
+                    "-keystore",
+                    &leaf,
+                ][..],
+                &p12,
+            ]
+            .concat(),
+        )?;
+
+        let ready = dir.join("ready");
+        let source = root().join("xtask/tls-front/TlsFront.java");
+        let child = Command::new("java")
+            .arg(&source)
+            .arg(&leaf)
+            .arg(pass)
+            .arg(port.to_string())
+            .arg(&ready)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start the TLS front (java): {e}"))?;
+        let mut front = TlsFront {
+            child,
+            endpoint: String::new(),
+            ca_der: PathBuf::from(ca_der),
+            pin: String::new(),
+        };
+        let started = Instant::now();
+        while !ready.exists() {
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err("the TLS front did not start within 60 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let text = std::fs::read_to_string(&ready).map_err(|e| e.to_string())?;
+        for line in text.lines() {
+            if let Some(v) = line.strip_prefix("endpoint=") {
+                front.endpoint = v.to_string();
+            } else if let Some(v) = line.strip_prefix("pin=") {
+                front.pin = v.to_string();
+            }
+        }
+        if front.endpoint.is_empty() || front.pin.len() != 64 {
+            return Err(format!("the TLS front wrote {text:?}"));
+        }
+        Ok(front)
+    }
+
+    /// Passes the front to a test program: `WEPROTECT_TLS_ENDPOINT`, `WEPROTECT_TLS_CA_DER`
+    /// (a file), `WEPROTECT_TLS_PIN`.
+    pub fn pass_to(&self, cmd: &mut Command) {
+        cmd.env("WEPROTECT_TLS_ENDPOINT", &self.endpoint)
+            .env("WEPROTECT_TLS_CA_DER", &self.ca_der)
+            .env("WEPROTECT_TLS_PIN", &self.pin);
+    }
+}
+
+fn keytool(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let out = Command::new("keytool")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("cannot run keytool (the JDK's): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "keytool {} failed: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stdout).trim()
+        ))
     }
 }
 
@@ -342,10 +566,20 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", cli.display()))?;
+        let tls = match TlsFront::start(&work.join("tls"), port) {
+            Ok(tls) => tls,
+            Err(e) => {
+                let (mut child, _) = (child, ());
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(e);
+            }
+        };
         let mut server = Server {
             child,
             dir: dir.clone(),
             token: String::new(),
+            tls,
         };
         let started = Instant::now();
         while !(dir.join("service.json").exists()

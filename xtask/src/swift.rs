@@ -882,6 +882,7 @@ pub fn test() -> Result<(), String> {
         classes.len()
     );
     let mut c = tc.command(&exe.to_string_lossy(), &build);
+    server.tls.pass_to(&mut c);
     c.env("LD_LIBRARY_PATH", &build)
         .env("WEPROTECT_SERVICE_JSON", server.dir.join("service.json"))
         .env("WEPROTECT_TOKEN", &server.token)

@@ -39,11 +39,19 @@
 //! without its day) cannot be a typed item yet: it is held back from the typed referral, and
 //! so from autosave, until it is complete, and its missing fields are reported under its path.
 //!
+//! # Typed values across a reopen, and a wiped store
+//!
+//! Each save also stores the document as typed (sealed, beside the normalised referral:
+//! `Store::save_from_editor`), so [`DraftEditor::open_draft`] shows `020 7946 0123` as the
+//! officer typed it, not `+442079460123`, and an incomplete group item comes back too. When
+//! the store is wiped, every editor opened on it drops its values at once (the store tells it)
+//! and every later call is refused with `Closed`.
+//!
 //! The editor is shaped for uniffi: used behind `Arc`, `&self` methods, one interior mutex,
 //! owned arguments and results.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -55,7 +63,7 @@ use super::snapshot::{FieldState, FormSnapshot, SetOutcome};
 use super::value::FormValue;
 use crate::config::ServiceConfig;
 use crate::model::Referral;
-use crate::store::{QueuedReferral, Store, StoreError};
+use crate::store::{QueuedReferral, Store, StoreError, WipeListener};
 use crate::validation::{DocumentError, Problem, parse_referral, validate_draft};
 use crate::values::{
     CountryCode, LanguageCode, OrganisationId, PhoneNumber, Postcode, language_name,
@@ -95,6 +103,8 @@ struct State {
     draft_id: Option<String>,
     saved: bool,
     submitted: bool,
+    /// The store was wiped: every value is gone and every call is refused.
+    closed: bool,
     pinned_now: Option<DateTime<Utc>>,
 }
 
@@ -150,8 +160,12 @@ impl DraftEditor {
     ///
     /// [`FormError::Store`] with `NotFound` if there is no such draft (purged or submitted).
     pub fn open_draft(store: Arc<Store>, draft_id: String) -> Result<Arc<DraftEditor>, FormError> {
-        let referral = store.load_draft(draft_id.clone())?;
-        let editor = DraftEditor::build(Some(store), referral, Some(draft_id))?;
+        let (referral, typed) = store.load_draft_as_typed(draft_id.clone())?;
+        let as_typed = typed.and_then(|bytes| typed_document(&bytes, &referral));
+        let editor = match as_typed {
+            Some(doc) => DraftEditor::build_from(Some(store), doc, Some(draft_id))?,
+            None => DraftEditor::build(Some(store), referral, Some(draft_id))?,
+        };
         editor.lock().saved = true;
         Ok(editor)
     }
@@ -176,11 +190,21 @@ impl DraftEditor {
         referral: Referral,
         draft_id: Option<String>,
     ) -> Result<Arc<DraftEditor>, FormError> {
-        let mut doc = serde_json::to_value(&referral).unwrap_or_else(|_| Value::Object(Map::new()));
+        let doc = serde_json::to_value(&referral).unwrap_or_else(|_| Value::Object(Map::new()));
+        DraftEditor::build_from(store, doc, draft_id)
+    }
+
+    /// An editor of the document `doc` (as typed), registered with its store so a wipe
+    /// reaches it.
+    fn build_from(
+        store: Option<Arc<Store>>,
+        mut doc: Value,
+        draft_id: Option<String>,
+    ) -> Result<Arc<DraftEditor>, FormError> {
         let mut stash = BTreeMap::new();
         let computed = compute(&mut doc, &mut stash, Utc::now())?;
-        Ok(Arc::new(DraftEditor {
-            store,
+        let editor = Arc::new(DraftEditor {
+            store: store.clone(),
             from_scratch: false,
             state: Mutex::new(State {
                 doc,
@@ -189,9 +213,25 @@ impl DraftEditor {
                 draft_id,
                 saved: false,
                 submitted: false,
+                closed: false,
                 pinned_now: None,
             }),
-        }))
+        });
+        if let Some(store) = store {
+            let weak: Weak<dyn WipeListener> = Arc::downgrade(&editor) as Weak<DraftEditor>;
+            store.on_wipe(weak);
+            // Wiped before it could hear of it: it starts closed.
+            if store.is_closed() {
+                editor.store_wiped();
+            }
+        }
+        Ok(editor)
+    }
+
+    /// True once the store this editor saves into was wiped: it holds no values any more and
+    /// refuses every call with `Closed`.
+    pub fn is_closed(&self) -> bool {
+        self.lock().closed
     }
 
     /// Fixes the clock used for "in the future" and age rules and for save times (`None`:
@@ -228,9 +268,7 @@ impl DraftEditor {
     /// ([`FormError::UnknownOption`]), out of range or too long.
     pub fn set(&self, path: String, value: FormValue) -> Result<SetOutcome, FormError> {
         let mut st = self.lock();
-        if st.submitted {
-            return Err(FormError::Submitted);
-        }
+        st.refuse_if_finished()?;
         let slot = find_slot(&st, &path)?;
         let visible = st
             .computed
@@ -256,9 +294,7 @@ impl DraftEditor {
     /// [`FormError::WrongKind`] if the path is not a repeatable group. Nothing is changed.
     pub fn add_item(&self, group_path: String) -> Result<SetOutcome, FormError> {
         let mut st = self.lock();
-        if st.submitted {
-            return Err(FormError::Submitted);
-        }
+        st.refuse_if_finished()?;
         let (field, max, items) = group(&group_path)?;
         let mut doc = st.doc.clone();
         let segs = path::parse(&group_path).ok_or_else(|| unknown(&group_path))?;
@@ -293,9 +329,7 @@ impl DraftEditor {
     /// [`FormError::NoSuchItem`] if there is no such item. Nothing is changed.
     pub fn remove_item(&self, group_path: String, index: u32) -> Result<SetOutcome, FormError> {
         let mut st = self.lock();
-        if st.submitted {
-            return Err(FormError::Submitted);
-        }
+        st.refuse_if_finished()?;
         group(&group_path)?;
         let mut doc = st.doc.clone();
         let segs = path::parse(&group_path).ok_or_else(|| unknown(&group_path))?;
@@ -388,11 +422,11 @@ impl DraftEditor {
     pub fn save(&self) -> Result<String, FormError> {
         let store = self.store.clone().ok_or(FormError::NoStore)?;
         let mut st = self.lock();
-        if st.submitted {
-            return Err(FormError::Submitted);
-        }
+        st.refuse_if_finished()?;
         let now = st.now();
-        let id = st.save_into(&store, now, true)?;
+        let id = st
+            .save_into(&store, now, true)
+            .map_err(|e| st.closed_by(e))?;
         st.draft_id = Some(id.clone());
         st.saved = true;
         Ok(id)
@@ -408,9 +442,7 @@ impl DraftEditor {
     pub fn submit(&self, service: ServiceConfig) -> Result<QueuedReferral, FormError> {
         let store = self.store.clone().ok_or(FormError::NoStore)?;
         let mut st = self.lock();
-        if st.submitted {
-            return Err(FormError::Submitted);
-        }
+        st.refuse_if_finished()?;
         let now = st.now();
         {
             let State {
@@ -426,10 +458,14 @@ impl DraftEditor {
             all.extend(st.computed.missing.iter().cloned());
             return Err(FormError::Store(StoreError::Invalid(all)));
         }
-        let id = st.save_into(&store, now, true)?;
+        let id = st
+            .save_into(&store, now, true)
+            .map_err(|e| st.closed_by(e))?;
         st.draft_id = Some(id.clone());
         st.saved = true;
-        let queued = store.submit(id, service, now)?;
+        let queued = store
+            .submit(id, service, now)
+            .map_err(|e| st.closed_by(e))?;
         st.submitted = true;
         st.draft_id = None;
         Ok(queued)
@@ -496,6 +532,8 @@ impl DraftEditor {
                     st.draft_id = Some(id);
                     st.saved = true;
                 }
+                // Wiped while this change was made: the change goes with everything else.
+                Err(StoreError::Closed) => return Err(st.closed_by(StoreError::Closed)),
                 Err(_) => st.saved = false,
             }
         }
@@ -518,9 +556,58 @@ impl DraftEditor {
     }
 }
 
+impl WipeListener for DraftEditor {
+    fn store_wiped(&self) {
+        self.lock().close();
+    }
+}
+
 impl State {
     fn now(&self) -> DateTime<Utc> {
         self.pinned_now.unwrap_or_else(Utc::now)
+    }
+
+    /// Refuses a change after a submit or a wipe.
+    fn refuse_if_finished(&self) -> Result<(), FormError> {
+        if self.closed {
+            Err(FormError::Store(StoreError::Closed))
+        } else if self.submitted {
+            Err(FormError::Submitted)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A store error as the editor reports it; `Closed` (the store was wiped) also drops every
+    /// value the editor holds.
+    fn closed_by(&mut self, e: StoreError) -> FormError {
+        if matches!(e, StoreError::Closed) {
+            self.close();
+        }
+        FormError::Store(e)
+    }
+
+    /// Drops every value (the typed texts are overwritten first, as far as the document holds
+    /// them) and marks the editor closed.
+    fn close(&mut self) {
+        wipe_texts(&mut self.doc);
+        for v in self.stash.values_mut() {
+            wipe_texts(v);
+        }
+        let empty = Value::Object(Map::new());
+        self.computed = Computed {
+            referral: Referral::default(),
+            held: Vec::new(),
+            problems: Vec::new(),
+            missing: Vec::new(),
+            fields: Vec::new(),
+            layout: Layout::of(&empty),
+        };
+        self.doc = empty;
+        self.stash.clear();
+        self.draft_id = None;
+        self.saved = false;
+        self.closed = true;
     }
 
     /// Saves the draft into `store` (fully synced or as an autosave), with the counts the
@@ -531,9 +618,11 @@ impl State {
         now: DateTime<Utc>,
         synced: bool,
     ) -> Result<String, StoreError> {
+        let typed = zeroize::Zeroizing::new(serde_json::to_vec(&self.doc).unwrap_or_default());
         store.save_from_editor(
             self.draft_id.clone(),
             &self.computed.referral,
+            &typed,
             now,
             synced,
             self.computed.missing.len(),
@@ -561,9 +650,29 @@ fn unreachable_empty() -> Arc<DraftEditor> {
             draft_id: None,
             saved: false,
             submitted: false,
+            closed: false,
             pinned_now: None,
         }),
     })
+}
+
+/// The document a store kept as typed, if it reads back as the stored referral (a copy from
+/// an older form or schema, or one out of step with its body, is not used: the body wins).
+fn typed_document(bytes: &[u8], referral: &Referral) -> Option<Value> {
+    let doc: Value = serde_json::from_slice(bytes).ok()?;
+    let (parsed, _held) = parse_doc(&doc).ok()?;
+    (parsed == *referral).then_some(doc)
+}
+
+/// Overwrites every string in `v` before it is dropped (names, phone numbers as typed).
+fn wipe_texts(v: &mut Value) {
+    use zeroize::Zeroize;
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(a) => a.iter_mut().for_each(wipe_texts),
+        Value::Object(m) => m.values_mut().for_each(wipe_texts),
+        _ => {}
+    }
 }
 
 fn count(n: usize) -> u32 {
@@ -1336,6 +1445,7 @@ impl State {
             draft_id: self.draft_id.clone(),
             saved: self.saved,
             submitted: self.submitted,
+            closed: self.closed,
             pinned_now: self.pinned_now,
         }
     }

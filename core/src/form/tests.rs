@@ -1392,3 +1392,103 @@ fn nothing_on_a_lock_screen_or_in_a_list_betrays_the_subject() {
     }
     store.delete_draft(id).unwrap();
 }
+
+#[test]
+fn a_reopened_draft_shows_what_was_typed_and_keeps_an_incomplete_item() {
+    let (dir, store) = open_store();
+    let e = DraftEditor::open_new(store.clone());
+    e.pin_clock(Some(t0()));
+    e.set("safe_contact.phone".into(), text("020 7946 0123"))
+        .unwrap();
+    e.set("victim.date_of_birth".into(), text("12/04/1990"))
+        .unwrap();
+    e.add_item("safe_contact.safe_times".into()).unwrap();
+    e.set("safe_contact.safe_times[0].from".into(), text("6pm"))
+        .unwrap();
+    let id = e.draft_id().unwrap();
+    drop(e);
+    // The store is re-encrypted under a new key: the typed copy moves with everything else.
+    store.rekey(crate::crypto::DataKey::generate()).unwrap();
+    let e = DraftEditor::open_draft(store.clone(), id.clone()).unwrap();
+    let snap = e.snapshot();
+    let phone = state(&snap, "safe_contact.phone");
+    assert_eq!(phone.value, Some(text("020 7946 0123")), "as typed");
+    assert_eq!(phone.normalised.as_deref(), Some("+442079460123"));
+    assert_eq!(
+        state(&snap, "victim.date_of_birth").value,
+        Some(text("12/04/1990"))
+    );
+    assert_eq!(
+        state(&snap, "safe_contact.safe_times[0].from").value,
+        Some(text("6pm")),
+        "an incomplete item is not lost"
+    );
+    assert!(snap.saved);
+    // The body is still the normalised referral: what submit, the lists and JSON read.
+    let json = store.load_draft_json(id.clone()).unwrap();
+    assert!(json.contains("+442079460123") && !json.contains("020 7946 0123"));
+    // And what was typed is encrypted at rest like the rest.
+    drop(e);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(!hay.contains("020 7946 0123") && !hay.contains("12/04/1990"));
+    }
+}
+
+#[test]
+fn a_typed_copy_out_of_step_with_its_body_is_not_used() {
+    let (_dir, store) = open_store();
+    let e = DraftEditor::open_new(store.clone());
+    e.set("safe_contact.phone".into(), text("020 7946 0123"))
+        .unwrap();
+    let id = e.draft_id().unwrap();
+    // Saved from JSON (an integration): the typed copy of the editor is cleared with it.
+    let json = r#"{"schema_version": 3, "safe_contact": {"phone": "07700 900123"}}"#;
+    store
+        .save_draft_json(Some(id.clone()), json.into(), t0())
+        .unwrap();
+    let snap = DraftEditor::open_draft(store, id).unwrap().snapshot();
+    assert_eq!(
+        state(&snap, "safe_contact.phone").normalised.as_deref(),
+        Some("+447700900123")
+    );
+}
+
+#[test]
+fn after_a_wipe_every_editor_call_is_closed_and_its_values_are_gone() {
+    let (_dir, store) = open_store();
+    let e = DraftEditor::open_new(store.clone());
+    e.set("victim.forename".into(), text("Jamie")).unwrap();
+    let detached = DraftEditor::open_detached();
+    detached
+        .set("victim.forename".into(), text("Jamie"))
+        .unwrap();
+    store.wipe().unwrap();
+    assert!(e.is_closed(), "told by the wipe, before any call");
+    let (doc, stash, referral, fields) = e.internals();
+    assert_eq!(doc, json!({}));
+    assert!(stash.is_empty() && fields.is_empty());
+    assert!(referral.victim.forename.is_none());
+    let closed = |r: Result<SetOutcome, FormError>| {
+        assert!(
+            matches!(r, Err(FormError::Store(StoreError::Closed))),
+            "{r:?}"
+        )
+    };
+    closed(e.set("victim.surname".into(), text("T")));
+    closed(e.add_item("children".into()));
+    closed(e.remove_item("children".into(), 0));
+    assert!(matches!(
+        e.save(),
+        Err(FormError::Store(StoreError::Closed))
+    ));
+    assert!(matches!(
+        e.submit(service().1),
+        Err(FormError::Store(StoreError::Closed))
+    ));
+    // An editor opened on the wiped store starts closed; one without a store is unaffected.
+    assert!(DraftEditor::open_new(store).is_closed());
+    assert!(!detached.is_closed());
+    assert!(detached.set("victim.surname".into(), text("T")).is_ok());
+}

@@ -26,6 +26,10 @@ pub(crate) const DRAFT_SUMMARY: Column = Column {
     table: "drafts",
     column: "summary",
 };
+pub(crate) const DRAFT_TYPED: Column = Column {
+    table: "drafts",
+    column: "typed",
+};
 pub(crate) const OUTBOX_LOCAL_COPY: Column = Column {
     table: "outbox",
     column: "local_copy",

@@ -3,6 +3,13 @@
 //! A draft is saved as often as the form likes (autosave overwrites the same row). Its body is
 //! the referral JSON; its summary (a short title plus counts of missing fields and problems)
 //! is encrypted separately so a list of drafts decrypts a few bytes per row, not whole forms.
+//!
+//! A draft saved by the form editor also keeps the editor's document, exactly as typed
+//! (`020 7946 0123`, `12/04/1990`, an incomplete item of a group), sealed in its own column
+//! (`typed`): the body stays the normalised referral that validation, submit and the lists
+//! read, and a reopened draft shows what the officer typed (docs/form.md). A save from a
+//! referral (JSON, a reopened rejection) clears it, so a stale typed copy never hides a newer
+//! body; the editor also ignores a typed copy that does not read back as the body.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -10,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::Store;
-use super::cipher::{self, DRAFT_BODY, DRAFT_SUMMARY};
+use super::cipher::{self, DRAFT_BODY, DRAFT_SUMMARY, DRAFT_TYPED};
 use super::error::{Result, StoreError};
 use crate::crypto::DataKey;
 use crate::model::{Referral, SCHEMA_VERSION};
@@ -124,29 +131,45 @@ fn write_draft_row(
     version: u32,
     body: &[u8],
     summary: &[u8],
+    typed: Option<&[u8]>,
     now: DateTime<Utc>,
 ) -> Result<String> {
     let is_new = id.is_none();
     let id = id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let sealed_body = cipher::seal(&inner.key, DRAFT_BODY, &id, version, body);
     let sealed_summary = cipher::seal(&inner.key, DRAFT_SUMMARY, &id, version, summary);
+    let sealed_typed = typed.map(|t| cipher::seal(&inner.key, DRAFT_TYPED, &id, version, t));
     let t = cipher::to_millis(now);
     if is_new {
         inner
             .conn
             .prepare_cached(
-                "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
-                 VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+                "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary,
+                 typed) VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![id, version, t, sealed_body, sealed_summary])?;
+            .execute(params![
+                id,
+                version,
+                t,
+                sealed_body,
+                sealed_summary,
+                sealed_typed
+            ])?;
     } else {
         let n = inner
             .conn
             .prepare_cached(
                 "UPDATE drafts SET schema_version = ?2, updated_at = ?3, body = ?4,
-                 summary = ?5 WHERE id = ?1",
+                 summary = ?5, typed = ?6 WHERE id = ?1",
             )?
-            .execute(params![id, version, t, sealed_body, sealed_summary])?;
+            .execute(params![
+                id,
+                version,
+                t,
+                sealed_body,
+                sealed_summary,
+                sealed_typed
+            ])?;
         if n == 0 {
             // Purged, submitted or never existed: never resurrect it under that id.
             return Err(StoreError::NotFound("draft"));
@@ -169,7 +192,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let summary = Summary::of(&referral, now);
-        self.write_draft(id, &referral, &summary, now, true)
+        self.write_draft(id, &referral, &summary, None, now, true)
     }
 
     /// Saves a draft as [`Store::save_draft`] does, but commits without waiting for the disk
@@ -190,16 +213,19 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String> {
         let summary = Summary::of(&referral, now);
-        self.write_draft(id, &referral, &summary, now, false)
+        self.write_draft(id, &referral, &summary, None, now, false)
     }
 
     /// Saves the draft a form editor holds, with the counts of missing fields and problems the
-    /// editor has just computed (so the summary needs no second validation). `synced` as
+    /// editor has just computed (so the summary needs no second validation) and the editor's
+    /// document as typed (`typed`, sealed in its own column). `synced` as
     /// [`Store::save_draft`] when true, as [`Store::autosave_draft`] when false.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn save_from_editor(
         &self,
         id: Option<String>,
         referral: &Referral,
+        typed: &[u8],
         now: DateTime<Utc>,
         synced: bool,
         missing: usize,
@@ -210,7 +236,38 @@ impl Store {
             missing: super::count_u32(missing),
             problems: super::count_u32(problems),
         };
-        self.write_draft(id, referral, &summary, now, synced)
+        self.write_draft(id, referral, &summary, Some(typed), now, synced)
+    }
+
+    /// The draft's referral and, when the form editor saved it, the editor's document as typed
+    /// (JSON bytes, wiped when dropped).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] if there is no such draft.
+    pub(crate) fn load_draft_as_typed(
+        &self,
+        id: String,
+    ) -> Result<(Referral, Option<Zeroizing<Vec<u8>>>)> {
+        self.with(|inner| {
+            let referral = load_draft_in(&inner.conn, &inner.key, &id)?;
+            let row: Option<(i64, Option<Vec<u8>>)> = inner
+                .conn
+                .prepare_cached("SELECT schema_version, typed FROM drafts WHERE id = ?1")?
+                .query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let typed = match row {
+                Some((version, Some(sealed))) => {
+                    let version = cipher::version_from_sql(version)?;
+                    // A damaged typed copy loses only the typing: the body still opens.
+                    cipher::open(&inner.key, DRAFT_TYPED, &id, version, &sealed)
+                        .ok()
+                        .map(Zeroizing::new)
+                }
+                _ => None,
+            };
+            Ok((referral, typed))
+        })
     }
 
     fn write_draft(
@@ -218,6 +275,7 @@ impl Store {
         id: Option<String>,
         referral: &Referral,
         summary: &Summary,
+        typed: Option<&[u8]>,
         now: DateTime<Utc>,
         synced: bool,
     ) -> Result<String> {
@@ -236,7 +294,7 @@ impl Store {
                     .prepare_cached("PRAGMA synchronous = NORMAL")?
                     .execute([])?;
             }
-            let written = write_draft_row(inner, id, version, &body, &summary, now);
+            let written = write_draft_row(inner, id, version, &body, &summary, typed, now);
             if !synced {
                 // Every other commit of this connection stays fully synced.
                 inner

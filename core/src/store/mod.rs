@@ -53,7 +53,7 @@ mod schema;
 mod wipe;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -118,6 +118,16 @@ pub struct Store {
     inner: Mutex<Option<Inner>>,
     /// The organisation's settings for this run of the app (never stored).
     deployment: Mutex<Option<crate::config::DeploymentSettings>>,
+    /// What holds this store's data in memory and must let go of it when the store is wiped
+    /// (the form editors opened on it).
+    wipe_listeners: Mutex<Vec<Weak<dyn WipeListener>>>,
+}
+
+/// Something that holds a store's data in memory (an open form editor): told when the store
+/// is wiped, so it drops that data at once instead of going on without a store.
+pub(crate) trait WipeListener: Send + Sync {
+    /// The store was wiped: drop every value held, and refuse every later call.
+    fn store_wiped(&self);
 }
 
 /// What the mutex guards: the one connection (the one writer) and the key. `None` after wipe.
@@ -159,6 +169,7 @@ impl Store {
             settings,
             inner: Mutex::new(Some(Inner { conn, key })),
             deployment: Mutex::new(None),
+            wipe_listeners: Mutex::new(Vec::new()),
         };
         store.purge_expired(now)?;
         // An app opens its store at launch: set validation up before the first keystroke needs it.
@@ -187,6 +198,7 @@ impl Store {
             settings,
             inner: Mutex::new(Some(Inner { conn, key })),
             deployment: Mutex::new(None),
+            wipe_listeners: Mutex::new(Vec::new()),
         }))
     }
 
@@ -257,6 +269,35 @@ impl Store {
                 .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
             Ok(result == "ok")
         })
+    }
+
+    /// True once the store was wiped: every call returns [`StoreError::Closed`].
+    pub fn is_closed(&self) -> bool {
+        self.lock().is_none()
+    }
+
+    /// Registers `listener` to be told when this store is wiped (see [`WipeListener`]).
+    pub(crate) fn on_wipe(&self, listener: Weak<dyn WipeListener>) {
+        let mut listeners = self
+            .wipe_listeners
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        listeners.retain(|l| l.strong_count() > 0);
+        listeners.push(listener);
+    }
+
+    /// Tells every live listener that the store was wiped. Called without the store's lock
+    /// held: a listener takes its own lock, which an editor holds while it saves into the store.
+    fn notify_wiped(&self) {
+        let listeners = std::mem::take(
+            &mut *self
+                .wipe_listeners
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        for listener in listeners.iter().filter_map(Weak::upgrade) {
+            listener.store_wiped();
+        }
     }
 
     /// Runs `f` with the connection and key, holding the one-writer lock.

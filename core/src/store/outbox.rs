@@ -292,6 +292,22 @@ impl Store {
         })
     }
 
+    /// For the sync engine, when the device's network comes back: queued entries waiting
+    /// because the service could not be reached (last failure `network.*`) become due at
+    /// `now`; their number is returned. Entries waiting for a service that answered (`http.*`,
+    /// a Retry-After) or refused the connection's security (`tls.*`) keep their schedule:
+    /// signal returning changes nothing for them.
+    pub fn due_now_after_network_return(&self, now: DateTime<Utc>) -> Result<usize> {
+        self.with(|inner| {
+            Ok(inner.conn.execute(
+                "UPDATE outbox SET next_attempt_at = ?1
+                 WHERE state = 'queued' AND next_attempt_at > ?1
+                   AND (last_error_code = 'network' OR last_error_code LIKE 'network.%')",
+                params![cipher::to_millis(now)],
+            )?)
+        })
+    }
+
     /// For the sync engine: when the earliest queued entry is due, or `None` if nothing waits.
     pub fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         self.with(|inner| {
@@ -1108,5 +1124,50 @@ mod tests {
             ));
         }
         assert_eq!(store.outbox().unwrap()[0].attempts, 0);
+    }
+
+    #[test]
+    fn network_return_makes_only_unreachable_entries_due_now() {
+        let (_dir, store) = open_store();
+        let (_sk, service) = service();
+        let mut ids = Vec::new();
+        for _ in 0..4 {
+            let draft = store
+                .save_draft(None, crate::example::example_referral(), t0())
+                .unwrap();
+            ids.push(
+                store
+                    .submit(draft, service.clone(), t0())
+                    .unwrap()
+                    .referral_id,
+            );
+        }
+        let later = t0() + chrono::Duration::minutes(10);
+        for (id, code) in ids.iter().zip([
+            "network.connect",
+            "network.timeout",
+            "http.503",
+            "tls.pin_mismatch",
+        ]) {
+            store
+                .record_attempt_failed(id.clone(), later, code.into())
+                .unwrap();
+        }
+        assert!(store.due_for_delivery(t0(), 10).unwrap().is_empty());
+        assert_eq!(store.due_now_after_network_return(t0()).unwrap(), 2);
+        let mut due: Vec<String> = store
+            .due_for_delivery(t0(), 10)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.referral_id)
+            .collect();
+        due.sort();
+        let mut unreachable = ids[..2].to_vec();
+        unreachable.sort();
+        assert_eq!(
+            due, unreachable,
+            "a service that answered keeps its schedule"
+        );
+        assert_eq!(store.due_now_after_network_return(t0()).unwrap(), 0);
     }
 }

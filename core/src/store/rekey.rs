@@ -12,14 +12,16 @@ use rusqlite::{TransactionBehavior, params};
 use zeroize::Zeroizing;
 
 use super::Store;
-use super::cipher::{self, Column, DRAFT_BODY, DRAFT_SUMMARY, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY};
+use super::cipher::{
+    self, Column, DRAFT_BODY, DRAFT_SUMMARY, DRAFT_TYPED, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY,
+};
 use super::error::Result;
 use super::profile::PROFILE;
 use super::schema;
 use crate::crypto::DataKey;
 
 /// Each encrypted column: its place, and the SQL to read and rewrite it.
-const COLUMNS: [(Column, &str, &str); 5] = [
+const COLUMNS: [(Column, &str, &str); 6] = [
     (
         DRAFT_BODY,
         "SELECT id, schema_version, body FROM drafts",
@@ -29,6 +31,11 @@ const COLUMNS: [(Column, &str, &str); 5] = [
         DRAFT_SUMMARY,
         "SELECT id, schema_version, summary FROM drafts",
         "UPDATE drafts SET summary = ?2 WHERE id = ?1",
+    ),
+    (
+        DRAFT_TYPED,
+        "SELECT id, schema_version, typed FROM drafts WHERE typed IS NOT NULL",
+        "UPDATE drafts SET typed = ?2 WHERE id = ?1",
     ),
     (
         OUTBOX_LOCAL_COPY,

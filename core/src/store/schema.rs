@@ -89,14 +89,23 @@ CREATE INDEX outbox_by_state_due ON outbox(state, next_attempt_at, queued_at);
 CREATE INDEX outbox_by_state_delivered ON outbox(state, delivered_at);
 ";
 
+/// Version 3: what the officer typed, beside the normalised referral (issue 20). A typed
+/// `020 7946 0123` is kept as typed in the editor and normalised (`+442079460123`) in the
+/// referral; without this column a reopened draft showed the normalised form.
+const V3: &str = "
+ALTER TABLE drafts ADD COLUMN typed BLOB; -- [enc] the form editor's document, as typed; NULL
+                                          -- for drafts saved from a referral (JSON, reopen)
+";
+
 /// The newest schema version this build writes.
-pub const LATEST_VERSION: usize = 2;
+pub const LATEST_VERSION: usize = 3;
 
 /// Every migration step, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(V1).comment("initial tables"),
         M::up(V2).comment("status updates and scheduler indexes"),
+        M::up(V3).comment("drafts keep what was typed"),
     ])
 }
 

@@ -32,6 +32,9 @@ pub struct WipeReport {
 impl Store {
     /// Closes this store and removes its database files. Every later call on this store
     /// returns [`StoreError::Closed`]; open the directory again to start afresh.
+    ///
+    /// Form editors opened on this store drop every value they hold, and refuse every later
+    /// call with `Closed`, before this returns.
     pub fn wipe(&self) -> Result<WipeReport> {
         let mut guard = self.lock();
         let counts = match guard.as_ref() {
@@ -40,7 +43,10 @@ impl Store {
         };
         // Closing the connection first, so no handle writes to the files after they go.
         drop(guard.take());
-        let files_removed = remove_files(self.dir())?;
+        let removed = remove_files(self.dir());
+        drop(guard);
+        self.notify_wiped();
+        let files_removed = removed?;
         Ok(WipeReport {
             undelivered_destroyed: counts.0,
             drafts_destroyed: counts.1,
@@ -150,5 +156,26 @@ mod tests {
             Store::wipe_dir(dir.path().into()).unwrap(),
             WipeReport::default()
         );
+    }
+
+    #[test]
+    fn a_second_handle_on_the_same_folder_is_not_closed_by_a_wipe() {
+        // What docs/bindings.md ("One folder, one Store") warns about: the second handle keeps
+        // working on the removed files, so what it saves afterwards is in no file of the
+        // folder. Apps open each folder once; if that changes, this test says so.
+        let (dir, store) = open_store();
+        let other = Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap();
+        store.wipe().unwrap();
+        assert!(!other.is_closed());
+        other
+            .save_draft(None, crate::example::example_referral(), t0())
+            .unwrap();
+        assert!(
+            !dir.path().join(DB_FILE_NAME).exists(),
+            "nothing was recreated"
+        );
+        drop(other);
+        let again = Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap();
+        assert_eq!(again.counts().unwrap().drafts, 0);
     }
 }

@@ -214,6 +214,20 @@ impl SyncEngine {
         self.cancel.notify_waiters();
     }
 
+    /// The device's network came back (Android's `ConnectivityManager` callback, iOS's
+    /// `NWPathMonitor`): referrals waiting out a backoff because the service could not be
+    /// reached become due now, so the next pass sends them at once instead of after the
+    /// delay. Those waiting because the service answered (a 503, a Retry-After) keep their
+    /// schedule. Returns how many became due; the host then runs a pass. A store call (one
+    /// short commit): call it off the main thread.
+    pub fn network_available(&self) -> Result<u32, SyncError> {
+        let n = self
+            .ctx
+            .store
+            .due_now_after_network_return(self.ctx.clock.now())?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn deliver_due(
         &self,
         auth: &Arc<Mutex<Auth>>,
@@ -607,6 +621,8 @@ impl Ctx {
 fn transport_code(e: &reqwest::Error, pin_mismatch: bool) -> &'static str {
     if pin_mismatch {
         "tls.pin_mismatch"
+    } else if let Some(code) = transport::certificate_refusal(e) {
+        code
     } else if e.is_timeout() {
         "network.timeout"
     } else if e.is_connect() {

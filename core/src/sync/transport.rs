@@ -248,6 +248,39 @@ impl ServerCertVerifier for PinningVerifier {
     }
 }
 
+/// The code of a request that failed because the service's certificate was refused (other
+/// than by a pin): `tls.untrusted_certificate` (no trusted authority issued it: a private CA
+/// the device does not trust, a self-signed certificate, an interception proxy),
+/// `tls.expired_certificate`, `tls.wrong_host` (issued for another name), or
+/// `tls.bad_certificate` for any other refusal. These are not "no signal": the network is
+/// there, and retrying will not help until the service or the device's trust changes.
+pub(crate) fn certificate_refusal(error: &reqwest::Error) -> Option<&'static str> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(rustls::Error::InvalidCertificate(c)) = e.downcast_ref::<rustls::Error>() {
+            return Some(match c {
+                CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                    "tls.untrusted_certificate"
+                }
+                CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. } => "tls.expired_certificate",
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => "tls.wrong_host",
+                _ => "tls.bad_certificate",
+            });
+        }
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    None
+}
+
 /// True when a request error was caused by a pin mismatch in the TLS handshake. The rustls
 /// error sits inside `io::Error`s, whose `source()` skips the error they wrap, so each one is
 /// opened with `get_ref()`.

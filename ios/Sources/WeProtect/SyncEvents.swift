@@ -81,6 +81,17 @@ extension Store {
     }
 }
 
+extension SyncEngine {
+    /// Call it when `NWPathMonitor` reports a satisfied path again (signal is back), then run a
+    /// pass: referrals that could not reach the service stop waiting out their backoff and are
+    /// sent by that pass at once. Those the service itself put off (a 503, a Retry-After) keep
+    /// their schedule. The store call runs off the caller's actor; returns how many became due.
+    @discardableResult
+    public func networkReturned() async throws -> UInt32 {
+        try await Task.detached { [self] in try self.networkAvailable() }.value
+    }
+}
+
 extension PassOutcome {
     /// What the scheduler needs from a core report.
     public init(_ report: SyncReport) {

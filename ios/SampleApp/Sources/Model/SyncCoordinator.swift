@@ -45,6 +45,10 @@ final class SyncCoordinator {
     /// Runs a pass if the trigger calls for one; returns its report, or nil when none ran.
     @discardableResult
     func handle(_ trigger: SyncTrigger, pathSatisfied: Bool = true, now: Date = Date()) async -> SyncReport? {
+        if trigger == .networkSatisfied, pathSatisfied {
+            // Signal is back: what failed for want of a network is due now, not after its backoff.
+            _ = try? await engine.networkReturned()
+        }
         let waiting = (try? store.counts().queued) ?? 0
         guard planner.shouldRun(
                 trigger, pathSatisfied: pathSatisfied, passRunning: passRunning, waiting: waiting,
@@ -66,15 +70,15 @@ final class SyncCoordinator {
     /// when a Swift task is cancelled).
     func expire() {
         try? engine.cancel()
+        // `cancel()` ends the passes running in Rust now; a pass this coordinator has started
+        // but whose call has not reached Rust yet (a loaded phone, a busy executor) would miss
+        // it and run to its deadline. The time is up for every pass, so cancel again until the
+        // pass ends (for two seconds at most).
         guard passRunning else { return }
-        // The core hears a cancel only once its pass has begun waiting; one sent between
-        // `passRunning = true` and that moment (a busy device, an expiration handler called at
-        // once) would be lost and the pass would run to its deadline past the system's limit.
-        // So repeat it until the pass has ended.
-        Task { @MainActor [weak self] in
-            while let self, self.passRunning {
-                try? self.engine.cancel()
-                try? await Task.sleep(nanoseconds: 50_000_000)
+        Task { [engine] in
+            for _ in 0..<100 where self.passRunning {
+                try? engine.cancel()
+                try? await Task.sleep(nanoseconds: 20_000_000)
             }
         }
     }

@@ -146,6 +146,7 @@ val WeprotectException.code: String
         is WeprotectException.Closed -> "closed"
         is WeprotectException.NeedsSignIn -> "needs_sign_in"
         is WeprotectException.Storage -> "storage"
+        is WeprotectException.CallbackFailed -> "callback_failed"
         is WeprotectException.Internal -> "internal"
         is WeprotectException.UnknownField -> "unknown_field"
         is WeprotectException.WrongKind -> "wrong_kind"

@@ -7,6 +7,7 @@ import android.app.PendingIntent
 import android.content.Context
 import android.content.Intent
 import org.weprotect.android.WeprotectHost
+import org.weprotect.android.work.NetworkWatcher
 import org.weprotect.android.work.SyncScheduler
 import org.weprotect.core.ServiceConfig
 import org.weprotect.core.TokenProvider
@@ -35,6 +36,8 @@ class SampleApplication : Application(), WeprotectHost {
     override fun onCreate() {
         super.onCreate()
         SyncScheduler.schedulePeriodic(this)
+        // Signal back: end the backoff of what could not be sent and send it now.
+        NetworkWatcher.start(this)
     }
 }
 

@@ -98,6 +98,13 @@ class SyncScheduling(val policy: SchedulingPolicy = SchedulingPolicy()) {
     /** After the officer signed in again: the same as a submit. */
     fun onSignedIn(): SyncRequest = onSubmitted()
 
+    /**
+     * The network came back (ConnectivityManager's `onAvailable`), after the core was told
+     * (`SyncEngine.networkAvailable()`, which ended the backoff of what could not be sent): send
+     * now, as after a submit. KEEP: work already waiting for the network runs once.
+     */
+    fun onNetworkAvailable(): SyncRequest = onSubmitted()
+
     /** At app start: the safety net. */
     fun periodic(): PeriodicRequest = PeriodicRequest(SyncWork.Periodic, policy.periodicInterval, policy.deadline)
 

@@ -30,6 +30,9 @@ object SyncScheduler {
     /** A referral was submitted: send it as soon as there is a network. */
     fun onSubmitted(context: Context) = enqueue(context, scheduling.onSubmitted())
 
+    /** The network came back (see [NetworkWatcher]): send what waited for it, now. */
+    fun onNetworkAvailable(context: Context) = enqueue(context, scheduling.onNetworkAvailable())
+
     /** The officer signed in again: remove the sign-in notification and send what waits. */
     fun onSignedIn(context: Context) {
         WeprotectAndroid.setNeedsSignIn(false)

@@ -78,6 +78,7 @@ fun schedulingTests(): List<Test> {
             checkEquals(null, after.next, "follow-up")
             check(after.askToSignIn) { "did not ask to sign in" }
             checkEquals(s.onSubmitted(), s.onSignedIn(), "signing in sends at once")
+            checkEquals(s.onSubmitted(), s.onNetworkAvailable(), "a network that returns sends at once")
         },
         Test("errors retrying cannot mend fail the work; transient ones retry; needs sign-in asks") {
             checkEquals(WorkEnd.Failure, s.afterError(WeprotectException.WrongKey()).end, "wrong key")
