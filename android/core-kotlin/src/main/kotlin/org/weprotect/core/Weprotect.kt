@@ -157,6 +157,36 @@ val WeprotectException.code: String
     }
 
 /**
+ * A short text for every error, also the variants whose generated `message` is empty (uniffi
+ * builds `message` from a variant's fields, and ten variants have none). Never personal data:
+ * paths and counts only. Show it to the officer or log it beside [code].
+ */
+val WeprotectException.text: String
+    get() = when (this) {
+        is WeprotectException.WrongKey -> "The data key does not open this store."
+        is WeprotectException.NotAWeprotectStore -> "This folder holds a file that is not a WEPROTECT store."
+        is WeprotectException.CorruptStore -> "The store is damaged."
+        is WeprotectException.TooNew -> "The store was written by a newer version of the app."
+        is WeprotectException.NotFound -> "Not found: it may have been sent, deleted or purged."
+        is WeprotectException.Invalid -> "The referral cannot be sent yet: ${problems.size} thing(s) to put right."
+        is WeprotectException.InvalidDocument -> "The referral document cannot be read."
+        is WeprotectException.InvalidState -> "Not allowed in the current state."
+        is WeprotectException.InvalidArgument -> "A value passed to the library is out of range."
+        is WeprotectException.ServiceConfig -> "The service description is unusable."
+        is WeprotectException.Closed -> "The store was closed or wiped."
+        is WeprotectException.NeedsSignIn -> "Sign in again to send."
+        is WeprotectException.Storage -> "The phone's storage failed (full, or read-only)."
+        is WeprotectException.CallbackFailed -> "The app's sign-in could not give a token."
+        is WeprotectException.Internal -> "An internal error; nothing was lost."
+        is WeprotectException.UnknownField -> "No field $path in the form."
+        is WeprotectException.WrongKind -> "$path takes a $expected value."
+        is WeprotectException.UnknownOption -> "$path: not one of the options."
+        is WeprotectException.OutOfRange -> "$path: out of range."
+        is WeprotectException.FieldHidden -> "$path is not shown now."
+        is WeprotectException.GroupFull -> "$path already has $max items."
+    }
+
+/**
  * Text as typed, for [DraftEditor.set]: `editor.set("victim.forename", FieldValue.text(typed))`.
  * Wrapping calls the core, which (like every export) reports a failure as a [WeprotectException].
  */

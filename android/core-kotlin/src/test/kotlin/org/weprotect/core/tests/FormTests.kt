@@ -50,6 +50,19 @@ fun formTests(): List<Test> = listOf(
         editor.close()
         store.close()
     },
+    Test("every error has its code and a short text, also those without fields") {
+        val all = listOf(
+            WeprotectException.WrongKey(), WeprotectException.NotAWeprotectStore(),
+            WeprotectException.CorruptStore(), WeprotectException.TooNew(), WeprotectException.NotFound(),
+            WeprotectException.InvalidState(), WeprotectException.InvalidArgument(),
+            WeprotectException.ServiceConfig(), WeprotectException.Closed(), WeprotectException.NeedsSignIn(),
+            WeprotectException.Storage(), WeprotectException.CallbackFailed(), WeprotectException.Internal(),
+        )
+        for (e in all) {
+            check(e.code.isNotBlank() && e.text.isNotBlank() && e.text.endsWith(".")) { e.code }
+        }
+        check(all.map { it.text }.toSet().size == all.size) { "two errors read the same" }
+    },
     Test("a value of the wrong kind is refused and changes nothing") {
         val editor = DraftEditor.detached()
         editor.set("incident.crime_recorded", FieldValue.yesNo(true))
