@@ -283,7 +283,12 @@ async fn an_invalid_referral_is_unprocessable_with_paths_and_codes_but_no_person
     assert!(paths.contains(&"consent.given"), "{text}");
     for problem in problems {
         let keys: Vec<&String> = problem.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["code", "path"], "only path and code travel: {text}");
+        assert_eq!(
+            keys,
+            ["code", "kind", "path"],
+            "only path, code and kind travel: {text}"
+        );
+        assert_eq!(problem["kind"], "error", "a refusal lists errors only");
     }
     assert!(!text.contains("CANARY"), "{text}");
     assert!(CANARIES.iter().all(|c| !text.contains(c)), "{text}");
@@ -319,7 +324,7 @@ async fn a_referral_with_a_key_given_twice_is_refused_with_its_path_and_not_stor
     assert_eq!(body["code"], "referral.invalid");
     assert_eq!(
         body["problems"],
-        json!([{"path": "consent.given", "code": "document.duplicate_key"}])
+        json!([{"path": "consent.given", "code": "document.duplicate_key", "kind": "error"}])
     );
     assert_eq!(referral_count(h.dir.path()).unwrap(), 0);
 }
