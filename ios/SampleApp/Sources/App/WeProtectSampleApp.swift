@@ -61,9 +61,9 @@ struct RootView: View {
     @EnvironmentObject var model: AppModel
     /// Draw the privacy cover over the content and over the sign-in sheet.
     let covered: Bool
-    @State private var tab = Tab.referral
+    @State private var tab = RootTab.referral
 
-    enum Tab: Hashable { case referral, sent, myDetails }
+    enum RootTab: Hashable { case referral, sent, myDetails }
 
     var body: some View {
         Group {
@@ -75,14 +75,14 @@ struct RootView: View {
                 TabView(selection: $tab) {
                     NavigationStack { FormView() }
                         .tabItem { Label("Referral", systemImage: "square.and.pencil") }
-                        .tag(Tab.referral)
+                        .tag(RootTab.referral)
                     NavigationStack { OutboxView() }
                         .tabItem { Label("Sent", systemImage: "tray.full") }
                         .badge(Int(model.queuedCount))
-                        .tag(Tab.sent)
+                        .tag(RootTab.sent)
                     NavigationStack { ProfileView(onDone: { tab = .referral }) }
                         .tabItem { Label("My details", systemImage: "person.text.rectangle") }
-                        .tag(Tab.myDetails)
+                        .tag(RootTab.myDetails)
                 }
                 // First start (no details saved): open on "My details"; a save or "Later"
                 // goes to the form.

@@ -48,11 +48,12 @@ fun ProfileScreen(model: SampleViewModel, offeredAtStart: Boolean, onDone: () ->
             style = MaterialTheme.typography.bodySmall,
         )
         for (detail in ProfileDetail.entries) {
+            val hint = detail.hint
             OutlinedTextField(
                 value = typed[detail].orEmpty(),
                 onValueChange = { typed[detail] = it },
                 label = { Text(detail.label) },
-                supportingText = detail.hint?.let { { Text(it) } },
+                supportingText = if (hint != null) { { Text(hint) } } else null,
                 singleLine = true,
                 keyboardOptions = KeyboardOptions(
                     autoCorrectEnabled = false,
