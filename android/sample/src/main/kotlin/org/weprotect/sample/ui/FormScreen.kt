@@ -65,44 +65,44 @@ fun FormScreen(model: SampleViewModel) {
     // Keyed by the draft: after a submit or a reopen every field's remembered text is dropped,
     // so the previous victim's text never shows (or is written) in the next draft.
     key(generation) {
-      CompositionLocalProvider(LocalShowMissing provides showMissing) {
-        LazyColumn(
-            modifier = Modifier.fillMaxSize(),
-            contentPadding = PaddingValues(16.dp),
-            verticalArrangement = Arrangement.spacedBy(12.dp),
-        ) {
-            item(key = "status") { StatusLine(snap) }
-            snap.consentRefusedRoute?.let { route ->
-                item(key = "refused") { ConsentRefused(route, onDelete = model::discardDraft) }
-            }
-            for (section in form.sections) {
-                item(key = "section:${section.id}") {
-                    Text(section.label, style = MaterialTheme.typography.titleLarge)
+        CompositionLocalProvider(LocalShowMissing provides showMissing) {
+            LazyColumn(
+                modifier = Modifier.fillMaxSize(),
+                contentPadding = PaddingValues(16.dp),
+                verticalArrangement = Arrangement.spacedBy(12.dp),
+            ) {
+                item(key = "status") { StatusLine(snap) }
+                snap.consentRefusedRoute?.let { route ->
+                    item(key = "refused") { ConsentRefused(route, onDelete = model::discardDraft) }
                 }
-                for (field in section.fields.filter { it.group == null }) {
-                    val kind = field.kind
-                    if (kind is FieldKind.RiskChecklist) {
-                        // One checklist for all its answers (risk.answers.<id>, ...).
-                        item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, edits::set) }
-                        continue
+                for (section in form.sections) {
+                    item(key = "section:${section.id}") {
+                        Text(section.label, style = MaterialTheme.typography.titleLarge)
                     }
-                    // Concrete states of this field that are visible now (items of a repeatable
-                    // group are rendered inside their group, not here).
-                    val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
-                    items(states, key = { "$generation:${it.path}" }) { state ->
-                        FilledFromCollapsible(field, state) {
-                            FieldView(field, state, byPath, byDefinition, edits)
+                    for (field in section.fields.filter { it.group == null }) {
+                        val kind = field.kind
+                        if (kind is FieldKind.RiskChecklist) {
+                            // One checklist for all its answers (risk.answers.<id>, ...).
+                            item(key = "checklist:${field.path}") { ChecklistInput(field, kind, byPath, edits::set) }
+                            continue
+                        }
+                        // Concrete states of this field that are visible now (items of a repeatable
+                        // group are rendered inside their group, not here).
+                        val states = snap.fields.filter { it.fieldPath == field.path && it.visible }
+                        items(states, key = { "$generation:${it.path}" }) { state ->
+                            FilledFromCollapsible(field, state) {
+                                FieldView(field, state, byPath, byDefinition, edits)
+                            }
                         }
                     }
                 }
-            }
-            item(key = "submit") {
-                Button(onClick = { model.submit() }, modifier = Modifier.fillMaxWidth()) {
-                    Text(if (snap.complete) "Send referral" else "Check and send")
+                item(key = "submit") {
+                    Button(onClick = { model.submit() }, modifier = Modifier.fillMaxWidth()) {
+                        Text(if (snap.complete) "Send referral" else "Check and send")
+                    }
                 }
             }
         }
-      }
     }
     toConfirm?.let { warnings ->
         ConfirmWarnings(warnings, onSend = { model.submit(confirmed = true) }, onBack = model::cancelConfirm)
