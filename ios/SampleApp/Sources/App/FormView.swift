@@ -37,6 +37,16 @@ struct FormView: View {
                 }
                 Button("Send referral") { model.submit() }
                     .buttonStyle(.borderedProminent)
+                    // On the button, not beside the message alert: one alert per view.
+                    .alert(
+                        "Please check before sending", isPresented: .constant(model.toConfirm != nil),
+                        actions: {
+                            Button("It is right, send") { model.submit(confirmed: true) }
+                            Button("Go back", role: .cancel) { model.toConfirm = nil }
+                        },
+                        message: {
+                            Text((model.toConfirm ?? []).map { "• \($0.message)" }.joined(separator: "\n"))
+                        })
             }
             .padding()
             .background(.bar)
@@ -51,13 +61,6 @@ struct FormView: View {
         } message: {
             Text("Everything typed in it is deleted from this phone.")
         }
-        .alert(
-            "Please check before sending", isPresented: .constant(model.toConfirm != nil),
-            actions: {
-                Button("It is right, send") { model.submit(confirmed: true) }
-                Button("Go back", role: .cancel) { model.toConfirm = nil }
-            },
-            message: { Text((model.toConfirm ?? []).map { "• \($0.message)" }.joined(separator: "\n")) })
     }
 }
 
