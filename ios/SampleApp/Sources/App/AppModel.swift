@@ -24,6 +24,17 @@ final class AppModel: ObservableObject {
     @Published private(set) var screenCaptured = false
     @Published var message: String?
     @Published var showSignIn = false
+    /// Consent refused: the organisation's route, shown with "Delete this draft".
+    @Published private(set) var consentRefusedRoute: String?
+    /// Warnings the officer is asked to confirm before sending; nil when none is asked.
+    @Published var toConfirm: [Problem]?
+    /// The referrer's saved details as the "My details" boxes show them.
+    @Published private(set) var profile: [ProfileDetail: String] = [:]
+    /// Why the last profile save was refused (the core's messages, never the values).
+    @Published private(set) var profileProblems: [String] = []
+    /// Offer "My details" at start: none saved and the officer has not said "later".
+    @Published private(set) var offerProfile = false
+    private var profileDeclined = false
 
     private(set) var coordinator: SyncCoordinator?
     /// The engine, for the BGProcessingTask's expiration handler (cancel() is thread-safe).
@@ -76,12 +87,19 @@ final class AppModel: ObservableObject {
             let engine = try SyncEngine(
                 store: store, service: service,
                 tokens: ClosureTokenProvider(current: { tokens.read() }), observer: events)
+            // The organisation's settings, at every start, before any new draft is made.
+            try store.setDeployment(settings: Self.bundledOrganisation())
+            let saved = try store.profile()
+            profile = ProfileForm.typed(from: saved)
+            offerProfile = ProfileForm.offerAtStart(saved: saved, declinedThisRun: profileDeclined)
             self.store = store
             self.service = service
             self.engine = engine
             self.coordinator = SyncCoordinator(store: store, engine: engine, host: UIKitBackgroundHost())
             self.session = try FormSession(store: store, draftId: try store.listDrafts().first?.id)
             openFailure = nil
+        } catch let error as OrganisationConfigError {
+            openFailure = "This app's organisation settings are wrong (\(error.field)). Tell your IT team."
         } catch WeprotectError.WrongKey {
             openFailure = "The key for this device's referrals is missing. Ask your administrator to reset the app."
         } catch KeyVaultError.keychain(let status) where status == errSecInteractionNotAllowed {
@@ -102,6 +120,15 @@ final class AppModel: ObservableObject {
             throw WeprotectError.ServiceConfig
         }
         return try serviceConfigFromJson(json: String(contentsOf: url, encoding: .utf8))
+    }
+
+    /// The organisation's settings, shipped with the app by the organisation
+    /// (`organisation.json`, read by the tested `OrganisationConfig`).
+    private static func bundledOrganisation() throws -> DeploymentSettings {
+        guard let url = Bundle.main.url(forResource: "organisation", withExtension: "json") else {
+            throw OrganisationConfigError(field: "(file)", rule: "organisation.json is not in the app")
+        }
+        return try OrganisationConfig.settings(json: Data(contentsOf: url))
     }
 
     func scenePhaseChanged(active: Bool) {
@@ -150,10 +177,15 @@ final class AppModel: ObservableObject {
         refreshForm()
     }
 
-    func submit() {
+    /// "Send": warnings are asked first (`toConfirm`), sent with `confirmed`; errors are shown.
+    func submit(confirmed: Bool = false) {
         guard let session, let service, let store else { return }
         do {
-            _ = try session.submit(service: service)
+            if case .confirm(let warnings) = try session.send(service: service, confirmed: confirmed) {
+                toConfirm = warnings
+                return
+            }
+            toConfirm = nil
             self.session = try FormSession(store: store, draftId: nil)
             message = "Referral queued. It sends as soon as there is signal."
             refresh()
@@ -164,6 +196,55 @@ final class AppModel: ObservableObject {
         } catch {
             message = "The referral could not be queued (\(error)). Nothing was lost."
         }
+    }
+
+    /// "Delete this draft" (consent refused): the core deletes it and a new draft opens.
+    func discardDraft() {
+        guard let session, let store else { return }
+        do {
+            try session.discard()
+            self.session = try FormSession(store: store, draftId: nil)
+            message = "Draft deleted."
+        } catch {
+            message = "The draft could not be deleted (\(error))."
+        }
+        refresh()
+    }
+
+    // MARK: my details
+
+    /// Saves the referrer's details (encrypted by the core); a malformed phone, email or
+    /// collar number is refused with the core's messages and nothing changes.
+    func saveProfile(_ typed: [ProfileDetail: String]) {
+        guard let store else { return }
+        do {
+            try store.setProfile(profile: ProfileForm.profile(from: typed))
+            profile = ProfileForm.typed(from: try store.profile())
+            profileProblems = []
+            offerProfile = false
+            message = "Your details are saved (encrypted). New referrals start with them."
+        } catch WeprotectError.Invalid(let problems) {
+            profileProblems = problems.map(\.message)
+        } catch {
+            message = "Your details could not be saved (\(error))."
+        }
+    }
+
+    /// "Forget my details" (a shared phone, a new officer).
+    func clearProfile() {
+        guard let store else { return }
+        do {
+            try store.clearProfile()
+            profile = [:]
+        } catch {
+            message = "Your details could not be removed (\(error))."
+        }
+    }
+
+    /// "Later" on "My details" offered at start: not offered again in this run.
+    func declineProfile() {
+        profileDeclined = true
+        offerProfile = false
     }
 
     /// Reopens a referral the service refused as a draft, to correct and send again.
@@ -216,6 +297,7 @@ final class AppModel: ObservableObject {
     private func refreshForm() {
         sections = session?.sections ?? []
         summary = session?.summary
+        consentRefusedRoute = session?.consentRefusedRoute
     }
 }
 

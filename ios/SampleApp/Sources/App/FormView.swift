@@ -1,15 +1,26 @@
 // The referral form, drawn from the core's definition and snapshot: one generic view per field
-// kind, the problems under each field. Apple-only (SwiftUI): compiled by Xcode. The rows it
-// draws are computed by `FormScreen` (tested on Linux).
+// kind, the findings under each field by kind (errors red, "to follow" neutral, warnings asked
+// to confirm before sending), help on request, fields filled from the profile or the
+// organisation collapsed but editable, a searchable list for fields with suggestions, and when
+// consent is refused the organisation's route with "Delete this draft". Apple-only (SwiftUI):
+// compiled by Xcode. The rows and decisions are `FormScreen`'s and `FormSession`'s (tested on
+// Linux).
 #if canImport(SwiftUI) && canImport(UIKit)
 import SwiftUI
 import WeProtectCore
 
 struct FormView: View {
     @EnvironmentObject var model: AppModel
+    @State private var confirmDelete = false
 
     var body: some View {
         Form {
+            if let route = model.consentRefusedRoute {
+                Section("Consent refused: what to do instead") {
+                    Text(route)
+                    Button("Delete this draft", role: .destructive) { confirmDelete = true }
+                }
+            }
             ForEach(model.sections) { section in
                 Section(section.title) {
                     ForEach(section.rows) { row in
@@ -24,8 +35,18 @@ struct FormView: View {
                 if let summary = model.summary {
                     Text(summary).font(.footnote).foregroundStyle(.secondary)
                 }
-                Button("Submit referral") { model.submit() }
+                Button("Send referral") { model.submit() }
                     .buttonStyle(.borderedProminent)
+                    // On the button, not beside the message alert: one alert per view.
+                    .alert(
+                        "Please check before sending", isPresented: .constant(model.toConfirm != nil),
+                        actions: {
+                            Button("It is right, send") { model.submit(confirmed: true) }
+                            Button("Go back", role: .cancel) { model.toConfirm = nil }
+                        },
+                        message: {
+                            Text((model.toConfirm ?? []).map { "• \($0.message)" }.joined(separator: "\n"))
+                        })
             }
             .padding()
             .background(.bar)
@@ -33,6 +54,13 @@ struct FormView: View {
         .alert(
             model.message ?? "", isPresented: .constant(model.message != nil),
             actions: { Button("OK") { model.message = nil } })
+        .confirmationDialog(
+            "Delete this draft?", isPresented: $confirmDelete, titleVisibility: .visible
+        ) {
+            Button("Delete", role: .destructive) { model.discardDraft() }
+        } message: {
+            Text("Everything typed in it is deleted from this phone.")
+        }
     }
 }
 
@@ -40,17 +68,53 @@ struct FormView: View {
 struct FieldView: View {
     @EnvironmentObject var model: AppModel
     let row: FieldRow
+    @State private var opened = false
+    @State private var showHelp = false
 
     var body: some View {
+        if row.collapsed && !opened {
+            // Filled from the profile or the organisation: one line, still editable.
+            HStack {
+                VStack(alignment: .leading) {
+                    Text(row.field.label).font(.caption).foregroundStyle(.secondary)
+                    Text(FormScreen.suggestionLabel(row.field, FormScreen.text(of: row.value))
+                        ?? FormScreen.text(of: row.value) ?? "")
+                    if let from = FormScreen.filledFromLabel(row.field) {
+                        Text(from).font(.caption2).foregroundStyle(.secondary)
+                    }
+                }
+                Spacer()
+                Button("Change") { opened = true }
+            }
+        } else {
+            expanded
+        }
+    }
+
+    private var expanded: some View {
         VStack(alignment: .leading, spacing: 4) {
             control
             if let hint = row.field.hint { Text(hint).font(.caption).foregroundStyle(.secondary) }
+            if let help = row.field.help {
+                Button(showHelp ? "Hide help" : "What does this mean?") { showHelp.toggle() }
+                    .font(.caption)
+                if showHelp { Text(help).font(.caption) }
+            }
             if let normalised = try? row.normalised?.reveal() {
                 Text("Saved as \(normalised)").font(.caption).foregroundStyle(.secondary)
             }
             ForEach(row.messages, id: \.self) { message in
-                Label(message, systemImage: "exclamationmark.circle")
-                    .font(.caption).foregroundStyle(.red)
+                switch message.style {
+                case .error:
+                    Label(message.text, systemImage: "exclamationmark.circle")
+                        .font(.caption).foregroundStyle(.red)
+                case .toFollow:
+                    Label(message.text, systemImage: "clock")
+                        .font(.caption).foregroundStyle(.secondary)
+                case .confirm:
+                    Label(message.text, systemImage: "questionmark.circle")
+                        .font(.caption).foregroundStyle(.orange)
+                }
             }
         }
     }
@@ -67,6 +131,16 @@ struct FieldView: View {
         switch row.field.kind {
         // Personal text: no autocorrection (the keyboard would learn and suggest victims' names);
         // third-party keyboards are refused for the whole app (AppDelegate).
+        case .text where !row.field.suggestions.isEmpty:
+            // A force, a language, a country: chosen by name from a searchable list.
+            NavigationLink {
+                SuggestionPicker(row: row)
+            } label: {
+                LabeledContent(label) {
+                    Text(FormScreen.suggestionLabel(row.field, FormScreen.text(of: row.value))
+                        ?? FormScreen.text(of: row.value) ?? "Choose…")
+                }
+            }
         case .text(let multiline):
             TextField(label, text: typed, axis: multiline ? .vertical : .horizontal)
                 .autocorrectionDisabled()
@@ -149,6 +223,35 @@ struct FieldView: View {
             }
             .pickerStyle(.segmented)
         }
+    }
+}
+
+/// The searchable list of a field's suggestions (pushed, not a sheet: it stays under the
+/// root's privacy cover); typing a name not on the list is still possible in the search box.
+struct SuggestionPicker: View {
+    @EnvironmentObject var model: AppModel
+    @Environment(\.dismiss) private var dismiss
+    let row: FieldRow
+    @State private var query = ""
+
+    var body: some View {
+        List {
+            ForEach(FormScreen.search(row.field.suggestions, query), id: \.value) { option in
+                Button(option.label) {
+                    model.set(row.path, try FieldInput.text(option.value))
+                    dismiss()
+                }
+            }
+            if !query.isEmpty {
+                Button("Use “\(query)” as typed") {
+                    model.set(row.path, try FieldInput.text(query))
+                    dismiss()
+                }
+            }
+        }
+        .searchable(text: $query, prompt: "Search by name")
+        .autocorrectionDisabled()
+        .navigationTitle(row.field.label)
     }
 }
 

@@ -61,6 +61,9 @@ struct RootView: View {
     @EnvironmentObject var model: AppModel
     /// Draw the privacy cover over the content and over the sign-in sheet.
     let covered: Bool
+    @State private var tab = RootTab.referral
+
+    enum RootTab: Hashable { case referral, sent, myDetails }
 
     var body: some View {
         Group {
@@ -69,12 +72,22 @@ struct RootView: View {
                     "Cannot open referrals", systemImage: "exclamationmark.lock",
                     description: Text(failure))
             } else {
-                TabView {
+                TabView(selection: $tab) {
                     NavigationStack { FormView() }
                         .tabItem { Label("Referral", systemImage: "square.and.pencil") }
+                        .tag(RootTab.referral)
                     NavigationStack { OutboxView() }
                         .tabItem { Label("Sent", systemImage: "tray.full") }
                         .badge(Int(model.queuedCount))
+                        .tag(RootTab.sent)
+                    NavigationStack { ProfileView(onDone: { tab = .referral }) }
+                        .tabItem { Label("My details", systemImage: "person.text.rectangle") }
+                        .tag(RootTab.myDetails)
+                }
+                // First start (no details saved): open on "My details"; a save or "Later"
+                // goes to the form.
+                .onChange(of: model.offerProfile, initial: true) { _, offer in
+                    if offer { tab = .myDetails } else if tab == .myDetails { tab = .referral }
                 }
             }
         }

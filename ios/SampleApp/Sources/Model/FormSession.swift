@@ -24,8 +24,18 @@ final class FormSession {
         FormScreen.sections(definition: definition, snapshot: snapshot, showMissing: showMissing)
     }
 
-    var summary: String? {
-        FormScreen.summary(problemCount: snapshot.problems.count, missingCount: snapshot.missing.count)
+    /// What "Send" does now (fix, confirm warnings, or send).
+    var sendStep: SendStep { FormScreen.sendStep(snapshot.problems + snapshot.missing) }
+
+    var summary: String? { FormScreen.summary(sendStep) }
+
+    /// When consent is refused: the organisation's route (from its deployment settings, or
+    /// the core's default); the screen shows it with "Delete this draft".
+    var consentRefusedRoute: String? { snapshot.consentRefusedRoute }
+
+    /// "Delete this draft": the core deletes it; the session takes no more changes.
+    func discard() throws {
+        try editor.discard()
     }
 
     /// Sets a field to what the officer entered. A value the field cannot take (a letter in a
@@ -45,6 +55,19 @@ final class FormSession {
     func removeItem(group: String, index: UInt32) throws {
         _ = try editor.removeItem(groupPath: group, index: index)
         snapshot = try editor.snapshot()
+    }
+
+    /// What `send` did: queued, or the warnings the officer must confirm first.
+    enum Sent {
+        case queued(QueuedReferral)
+        case confirm([Problem])
+    }
+
+    /// "Send": warnings are put to the officer first and sent only when `confirmed`; errors
+    /// throw as `submit` does; to-follow items go with the referral.
+    func send(service: ServiceConfig, confirmed: Bool) throws -> Sent {
+        if case .confirm(let warnings, _) = sendStep, !confirmed { return .confirm(warnings) }
+        return .queued(try submit(service: service))
     }
 
     /// Seals and queues the referral. When it is not ready the core lists every problem; the

@@ -9,14 +9,27 @@ import android.content.Intent
 import org.weprotect.android.WeprotectHost
 import org.weprotect.android.work.NetworkWatcher
 import org.weprotect.android.work.SyncScheduler
+import org.weprotect.core.DeploymentSettings
 import org.weprotect.core.ServiceConfig
 import org.weprotect.core.TokenProvider
+import org.weprotect.core.deploymentSettingsFromJson
 import org.weprotect.core.serviceConfigFromJson
 
 class SampleApplication : Application(), WeprotectHost {
 
     override val weprotectService: ServiceConfig by lazy {
         serviceConfigFromJson(assets.open("service.json").bufferedReader().use { it.readText() })
+    }
+
+    /**
+     * The organisation's settings (consent script version, risk instrument, the route when
+     * consent is refused), shipped by the organisation as `assets/organisation.json` and read
+     * by core-kotlin's `deploymentSettingsFromJson` (tested on the JVM); never typed by an
+     * officer. Passed to `Store.setDeployment` at every start. A managed configuration
+     * (`RestrictionsManager`) would be read the same way.
+     */
+    val deployment: DeploymentSettings by lazy {
+        deploymentSettingsFromJson(assets.open("organisation.json").bufferedReader().use { it.readText() })
     }
 
     override val weprotectTokens: SampleTokens = SampleTokens()

@@ -27,7 +27,15 @@ import org.weprotect.core.DraftSession
 import org.weprotect.core.FieldValue
 import org.weprotect.core.FormDefinition
 import org.weprotect.core.FormSnapshot
+import org.weprotect.core.OrganisationConfigException
 import org.weprotect.core.OutboxEntry
+import org.weprotect.core.Problem
+import org.weprotect.core.ProfileDetail
+import org.weprotect.core.SendStep
+import org.weprotect.core.offerProfileAtStart
+import org.weprotect.core.profileFrom
+import org.weprotect.core.sendStep
+import org.weprotect.core.typedFrom
 import org.weprotect.core.Store
 import org.weprotect.android.vault.KeystoreUnavailableException
 import org.weprotect.android.vault.VaultKeyUnavailableException
@@ -82,6 +90,27 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     private val askedHere = MutableStateFlow(false)
 
+    /** Set after a refused submit: "missing" notes then show under the empty fields. */
+    private val _showMissing = MutableStateFlow(false)
+    val showMissing: StateFlow<Boolean> = _showMissing.asStateFlow()
+
+    /** Warnings the officer is asked to confirm before the referral is sent; null when none asked. */
+    private val _toConfirm = MutableStateFlow<List<Problem>?>(null)
+    val toConfirm: StateFlow<List<Problem>?> = _toConfirm.asStateFlow()
+
+    /** The referrer's saved details, as the profile screen's boxes show them (empty: none saved). */
+    private val _profile = MutableStateFlow<Map<ProfileDetail, String>>(emptyMap())
+    val profile: StateFlow<Map<ProfileDetail, String>> = _profile.asStateFlow()
+
+    /** Why the last save of the profile was refused (the core's messages, never the values). */
+    private val _profileProblems = MutableStateFlow<List<String>>(emptyList())
+    val profileProblems: StateFlow<List<String>> = _profileProblems.asStateFlow()
+
+    /** Offer the profile screen: no profile saved yet and the officer has not said "later". */
+    private val _offerProfile = MutableStateFlow(false)
+    val offerProfile: StateFlow<Boolean> = _offerProfile.asStateFlow()
+    private var profileDeclined = false
+
     /** Show the sign-in prompt: a pass found the token refused, or there is no token yet. */
     val signInPrompt: StateFlow<Boolean> =
         combine(WeprotectAndroid.needsSignIn, askedHere) { worker, here -> worker || here }
@@ -101,11 +130,18 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
             _definition.value = formDefinition()
             val opened = WeprotectAndroid.store(getApplication())
             store = opened
+            // The organisation's settings, at every start, before any new draft is made.
+            opened.setDeployment(host.deployment)
+            val saved = opened.profile()
+            _profile.value = typedFrom(saved)
+            _offerProfile.value = offerProfileAtStart(saved, profileDeclined)
             val latest = opened.listDrafts().maxByOrNull { it.updatedAt }
             replaceEditor(if (latest != null) opened.openDraft(latest.id) else opened.newDraft())
             _outbox.value = opened.outbox()
             _openFailure.value = null
             if (host.weprotectTokens.token() == null) askedHere.value = true
+        } catch (e: OrganisationConfigException) {
+            _openFailure.value = "This app's organisation settings are wrong (${e.field}). Tell your IT team."
         } catch (e: KeystoreUnavailableException) {
             _openFailure.value = "The phone's keystore did not answer. Try again in a moment."
         } catch (e: Exception) {
@@ -139,6 +175,8 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
             open.replace(next)
         }
         _snapshot.value = next.snapshot()
+        _showMissing.value = false
+        _toConfirm.value = null
     }
 
     /**
@@ -182,11 +220,21 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
-    /** Submits the open draft; on success sends it as soon as there is a network. */
-    fun submit() {
+    /**
+     * "Send": errors are shown to fix; warnings are put to the officer first ([toConfirm]) and
+     * sent only with [confirmed]; to-follow items go with the referral (core-kotlin's
+     * `sendStep`, tested on the JVM). On success it is sent as soon as there is a network.
+     */
+    fun submit(confirmed: Boolean = false) {
         launchSafely(serial) {
             val open = editor ?: return@launchSafely
             val opened = store ?: return@launchSafely
+            val step = sendStep(open.snapshot())
+            if (step is SendStep.Confirm && !confirmed) {
+                _toConfirm.value = step.warnings
+                return@launchSafely
+            }
+            _toConfirm.value = null
             try {
                 open.submit(host.weprotectService)
                 SyncScheduler.onSubmitted(getApplication())
@@ -194,6 +242,7 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
                 _message.value = "Queued: it will be sent as soon as there is signal"
             } catch (e: WeprotectException.Invalid) {
                 _message.value = "${e.problems.size} thing(s) to fix before sending"
+                _showMissing.value = true
                 _snapshot.value = open.snapshot()
             } catch (e: Exception) {
                 // The service configuration (a missing service.json: IOException), storage...
@@ -201,6 +250,65 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
             }
             _outbox.value = opened.outbox()
         }
+    }
+
+    /** The officer chose not to send what a warning questioned: back to the form. */
+    fun cancelConfirm() {
+        _toConfirm.value = null
+    }
+
+    /**
+     * "Delete this draft" (offered when consent is refused): the core deletes the draft
+     * (`DraftEditor.discard`) and a new, empty one opens.
+     */
+    fun discardDraft() {
+        launchSafely(serial) {
+            val open = editor ?: return@launchSafely
+            val opened = store ?: return@launchSafely
+            try {
+                open.discard()
+                replaceEditor(opened.newDraft())
+                _message.value = "Draft deleted"
+            } catch (e: WeprotectException) {
+                _message.value = "Not deleted (${e.code})"
+            }
+        }
+    }
+
+    /**
+     * Saves the referrer's details (encrypted by the core); new drafts are filled from them. A
+     * malformed phone, email or collar number is refused with the core's messages and nothing
+     * changes. Returns through [profileProblems]: empty when saved.
+     */
+    fun saveProfile(typed: Map<ProfileDetail, String>) {
+        launchSafely(serial) {
+            val opened = store ?: return@launchSafely
+            try {
+                opened.setProfile(profileFrom(typed))
+                _profile.value = typedFrom(opened.profile())
+                _profileProblems.value = emptyList()
+                _offerProfile.value = false
+                _message.value = "Your details are saved (encrypted). New referrals start with them."
+            } catch (e: WeprotectException.Invalid) {
+                _profileProblems.value = e.problems.map { it.message }
+            }
+        }
+    }
+
+    /** "Forget my details" (a shared phone, a new officer). Drafts already started keep theirs. */
+    fun clearProfile() {
+        launchSafely(serial) {
+            val opened = store ?: return@launchSafely
+            opened.clearProfile()
+            _profile.value = emptyMap()
+            _message.value = "Your details are removed from this phone"
+        }
+    }
+
+    /** "Later" on the profile screen offered at start: not offered again in this run. */
+    fun declineProfile() {
+        profileDeclined = true
+        _offerProfile.value = false
     }
 
     /** Reopens a referral the service refused as a draft, to correct and send again. */

@@ -1,6 +1,8 @@
 // One composable per field kind. Each shows the label (with * when the snapshot says it is
-// required now), the hint, and under it the problems and missing notes the core reported for
-// its path. Text is kept in memory only (remember, not rememberSaveable: saved instance state
+// required now), the hint, and under it the core's findings for its path, drawn by kind
+// (core-kotlin's `fieldMessages`: errors in red, "To follow" neutral, "Please check" to
+// confirm). Help text opens inline on request; fields with suggestions get a searchable picker
+// (a dialog kept FLAG_SECURE). Text is kept in memory only (remember, not rememberSaveable: saved instance state
 // would put personal text outside the encrypted store); after process death the autosaved
 // draft is the source.
 package org.weprotect.sample.ui
@@ -22,7 +24,13 @@ import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.RadioButton
 import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
+import androidx.compose.foundation.clickable
+import androidx.compose.foundation.layout.heightIn
+import androidx.compose.foundation.lazy.LazyColumn
+import androidx.compose.foundation.lazy.items
+import androidx.compose.material3.AlertDialog
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.compositionLocalOf
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
@@ -33,6 +41,12 @@ import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.text.input.KeyboardCapitalization
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import androidx.compose.ui.window.DialogProperties
+import androidx.compose.ui.window.SecureFlagPolicy
+import org.weprotect.core.MessageStyle
+import org.weprotect.core.fieldMessages
+import org.weprotect.core.searchSuggestions
+import org.weprotect.core.suggestionLabel
 import org.weprotect.core.ChoiceOption
 import org.weprotect.core.Field
 import org.weprotect.core.FieldKind
@@ -53,13 +67,84 @@ enum class TypedAs(val keyboard: KeyboardType, val caps: KeyboardCapitalization,
 
 private fun labelOf(field: Field, state: FieldState) = field.label + if (state.required) " *" else ""
 
-/** The core's problems and missing notes for this path, under the field. */
+/** Whether "missing" notes show (after a refused submit); set by the form screen. */
+val LocalShowMissing = compositionLocalOf { false }
+
+/** The core's findings for this path, under the field, each drawn as its kind asks. */
 @Composable
 fun ProblemsUnder(state: FieldState) {
-    val lines = state.problems.map { it.message } + state.missing.map { it.message }
+    val lines = fieldMessages(state, LocalShowMissing.current)
     if (lines.isEmpty()) return
     Column {
-        lines.forEach { Text(it, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodySmall) }
+        lines.forEach {
+            val color = when (it.style) {
+                MessageStyle.ERROR -> MaterialTheme.colorScheme.error
+                MessageStyle.TO_FOLLOW -> MaterialTheme.colorScheme.onSurfaceVariant
+                MessageStyle.CONFIRM -> MaterialTheme.colorScheme.tertiary
+            }
+            Text(it.text, color = color, style = MaterialTheme.typography.bodySmall)
+        }
+    }
+}
+
+/** "What does this mean?": the field's help (references, what a word means), shown on request. */
+@Composable
+fun HelpOnRequest(field: Field) {
+    val help = field.help ?: return
+    var open by remember(field.path) { mutableStateOf(false) }
+    TextButton(onClick = { open = !open }) { Text(if (open) "Hide help" else "What does this mean?") }
+    if (open) Text(help, style = MaterialTheme.typography.bodySmall)
+}
+
+/**
+ * A text field with suggestions (a force, a language, a country): the chosen name and a
+ * "Choose" button opening a searchable list; typing into the box still works.
+ */
+@Composable
+fun SuggestionInput(field: Field, state: FieldState, set: (String, FieldValue) -> Unit) {
+    var picking by remember(state.path) { mutableStateOf(false) }
+    Column(Modifier.fillMaxWidth()) {
+        val typed = typedText(state.value)
+        val shown = suggestionLabel(field, typed) ?: typed.ifEmpty { "Not chosen" }
+        Text(labelOf(field, state), style = MaterialTheme.typography.bodyLarge)
+        Row(verticalAlignment = Alignment.CenterVertically, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            Text(shown, Modifier.weight(1f))
+            OutlinedButton(onClick = { picking = true }) { Text("Choose") }
+        }
+        field.hint?.let { Text(it, style = MaterialTheme.typography.bodySmall) }
+        ProblemsUnder(state)
+    }
+    if (picking) {
+        var query by remember { mutableStateOf("") }
+        AlertDialog(
+            onDismissRequest = { picking = false },
+            properties = DialogProperties(securePolicy = SecureFlagPolicy.SecureOn),
+            title = { Text(field.label) },
+            text = {
+                Column {
+                    OutlinedTextField(
+                        value = query,
+                        onValueChange = { query = it },
+                        label = { Text("Search by name") },
+                        singleLine = true,
+                        keyboardOptions = KeyboardOptions(autoCorrectEnabled = false),
+                        modifier = Modifier.fillMaxWidth(),
+                    )
+                    LazyColumn(Modifier.heightIn(max = 320.dp)) {
+                        items(searchSuggestions(field.suggestions, query), key = { it.value }) { option ->
+                            Text(
+                                option.label,
+                                Modifier.fillMaxWidth().clickable {
+                                    set(state.path, FieldValue.text(option.value))
+                                    picking = false
+                                }.padding(vertical = 12.dp),
+                            )
+                        }
+                    }
+                }
+            },
+            confirmButton = { TextButton(onClick = { picking = false }) { Text("Close") } },
+        )
     }
 }
 

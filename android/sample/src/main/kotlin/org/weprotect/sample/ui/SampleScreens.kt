@@ -1,4 +1,5 @@
-// The two screens (the referral form, the outbox) under tabs, the snackbar for short
+// The three screens (the referral form, the outbox, the referrer's own details) under tabs,
+// "My details" offered first while no profile is saved, the snackbar for short
 // non-personal messages, and the sign-in prompt over both; or, when the store cannot be opened,
 // why and a way out. Edge to edge (enforced from targetSdk 35): the content pads for the system
 // bars and the keyboard (safeDrawing), so a focused field is never under the IME.
@@ -43,6 +44,12 @@ fun SampleScreens(model: SampleViewModel) {
     val message by model.message.collectAsStateWithLifecycle()
     val signIn by model.signInPrompt.collectAsStateWithLifecycle()
     val openFailure by model.openFailure.collectAsStateWithLifecycle()
+    val offerProfile by model.offerProfile.collectAsStateWithLifecycle()
+
+    // First start (no profile saved): open on "My details"; "Later" or a save goes to the form.
+    LaunchedEffect(offerProfile) {
+        if (offerProfile) tab = 2 else if (tab == 2) tab = 0
+    }
 
     LaunchedEffect(message) {
         message?.let {
@@ -66,10 +73,12 @@ fun SampleScreens(model: SampleViewModel) {
                     TabRow(selectedTabIndex = tab) {
                         Tab(selected = tab == 0, onClick = { tab = 0 }, text = { Text("Referral") })
                         Tab(selected = tab == 1, onClick = { tab = 1 }, text = { Text("Outbox") })
+                        Tab(selected = tab == 2, onClick = { tab = 2 }, text = { Text("My details") })
                     }
                     when (tab) {
                         0 -> FormScreen(model)
-                        else -> OutboxScreen(model)
+                        1 -> OutboxScreen(model)
+                        else -> ProfileScreen(model, offeredAtStart = offerProfile, onDone = { tab = 0 })
                     }
                 }
             }

@@ -7,5 +7,5 @@ package org.weprotect.android.tests
 import org.weprotect.testing.runTests
 
 fun main(args: Array<String>) {
-    runTests(schedulingTests() + vaultTests() + passTests() + readmeTests(), args)
+    runTests(schedulingTests() + vaultTests() + passTests() + readmeTests() + lockScreenTests(), args)
 }
