@@ -68,6 +68,11 @@ pub struct ConsoleSettings {
     pub lockout_after: u32,
     /// How long a locked account stays locked (default 15 minutes).
     pub lockout_for: chrono::Duration,
+    /// A closed referral's content is deleted this long after its closure, by the server
+    /// itself; ids, times and statuses stay (default 180 days; the DPO sets the period).
+    pub retention_after_closure: chrono::Duration,
+    /// How often the server looks for content to delete (default every 10 minutes).
+    pub retention_sweep_every: std::time::Duration,
 }
 
 impl Default for ConsoleSettings {
@@ -80,6 +85,8 @@ impl Default for ConsoleSettings {
             sign_ins_per_minute: 10,
             lockout_after: 5,
             lockout_for: chrono::Duration::minutes(15),
+            retention_after_closure: chrono::Duration::days(180),
+            retention_sweep_every: std::time::Duration::from_secs(600),
         }
     }
 }
@@ -107,14 +114,42 @@ impl Console {
         let store = store::ConsoleStore::open(&storage).await?;
         let per_minute =
             NonZeroU32::new(settings.sign_ins_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        Ok(Arc::new(Console {
+        let console = Arc::new(Console {
             storage,
             store,
             data_key,
             settings,
             log,
             sign_in_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
-        }))
+        });
+        tokio::spawn(retention(Arc::downgrade(&console)));
+        Ok(console)
+    }
+}
+
+/// Deletes closed referrals' content once their retention period has passed, every
+/// `retention_sweep_every`, for as long as the console is served (the task holds the console
+/// weakly and ends with the server). Any instance may run it: the sweep is one transaction.
+async fn retention(console: std::sync::Weak<Console>) {
+    loop {
+        let every = match console.upgrade() {
+            Some(console) => {
+                match console
+                    .store
+                    .delete_closed_content(console.settings.retention_after_closure)
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(n) => console.log.request(format!(
+                        "retention: content of {n} closed referral(s) deleted"
+                    )),
+                    Err(e) => console.log.warn(format!("retention sweep failed: {e}")),
+                }
+                console.settings.retention_sweep_every
+            }
+            None => return,
+        };
+        tokio::time::sleep(every).await;
     }
 }
 

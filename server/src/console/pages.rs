@@ -596,6 +596,14 @@ pub(crate) async fn referral(
     let Some(case) = console.store.case(id.clone()).await? else {
         return Err(Fail::NotFound);
     };
+    if console.store.content_deleted(id.clone()).await? {
+        return Ok(html(&Message {
+            signed_in: Some(session.csrf),
+            heading: "Content deleted",
+            text: "This referral was closed and its retention period has passed: its content was deleted. Its reference, times and statuses remain.",
+            link: Some(("/console/queue?filter=closed", "Closed referrals")),
+        }));
+    }
     let json = console
         .storage
         .read_referral(&console.data_key, &id)

@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS console_cases (
     urgency      INTEGER NOT NULL,
     flags        INTEGER NOT NULL,
     to_follow    INTEGER NOT NULL,
-    assigned_to  TEXT REFERENCES console_advisors (id)
+    assigned_to  TEXT REFERENCES console_advisors (id),
+    content_deleted_at TEXT                  -- retention ran: the referral's content is gone
 ) STRICT;
 CREATE INDEX IF NOT EXISTS console_cases_by_urgency ON console_cases (urgency DESC);
 
@@ -560,6 +561,59 @@ impl ConsoleStore {
                 out.push((parse_time(&at)?, advisor, kind, detail));
             }
             Ok(out)
+        })
+        .await
+    }
+
+    /// Deletes the content of referrals closed at least `after` ago (retention): the sealed
+    /// referral is emptied and the sealed details of its events are dropped, in one
+    /// transaction; ids, times and statuses stay. Returns how many referrals lost their content.
+    pub(crate) async fn delete_closed_content(&self, after: chrono::Duration) -> Result<usize> {
+        self.run(move |conn| {
+            let cutoff = format_time(Utc::now() - after);
+            let now = format_time(Utc::now());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let ids: Vec<String> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT c.referral_id FROM console_cases c
+                      WHERE c.content_deleted_at IS NULL
+                        AND (SELECT s.status FROM status_updates s WHERE s.referral_id = c.referral_id
+                              ORDER BY s.at DESC, s.id DESC LIMIT 1) = 'closed'
+                        AND (SELECT MAX(s.at) FROM status_updates s WHERE s.referral_id = c.referral_id
+                              AND s.status = 'closed') <= ?1",
+                )?;
+                let rows = stmt.query_map([&cutoff], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for id in &ids {
+                tx.execute("UPDATE referrals SET referral_json = X'' WHERE referral_id = ?1", [id])?;
+                tx.execute("UPDATE console_events SET detail = NULL WHERE referral_id = ?1", [id])?;
+                tx.execute(
+                    "UPDATE console_cases SET content_deleted_at = ?2 WHERE referral_id = ?1",
+                    params![id, now],
+                )?;
+                tx.execute(
+                    "INSERT INTO console_audit (at, action, referral_id) VALUES (?1, 'content_deleted_retention', ?2)",
+                    params![now, id],
+                )?;
+            }
+            tx.commit()?;
+            Ok(ids.len())
+        })
+        .await
+    }
+
+    /// Whether retention deleted this referral's content.
+    pub(crate) async fn content_deleted(&self, referral_id: String) -> Result<bool> {
+        self.run(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT content_deleted_at IS NOT NULL FROM console_cases WHERE referral_id = ?1",
+                    [referral_id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(false))
         })
         .await
     }
