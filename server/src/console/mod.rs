@@ -49,7 +49,7 @@ use crate::storage::{Database, Storage};
 
 pub use audit::AuditEntry;
 pub use auth::{Enrolment, Role, totp_code_for_key};
-pub use store::AdvisorInfo;
+pub use store::{AdvisorInfo, QUEUE_SQL};
 
 /// The console's settings: time limits of sessions and the service's targets.
 #[derive(Debug, Clone)]

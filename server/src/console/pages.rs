@@ -119,6 +119,9 @@ struct QueuePage {
     filter: String,
     filters: Vec<(&'static str, &'static str)>,
     rows: Vec<QueueLine>,
+    total: usize,
+    page: usize,
+    pages: usize,
 }
 
 #[derive(Template)]
@@ -513,7 +516,11 @@ const FILTERS: [(&str, &str); 6] = [
 #[derive(Deserialize)]
 pub(crate) struct QueueQuery {
     filter: Option<String>,
+    page: Option<usize>,
 }
+
+/// Referrals shown per page of the queue.
+const PAGE_SIZE: usize = 50;
 
 pub(crate) async fn queue(
     State(console): State<ConsoleState>,
@@ -567,6 +574,14 @@ pub(crate) async fn queue(
                 referral_id: row.referral_id,
             })
         })
+        .collect::<Vec<_>>();
+    let total = rows.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let rows = rows
+        .into_iter()
+        .skip((page - 1) * PAGE_SIZE)
+        .take(PAGE_SIZE)
         .collect();
     Ok(html(&QueuePage {
         signed_in: Some(session.csrf.clone()),
@@ -576,6 +591,9 @@ pub(crate) async fn queue(
         filter,
         filters: FILTERS.to_vec(),
         rows,
+        total,
+        page,
+        pages,
     }))
 }
 

@@ -644,8 +644,9 @@ fn account(r: &rusqlite::Row<'_>) -> Result<Account> {
     })
 }
 
-/// The queue's one query: cases joined with their referral and latest status.
-pub(crate) const QUEUE_SQL: &str = "
+/// The queue's one query: cases joined with their referral and latest status, most urgent
+/// first, then oldest first. Public so the benchmark can time it bare (`console_queue`).
+pub const QUEUE_SQL: &str = "
 SELECT c.referral_id, r.service_reference, r.received_at, c.urgency, c.flags, c.to_follow,
        c.assigned_to,
        (SELECT s.status FROM status_updates s WHERE s.referral_id = c.referral_id
