@@ -450,3 +450,64 @@ async fn a_closed_referrals_content_is_deleted_by_the_server_after_its_retention
             .any(|e| e.action == "content_deleted_retention")
     );
 }
+
+#[tokio::test]
+async fn the_printable_summary_follows_the_application_and_is_audited_and_withdrawal_deletes_the_content()
+ {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let csrf = field(&page, "csrf");
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "order_applied"),
+                ("detail", "non-molestation"),
+            ],
+        )
+        .await;
+    let (status, summary, _) = browser
+        .get(&format!("/console/referrals/{id}/summary"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let order = [
+        "1. Applicant",
+        "2. Respondent",
+        "3. Relationship",
+        "4. Children",
+        "5. Orders sought",
+        "6. Why without notice",
+    ];
+    let positions: Vec<usize> = order.iter().map(|t| summary.find(t).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(summary.contains("order applied non-molestation"));
+    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "summary_printed"));
+
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "consent_withdrawn"),
+                ("detail", "by phone"),
+            ],
+        )
+        .await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert!(page.contains("Content deleted"), "{page}");
+    assert!(h.server.read_referral(&id).await.is_err());
+    let (_, queue, _) = browser.get("/console/queue?filter=withdrawn").await;
+    assert!(queue.contains(&format!("/console/referrals/{id}")));
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(history.last().unwrap().status, ReferralStatus::Closed);
+}

@@ -74,7 +74,13 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "console queue",
-        full: &["bench", "-p", "weprotect-server", "--bench", "console_queue"],
+        full: &[
+            "bench",
+            "-p",
+            "weprotect-server",
+            "--bench",
+            "console_queue",
+        ],
         quick: &["test", "-p", "weprotect-server", "--bench", "console_queue"],
     },
     Suite {

@@ -27,6 +27,7 @@ mod pages;
 mod queue;
 mod sessions;
 mod store;
+mod summary;
 mod view;
 
 use std::net::IpAddr;
@@ -170,6 +171,7 @@ pub(crate) fn router(console: ConsoleState) -> Router {
         )
         .route("/console/queue", get(pages::queue))
         .route("/console/referrals/{id}", get(pages::referral))
+        .route("/console/referrals/{id}/summary", get(pages::summary))
         .route("/console/referrals/{id}/claim", post(pages::claim))
         .route("/console/referrals/{id}/contact", post(pages::contact))
         .route("/console/referrals/{id}/action", post(pages::action))

@@ -141,6 +141,17 @@ struct ReferralPage {
 }
 
 #[derive(Template)]
+#[template(path = "console/summary.html")]
+struct SummaryPage {
+    signed_in: Option<String>,
+    referral_id: String,
+    reference: String,
+    printed_at: String,
+    advisor: String,
+    parts: Vec<super::summary::Part>,
+}
+
+#[derive(Template)]
 #[template(path = "console/audit.html")]
 struct AuditPage {
     signed_in: Option<String>,
@@ -504,12 +515,13 @@ async fn triage_new(console: &ConsoleState) -> Result<(), Fail> {
     Ok(())
 }
 
-const FILTERS: [(&str, &str); 6] = [
+const FILTERS: [(&str, &str); 7] = [
     ("open", "All open"),
     ("mine", "Mine"),
     ("unassigned", "Unassigned"),
     ("overdue", "Overdue"),
     ("to_follow", "To follow"),
+    ("withdrawn", "Consent withdrawn"),
     ("closed", "Closed"),
 ];
 
@@ -545,6 +557,7 @@ pub(crate) async fn queue(
             let left = queue::time_left(row.received_at, target, now);
             let overdue = !row.contacted && !closed && left < chrono::Duration::zero();
             let keep = match filter.as_str() {
+                "withdrawn" => row.withdrawn,
                 "closed" => closed,
                 _ if closed => false,
                 "mine" => row.assigned_to.as_deref() == Some(&session.advisor_id),
@@ -862,6 +875,7 @@ pub(crate) async fn action(
         "order_applied" => ("order_applied", Some(ReferralStatus::OrderApplied)),
         "order_granted" => ("order_granted", Some(ReferralStatus::OrderGranted)),
         "closed" => ("closed", Some(ReferralStatus::Closed)),
+        "consent_withdrawn" => ("consent_withdrawn", Some(ReferralStatus::Closed)),
         "note" => ("note", None),
         _ => return refuse("Other action: choose one from the list."),
     };
@@ -878,6 +892,10 @@ pub(crate) async fn action(
         Some(form.detail),
     )
     .await?;
+    if kind == "consent_withdrawn" {
+        // The victim withdrew consent: the content goes now, not after the retention period.
+        console.store.delete_content(id.clone()).await?;
+    }
     Ok(back_to(&id))
 }
 
@@ -930,5 +948,67 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
         signed_in: Some(session.csrf),
         workload,
         entries,
+    }))
+}
+
+pub(crate) async fn summary(
+    State(console): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Page {
+    let session = signed_in(&console, &headers).await?;
+    if !valid_referral_id(&id) {
+        return Err(Fail::NotFound);
+    }
+    let Some(case) = console.store.case(id.clone()).await? else {
+        return Err(Fail::NotFound);
+    };
+    if console.store.content_deleted(id.clone()).await? {
+        return Err(Fail::NotFound);
+    }
+    let json = console
+        .storage
+        .read_referral(&console.data_key, &id)
+        .await?;
+    console
+        .store
+        .audit_add(
+            Some(session.advisor_id.clone()),
+            "summary_printed",
+            Some(id.clone()),
+        )
+        .await?;
+    let value: serde_json::Value = serde_json::from_str(&json).map_err(|_| Fail::Internal)?;
+    let orders: Vec<String> = console
+        .store
+        .events(id.clone())
+        .await?
+        .into_iter()
+        .filter(|(_, _, kind, _)| kind.starts_with("order_"))
+        .map(|(at, _, kind, detail)| {
+            let detail = detail
+                .and_then(|sealed| {
+                    console
+                        .data_key
+                        .open(&event_aad(&id, &kind, at), &sealed)
+                        .ok()
+                })
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .unwrap_or_default();
+            format!(
+                "{} {detail} ({})",
+                kind.replace('_', " "),
+                at.format("%d %b %Y")
+            )
+        })
+        .collect();
+    let now = Utc::now();
+    Ok(html(&SummaryPage {
+        signed_in: Some(session.csrf),
+        referral_id: id,
+        reference: case.service_reference,
+        printed_at: now.format("%d %b %Y %H:%M").to_string(),
+        advisor: session.advisor_id,
+        parts: super::summary::parts(&value, &orders, now),
     }))
 }

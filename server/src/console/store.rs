@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS console_cases (
     flags        INTEGER NOT NULL,
     to_follow    INTEGER NOT NULL,
     assigned_to  TEXT REFERENCES console_advisors (id),
-    content_deleted_at TEXT                  -- retention ran: the referral's content is gone
+    content_deleted_at TEXT,                 -- retention ran: the referral's content is gone
+    withdrawn    INTEGER NOT NULL DEFAULT 0  -- the victim withdrew consent
 ) STRICT;
 CREATE INDEX IF NOT EXISTS console_cases_by_urgency ON console_cases (urgency DESC);
 
@@ -129,6 +130,7 @@ pub(crate) struct QueueRow {
     pub assigned_to: Option<String>,
     pub last_status: String,
     pub contacted: bool,
+    pub withdrawn: bool,
 }
 
 /// The console's connection to the intake database.
@@ -603,6 +605,27 @@ impl ConsoleStore {
         .await
     }
 
+    /// Deletes one referral's content now (consent withdrawn): as retention does, at once.
+    pub(crate) async fn delete_content(&self, referral_id: String) -> Result<()> {
+        self.run(move |conn| {
+            let now = format_time(Utc::now());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute("UPDATE referrals SET referral_json = X'' WHERE referral_id = ?1", [&referral_id])?;
+            tx.execute("UPDATE console_events SET detail = NULL WHERE referral_id = ?1", [&referral_id])?;
+            tx.execute(
+                "UPDATE console_cases SET content_deleted_at = ?2, withdrawn = 1 WHERE referral_id = ?1",
+                params![referral_id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO console_audit (at, action, referral_id) VALUES (?1, 'content_deleted_consent_withdrawn', ?2)",
+                params![now, referral_id],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Whether retention deleted this referral's content.
     pub(crate) async fn content_deleted(&self, referral_id: String) -> Result<bool> {
         self.run(move |conn| {
@@ -648,7 +671,7 @@ fn account(r: &rusqlite::Row<'_>) -> Result<Account> {
 /// first, then oldest first. Public so the benchmark can time it bare (`console_queue`).
 pub const QUEUE_SQL: &str = "
 SELECT c.referral_id, r.service_reference, r.received_at, c.urgency, c.flags, c.to_follow,
-       c.assigned_to,
+       c.assigned_to, c.withdrawn,
        (SELECT s.status FROM status_updates s WHERE s.referral_id = c.referral_id
          ORDER BY s.at DESC, s.id DESC LIMIT 1),
        EXISTS (SELECT 1 FROM status_updates s WHERE s.referral_id = c.referral_id
@@ -667,8 +690,9 @@ fn queue_rows(conn: &Connection) -> Result<Vec<QueueRow>> {
             r.get::<_, i64>(4)?,
             r.get::<_, i64>(5)?,
             r.get::<_, Option<String>>(6)?,
-            r.get::<_, Option<String>>(7)?,
-            r.get::<_, bool>(8)?,
+            r.get::<_, bool>(7)?,
+            r.get::<_, Option<String>>(8)?,
+            r.get::<_, bool>(9)?,
         ))
     })?;
     let mut out = Vec::new();
@@ -681,6 +705,7 @@ fn queue_rows(conn: &Connection) -> Result<Vec<QueueRow>> {
             flags,
             to_follow,
             assigned_to,
+            withdrawn,
             last,
             contacted,
         ) = row?;
@@ -694,6 +719,7 @@ fn queue_rows(conn: &Connection) -> Result<Vec<QueueRow>> {
             assigned_to,
             last_status: last.unwrap_or_else(|| "received".to_string()),
             contacted,
+            withdrawn,
         });
     }
     Ok(out)
