@@ -511,3 +511,57 @@ async fn the_printable_summary_follows_the_application_and_is_audited_and_withdr
         h.status(&id, &h.token).await.json().await.unwrap();
     assert_eq!(history.last().unwrap().status, ReferralStatus::Closed);
 }
+
+#[tokio::test]
+async fn a_supervisor_assigns_a_referral_to_an_advisor_and_an_advisor_cannot() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut advisor, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    advisor.sign_in(EMAIL, &key, now() + 30).await;
+    let boss = "kim.supervisor@service.example";
+    let (mut supervisor, boss_key) = enrolled(&h, Role::Supervisor, boss).await;
+    supervisor.sign_in(boss, &boss_key, now() + 30).await;
+
+    let (_, page, _) = supervisor.get(&format!("/console/referrals/{id}")).await;
+    let advisor_id = {
+        let marker = "<option value=\"adv_";
+        let start = page.find(marker).unwrap() + "<option value=\"".len();
+        page[start..].split('"').next().unwrap().to_string()
+    };
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = supervisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", "adv_nobody")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = supervisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", &advisor_id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, page, _) = advisor.get(&format!("/console/referrals/{id}")).await;
+    assert!(!page.contains("Assign to"), "advisors see no assign form");
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = advisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", &advisor_id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(
+        history.last().unwrap().status,
+        ReferralStatus::AdvisorAssigned
+    );
+    let (_, mine, _) = advisor.get("/console/queue?filter=mine").await;
+    assert!(mine.contains(&format!("/console/referrals/{id}")));
+}

@@ -173,6 +173,7 @@ pub(crate) fn router(console: ConsoleState) -> Router {
         .route("/console/referrals/{id}", get(pages::referral))
         .route("/console/referrals/{id}/summary", get(pages::summary))
         .route("/console/referrals/{id}/claim", post(pages::claim))
+        .route("/console/referrals/{id}/assign", post(pages::assign))
         .route("/console/referrals/{id}/contact", post(pages::contact))
         .route("/console/referrals/{id}/action", post(pages::action))
         .route("/console/audit", get(pages::audit_log))

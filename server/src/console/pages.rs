@@ -138,6 +138,8 @@ struct ReferralPage {
     to_follow: Vec<Row>,
     groups: Vec<Group>,
     events: Vec<String>,
+    /// Advisors a supervisor may assign the referral to (empty for advisors).
+    advisors: Vec<String>,
 }
 
 #[derive(Template)]
@@ -673,6 +675,11 @@ pub(crate) async fn referral(
             )
         })
         .collect();
+    let advisors = if session.is_supervisor() {
+        active_advisors(&console).await?
+    } else {
+        Vec::new()
+    };
     Ok(html(&ReferralPage {
         signed_in: Some(session.csrf.clone()),
         csrf: session.csrf,
@@ -689,6 +696,7 @@ pub(crate) async fn referral(
         to_follow: view::to_follow(&value),
         groups: view::groups(&value),
         events,
+        advisors,
     }))
 }
 
@@ -1011,4 +1019,70 @@ pub(crate) async fn summary(
         advisor: session.advisor_id,
         parts: super::summary::parts(&value, &orders, now),
     }))
+}
+
+/// Ids of enrolled, unrevoked advisors and supervisors.
+async fn active_advisors(console: &ConsoleState) -> Result<Vec<String>, Fail> {
+    Ok(console
+        .store
+        .advisors()
+        .await?
+        .into_iter()
+        .filter(|a| a.enrolled && !a.revoked)
+        .map(|a| a.id)
+        .collect())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    advisor: String,
+}
+
+/// A supervisor assigns a referral to an advisor.
+pub(crate) async fn assign(
+    State(console): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Page {
+    let session = signed_in_post(&console, &headers, &form.csrf).await?;
+    if !session.is_supervisor() {
+        return Err(Fail::Forbidden(
+            "Only supervisors assign referrals to others.",
+        ));
+    }
+    if !active_advisors(&console).await?.contains(&form.advisor) {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            html(&Message {
+                signed_in: Some(session.csrf),
+                heading: "Not assigned",
+                text: "Advisor: choose an enrolled advisor from the list.",
+                link: None,
+            }),
+        )
+            .into_response());
+    }
+    if !valid_referral_id(&id)
+        || !console
+            .store
+            .assign(id.clone(), form.advisor.clone())
+            .await?
+    {
+        return Err(Fail::NotFound);
+    }
+    record(
+        &console,
+        &session,
+        &id,
+        "assigned",
+        "referral_assigned",
+        Some(ReferralStatus::AdvisorAssigned),
+        Some(format!("to {}", form.advisor)),
+    )
+    .await?;
+    Ok(back_to(&id))
 }
