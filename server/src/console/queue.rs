@@ -46,14 +46,14 @@ pub(crate) fn triage(referral: &Value, received_at: DateTime<Utc>) -> (i64, i64,
         flags |= THREATS_TO_KILL;
     }
     let custody = &referral["perpetrator"]["custody"];
-    let released_recently = custody["released_at"]
-        .as_str()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .is_some_and(|t| (received_at - t.with_timezone(&Utc)) <= Duration::hours(24));
-    let due_out = matches!(
-        custody["status"].as_str(),
-        Some("in_custody" | "remanded" | "custody")
-    );
+    // In police custody, `released_at` is the expected release: the perpetrator is due out.
+    // Otherwise it is when they were released: within the 24 hours before the referral.
+    let due_out = custody["status"] == "in_custody";
+    let released_recently = !due_out
+        && custody["released_at"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .is_some_and(|t| (received_at - t.with_timezone(&Utc)) <= Duration::hours(24));
     if released_recently || due_out {
         flags |= RELEASE;
     }
@@ -105,7 +105,7 @@ mod tests {
         let urgent = json!({
             "risk": {"officer_level": "high", "flags": {"non_fatal_strangulation": "yes"},
                      "answers": [{"question_id": "q17_threats_to_kill", "answer": "yes"}]},
-            "perpetrator": {"custody": {"status": "released_no_bail",
+            "perpetrator": {"custody": {"status": "released_under_investigation",
                                         "released_at": received.to_rfc3339()}},
             "children": [{}],
             "to_follow": [{"path": "victim.date_of_birth"}]
@@ -117,6 +117,14 @@ mod tests {
         );
         assert_eq!(urgency, 6);
         assert_eq!(to_follow, 1);
+
+        // Due out of police custody raises it; released a week before the referral does not.
+        let due_out = json!({"perpetrator": {"custody": {"status": "in_custody"}}});
+        assert_eq!(triage(&due_out, received).1, RELEASE);
+        let week_ago = (received - Duration::days(7)).to_rfc3339();
+        let released = json!({"perpetrator": {"custody": {"status": "bail_with_conditions",
+                                                          "released_at": week_ago}}});
+        assert_eq!(triage(&released, received).1, 0);
     }
 
     #[test]
