@@ -104,7 +104,12 @@ pub(crate) async fn current(
             .await?;
         return Ok(None);
     }
-    console.store.touch_session(id_sha256.clone()).await?;
+    // The last use is written (an fsync'd commit) only when it moved by a tenth of the idle
+    // timeout (at most a minute): a session then ends at worst that much early, never late.
+    let granularity = (settings.idle_timeout / 10).min(chrono::Duration::minutes(1));
+    if now - row.last_seen_at >= granularity {
+        console.store.touch_session(id_sha256.clone()).await?;
+    }
     Ok(Some(Session {
         advisor_id: row.advisor_id,
         role: row.role,
