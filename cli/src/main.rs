@@ -155,6 +155,10 @@ enum Command {
         /// Keep the device and service data under DIR for inspection.
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
+        /// Keep the service running at the end and print the advisors' console address and a
+        /// one-time sign-in (enrolment) link for a demo advisor.
+        #[arg(long)]
+        console: bool,
     },
     /// Install the receiving service's description (endpoint, key id, public key) on this device.
     Configure {
@@ -222,6 +226,25 @@ enum AdminAction {
     },
     /// List tokens (never their values).
     TokenList,
+    /// Add an advisor (or supervisor) to the console and print their one-time enrolment link.
+    AdvisorAdd {
+        /// The advisor's email (used to sign in; only a hash of it is stored).
+        email: String,
+        /// `advisor` or `supervisor` (supervisors also see the audit log and workload).
+        #[arg(long, default_value = "advisor")]
+        role: String,
+    },
+    /// Revoke an advisor: their sessions end at once and they cannot sign in again.
+    AdvisorRevoke {
+        /// The advisor's email.
+        email: String,
+    },
+    /// Print the console's audit log, newest first (ids, actions, times; no personal data).
+    ConsoleAudit {
+        /// How many entries.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// Record an advisor's action on a referral: advisor_assigned, victim_contacted,
     /// could_not_contact, legal_aid_applied, order_applied, order_granted, closed.
     Status {
@@ -322,6 +345,15 @@ fn main() -> ExitCode {
                         commands::serve::token_revoke(&at, &token)
                     }
                     AdminAction::TokenList => commands::serve::token_list(&at),
+                    AdminAction::AdvisorAdd { email, role } => {
+                        commands::serve::advisor_add(&at, &email, &role)
+                    }
+                    AdminAction::AdvisorRevoke { email } => {
+                        commands::serve::advisor_revoke(&at, &email)
+                    }
+                    AdminAction::ConsoleAudit { limit } => {
+                        commands::serve::console_audit(&at, limit)
+                    }
                     AdminAction::Status {
                         referral_id,
                         status,
@@ -329,7 +361,7 @@ fn main() -> ExitCode {
                 }
             }
         },
-        Command::Demo { keep } => commands::demo::run(keep.as_deref()),
+        Command::Demo { keep, console } => commands::demo::run(keep.as_deref(), console),
     };
     match outcome {
         Outcome::Ok => ExitCode::SUCCESS,

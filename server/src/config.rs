@@ -41,6 +41,8 @@ pub struct ServerConfig {
     /// Where the records are kept: SQLite in `data_dir` (the default) or a PostgreSQL
     /// database that several instances may share (see `docs/intake-server.md`).
     pub database: Database,
+    /// The advisors' console at `/console/` (issue 24): its time limits and targets.
+    pub console: crate::console::ConsoleSettings,
 }
 
 impl ServerConfig {
@@ -58,6 +60,7 @@ impl ServerConfig {
             limits: Limits::default(),
             log: LogTarget::Off,
             database: Database::DataDir,
+            console: crate::console::ConsoleSettings::default(),
         }
     }
 }
@@ -75,6 +78,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("limits", &self.limits)
             .field("log", &self.log)
             .field("database", &self.database)
+            .field("console", &self.console)
             .finish()
     }
 }

@@ -73,6 +73,9 @@ pub enum ServerError {
     /// A blocking task did not finish (the runtime is shutting down).
     #[error("background task failed")]
     Task,
+    /// The advisors' console refused an operator's request; the text says which rule.
+    #[error("console: {0}")]
+    Console(&'static str),
 }
 
 impl ServerError {

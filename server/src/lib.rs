@@ -36,6 +36,7 @@
 mod auth;
 mod body;
 mod config;
+pub mod console;
 mod db;
 mod error;
 mod faults;
@@ -53,6 +54,7 @@ mod storage;
 mod tokens;
 
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
+pub use console::ConsoleSettings;
 pub use db::DB_FILE;
 pub use error::{ApiError, Result, ServerError, WireProblem};
 pub use faults::{Faults, FaultsParseError, MAX_FAULT_DELAY_MS, MAX_RETRY_AFTER_SECS};

@@ -99,6 +99,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         limits,
         log,
         database,
+        console,
     } = config;
     let connection_limits = limits.clone();
     files::create_private_dir(&data_dir)?;
@@ -138,7 +139,27 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         data_dir.display(),
         app.storage.backend_name()
     ));
-    let router = routes::router(app.clone());
+    // The advisors' console: its own routes beside the device API's (issue 24); SQLite only
+    // for now, so on PostgreSQL the server runs without it.
+    let console = match crate::console::Console::open(
+        app.storage.clone(),
+        app.keys.data.clone(),
+        console,
+        log.clone(),
+    )
+    .await
+    {
+        Ok(console) => Some(console),
+        Err(ServerError::Console(why)) => {
+            log.warn(format!("console not served: {why}"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let router = match console {
+        Some(console) => routes::router(app.clone()).merge(crate::console::router(console)),
+        None => routes::router(app.clone()),
+    };
     let (commands, command_rx) = mpsc::channel(4);
     let (stop, stop_rx) = watch::channel(false);
     let task = tokio::spawn(accept_loop(

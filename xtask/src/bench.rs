@@ -78,6 +78,17 @@ pub const SUITES: &[Suite] = &[
         ],
     },
     Suite {
+        name: "console queue",
+        full: &[
+            "bench",
+            "-p",
+            "weprotect-server",
+            "--bench",
+            "console_queue",
+        ],
+        quick: &["test", "-p", "weprotect-server", "--bench", "console_queue"],
+    },
+    Suite {
         name: "postgres",
         full: &["bench", "-p", "weprotect-tests", "--bench", "postgres"],
         quick: &["test", "-p", "weprotect-tests", "--bench", "postgres"],

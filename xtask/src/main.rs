@@ -6,7 +6,8 @@
 //! decisions on the JVM, see `android.rs`), `swift` (the generated bindings, the iOS package and
 //! the sample app's model on Linux, see `swift.rs`), `shells` (the Linux-runnable steps of the
 //! Android and iOS build scripts, the Gradle files' versions, the Swift 6 build; see
-//! `shells.rs`). `cargo xtask schema` rewrites
+//! `shells.rs`), `console` (the advisors' console over HTTP and in headless chromium, see
+//! `console.rs`). `cargo xtask schema` rewrites
 //! docs/referral.schema.json; `cargo xtask bench` runs the benchmarks that print ratios against
 //! baselines measured in the same run and writes docs/PERFORMANCE.md (`quick`: checks they
 //! still run; see `bench.rs`); `cargo xtask proof` prints the reliability figures (proof
@@ -16,6 +17,7 @@
 
 mod android;
 mod bench;
+mod console;
 mod fuzz;
 mod kotlin;
 mod postgres;
@@ -37,12 +39,14 @@ fn main() -> ExitCode {
             .and_then(|()| kotlin::test())
             .and_then(|()| android::test())
             .and_then(|()| swift::test())
-            .and_then(|()| shells::test()),
+            .and_then(|()| shells::test())
+            .and_then(|()| console::test()),
         ["test", "rust"] => postgres::prepare().and_then(|()| test_rust()),
         ["test", "kotlin"] => kotlin::test(),
         ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
         ["test", "shells"] => shells::test(),
+        ["test", "console"] => console::test(),
         ["schema"] => schema(),
         ["bench"] => postgres::prepare().and_then(|()| bench::full()),
         ["bench", "quick"] => postgres::prepare().and_then(|()| bench::quick()),
@@ -59,7 +63,7 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift|shells]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|form|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
+                "usage: cargo xtask test [rust|kotlin|android|swift|shells|console]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|form|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }

@@ -31,7 +31,7 @@ fn detail(text: impl AsRef<str>) {
 }
 
 /// Runs the demo; with `keep`, the device and service data stay under that directory.
-pub fn run(keep: Option<&Path>) -> Outcome {
+pub fn run(keep: Option<&Path>, console: bool) -> Outcome {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => return Outcome::Unusable(format!("cannot start the runtime: {}", e.kind())),
@@ -54,13 +54,13 @@ pub fn run(keep: Option<&Path>) -> Outcome {
             Err(e) => return Outcome::Unusable(format!("no temporary directory: {}", e.kind())),
         },
     };
-    match runtime.block_on(story(&root, keep.is_some())) {
+    match runtime.block_on(story(&root, keep.is_some(), console)) {
         Ok(()) => Outcome::Ok,
         Err(message) => Outcome::Unusable(format!("demo failed: {message}")),
     }
 }
 
-async fn story(root: &Path, keep: bool) -> Result<(), String> {
+async fn story(root: &Path, keep: bool, console: bool) -> Result<(), String> {
     let service_dir = root.join("service");
     let device_dir = root.join("device");
 
@@ -208,6 +208,31 @@ async fn story(root: &Path, keep: bool) -> Result<(), String> {
             s.status,
             s.at.with_timezone(&Local).format("%H:%M:%S")
         ));
+    }
+    if console {
+        // The service keeps running so a newcomer can look at the referral in a browser.
+        let enrolment = weprotect_server::console::add_advisor(
+            &service_dir,
+            &weprotect_server::Database::DataDir,
+            "demo.advisor@service.example",
+            weprotect_server::console::Role::Supervisor,
+        )
+        .await
+        .map_err(|e| format!("console: {e}"))?;
+        println!(
+            "The advisors' console is running at {}/console/",
+            server.url()
+        );
+        println!(
+            "  one-time sign-in for the demo advisor (demo.advisor@service.example, supervisor):"
+        );
+        println!("  {}{}", server.url(), enrolment.path());
+        println!(
+            "  open it, add the key to an authenticator app, choose a password, then sign in. Ctrl-C stops."
+        );
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| format!("waiting for Ctrl-C: {}", e.kind()))?;
     }
     server.shutdown().await;
     if keep {

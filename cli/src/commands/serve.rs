@@ -215,6 +215,98 @@ pub fn status_add(at: &ServerAt<'_>, referral_id: &str, status: &str) -> Outcome
     }
 }
 
+impl ServerAt<'_> {
+    /// Runs a console operation (which opens the database itself) on a runtime of its own.
+    fn console<T, Fut>(
+        &self,
+        operation: impl FnOnce(std::path::PathBuf, Database) -> Fut,
+    ) -> Result<weprotect_server::Result<T>, String>
+    where
+        Fut: Future<Output = weprotect_server::Result<T>>,
+    {
+        let database = self
+            .database
+            .parse::<Database>()
+            .map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Runtime::new()
+            .map_err(|e| format!("cannot start the runtime: {}", e.kind()))?;
+        Ok(runtime.block_on(operation(self.dir.to_path_buf(), database)))
+    }
+}
+
+/// The console's base address for links: the endpoint in the data directory's `service.json`
+/// (written by a running server), or a placeholder to replace.
+fn console_base(dir: &Path) -> String {
+    std::fs::read(dir.join(weprotect_core::config::ServiceConfig::FILE_NAME))
+        .ok()
+        .and_then(|bytes| {
+            serde_json::from_slice::<weprotect_core::config::ServiceConfig>(&bytes).ok()
+        })
+        .map_or_else(|| "https://SERVER".to_string(), |c| c.endpoint)
+}
+
+/// Adds an advisor and prints the one-time enrolment link (stdout) and what to do (stderr).
+pub fn advisor_add(at: &ServerAt<'_>, email: &str, role: &str) -> Outcome {
+    let role: weprotect_server::console::Role = match role.parse() {
+        Ok(role) => role,
+        Err(e) => return Outcome::Unusable(format!("--role: {e}")),
+    };
+    let added = at.console(|dir, database| async move {
+        weprotect_server::console::add_advisor(&dir, &database, email, role).await
+    });
+    match added {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(enrolment)) => {
+            println!("{}{}", console_base(at.dir), enrolment.path());
+            eprintln!(
+                "added {} ({}); give the link to that person only: it works once, for 72 hours",
+                enrolment.advisor_id,
+                role.as_str()
+            );
+            Outcome::Ok
+        }
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot add the advisor: {e}")),
+    }
+}
+
+/// Revokes an advisor by email.
+pub fn advisor_revoke(at: &ServerAt<'_>, email: &str) -> Outcome {
+    let revoked = at.console(|dir, database| async move {
+        weprotect_server::console::revoke_advisor(&dir, &database, email).await
+    });
+    match revoked {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(())) => {
+            println!("revoked; their sessions have ended");
+            Outcome::Ok
+        }
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot revoke: {e}")),
+    }
+}
+
+/// Prints the console's audit log, newest first.
+pub fn console_audit(at: &ServerAt<'_>, limit: u32) -> Outcome {
+    let entries = at.console(|dir, database| async move {
+        weprotect_server::console::audit_log(&dir, &database, limit).await
+    });
+    match entries {
+        Err(e) => Outcome::Unusable(e),
+        Ok(Ok(entries)) => {
+            for e in entries {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    e.at.to_rfc3339(),
+                    e.advisor_id.unwrap_or_else(|| "-".into()),
+                    e.action,
+                    e.referral_id.unwrap_or_else(|| "-".into())
+                );
+            }
+            Outcome::Ok
+        }
+        Ok(Err(e)) => Outcome::Unusable(format!("cannot read the audit log: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,15 @@ impl Storage {
         }
     }
 
+    /// The data directory holding the SQLite file, or `None` on PostgreSQL. The console
+    /// (issue 24) keeps its own tables in the same database and opens its own connection.
+    pub(crate) fn sqlite_dir(&self) -> Option<&Path> {
+        match &*self.backend {
+            Backend::Sqlite(s) => Some(s.dir()),
+            Backend::Postgres(_) => None,
+        }
+    }
+
     /// Issues a device token (see [`crate::issue_token`]).
     pub async fn issue_token(&self, label: &str) -> Result<IssuedToken> {
         match &*self.backend {

@@ -138,6 +138,11 @@ impl SqliteStorage {
         })
     }
 
+    /// The data directory (see `Storage::sqlite_dir`).
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Runs a read inline on a reader connection.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let taken = self.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();

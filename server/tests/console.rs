@@ -1,0 +1,567 @@
+//! The advisors' console end to end over HTTP on loopback: enrolment, sign-in with a TOTP code,
+//! the queue, a referral view (audited), a contact attempt that becomes the status the device
+//! reads, CSRF refusals, the session limits and the security headers.
+
+mod common;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use weprotect_server::console::{Role, add_advisor, audit_log, revoke_advisor, totp_code_for_key};
+use weprotect_server::{Database, ReferralStatus};
+
+const PASSWORD: &str = "correct horse battery staple";
+const EMAIL: &str = "sam.advisor@service.example";
+
+/// A browser-like client: no redirects followed, cookies kept by hand (the console's cookies
+/// are `Secure`; a cookie jar would not send them over plain HTTP on loopback).
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// The value of `<input ... name="NAME" value="...">` or of the element with `id`.
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+fn element_text(html: &str, id: &str) -> String {
+    let marker = format!("id=\"{id}\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no element {id}"))
+        + marker.len();
+    html[start..].split('<').next().unwrap().to_string()
+}
+
+impl Browser {
+    fn new(base: String) -> Browser {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn keep_cookies(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let value = value.to_str().unwrap();
+            assert!(value.contains("HttpOnly") && value.contains("Secure"));
+            assert!(value.contains("SameSite=Strict") && value.starts_with("__Host-"));
+            let (pair, attributes) = value.split_once(';').unwrap();
+            let (name, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !attributes.contains("Max-Age=0") {
+                self.cookies.push((name.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, response.text().await.unwrap(), headers)
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, Option<String>) {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&response);
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|l| l.to_str().unwrap().to_string());
+        (response.status(), response.text().await.unwrap(), location)
+    }
+
+    /// Enrols with the link's path; returns the TOTP key (base32).
+    async fn enrol(&mut self, path: &str) -> String {
+        let (status, page, _) = self.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let key = element_text(&page, "totp-key");
+        let csrf = field(&page, "csrf");
+        let code = totp_code_for_key(&key, now() - 30).unwrap();
+        let (status, page, _) = self
+            .post(
+                path,
+                &[
+                    ("csrf", &csrf),
+                    ("password", PASSWORD),
+                    ("password2", PASSWORD),
+                    ("code", &code),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("You are set up"));
+        key
+    }
+
+    async fn sign_in(
+        &mut self,
+        email: &str,
+        key: &str,
+        at: u64,
+    ) -> (StatusCode, String, Option<String>) {
+        let (_, page, _) = self.get("/console/sign-in").await;
+        let csrf = field(&page, "csrf");
+        let code = totp_code_for_key(key, at).unwrap();
+        self.post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", PASSWORD),
+                ("code", &code),
+            ],
+        )
+        .await
+    }
+}
+
+async fn enrolled(h: &Harness, role: Role, email: &str) -> (Browser, String) {
+    let enrolment = add_advisor(h.dir.path(), &Database::DataDir, email, role)
+        .await
+        .unwrap();
+    let mut browser = Browser::new(h.server.url());
+    let key = browser.enrol(&enrolment.path()).await;
+    (browser, key)
+}
+
+#[tokio::test]
+async fn an_advisor_enrols_signs_in_sees_the_queue_opens_a_referral_and_the_device_reads_the_contact()
+ {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    let response = h
+        .submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    // The code used at enrolment is spent: sign in with the next one.
+    let (status, _, location) = browser.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/console/queue"));
+
+    let (status, queue, headers) = browser.get("/console/queue").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        queue.contains("Strangulation") && queue.contains("Threats to kill"),
+        "{queue}"
+    );
+    assert!(queue.contains(&format!("/console/referrals/{id}")));
+    assert!(!queue.contains("Testperson"), "the queue shows no names");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
+    assert!(csp.contains("default-src 'none'"));
+
+    let (status, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Testperson"), "the view opens the referral");
+    assert!(element_text(&page, "safe-contact").contains("no voicemail"));
+    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "referral_viewed" && e.referral_id.as_deref() == Some(&id))
+    );
+    assert!(
+        audit
+            .iter()
+            .all(|e| !format!("{e:?}").contains("Testperson")
+                && !format!("{e:?}").contains("sam.advisor"))
+    );
+
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = browser
+        .post(
+            &format!("/console/referrals/{id}/contact"),
+            &[("csrf", &csrf), ("result", "reached")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The officer's device reads it through the device API, as `weprotect sync` does.
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(
+        history.last().unwrap().status,
+        ReferralStatus::VictimContacted
+    );
+
+    let (status, _, _) = browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "note"),
+                ("detail", "Call back Tuesday CANARYNOTE"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert!(page.contains("CANARYNOTE"));
+    for (name, bytes) in all_files(h.dir.path()) {
+        assert!(!contains(&bytes, "CANARYNOTE"), "a note in clear in {name}");
+        assert!(
+            !contains(&bytes, "sam.advisor"),
+            "an email in clear in {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    browser.get("/console/queue").await;
+    for csrf in [
+        "",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let (status, page, _) = browser
+            .post(
+                &format!("/console/referrals/{id}/contact"),
+                &[("csrf", csrf), ("result", "reached")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{page}");
+    }
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(history.len(), 1, "only `received`");
+    // A sign-in form posted without the pre-session cookie is refused too.
+    let mut stranger = Browser::new(h.server.url());
+    let (status, _, _) = stranger
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", "x"),
+                ("email", EMAIL),
+                ("password", PASSWORD),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn wrong_codes_lock_the_account_and_a_used_code_does_not_work_twice() {
+    let h = harness(|_| {}).await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    // The enrolment's code (its step) is spent.
+    let (status, page, _) = browser.sign_in(EMAIL, &key, now() - 30).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{page}");
+    for _ in 0..5 {
+        let (status, _, _) = browser.sign_in(EMAIL, &key, now() + 3600).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right code is refused now.
+    let (status, _, _) = browser.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "sign_in_locked"));
+}
+
+#[tokio::test]
+async fn an_idle_session_ends_and_revoking_an_advisor_ends_theirs_at_once() {
+    let h = harness(|config| config.console.idle_timeout = chrono::Duration::seconds(2)).await;
+    let (mut idle, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    idle.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(idle.get("/console/queue").await.0, StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let (status, _, headers) = idle.get("/console/queue").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers[LOCATION], "/console/sign-in");
+
+    let other = "kim.supervisor@service.example";
+    let (mut browser, key) = enrolled(&h, Role::Supervisor, other).await;
+    browser.sign_in(other, &key, now() + 30).await;
+    assert_eq!(browser.get("/console/audit").await.0, StatusCode::OK);
+    revoke_advisor(h.dir.path(), &Database::DataDir, other)
+        .await
+        .unwrap();
+    assert_eq!(browser.get("/console/audit").await.0, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_advisor_is_not_a_supervisor_and_weak_passwords_are_refused_at_enrolment() {
+    let h = harness(|_| {}).await;
+    let enrolment = add_advisor(h.dir.path(), &Database::DataDir, EMAIL, Role::Advisor)
+        .await
+        .unwrap();
+    let mut browser = Browser::new(h.server.url());
+    let (_, page, _) = browser.get(&enrolment.path()).await;
+    let csrf = field(&page, "csrf");
+    let (status, page, _) = browser
+        .post(
+            &enrolment.path(),
+            &[
+                ("csrf", &csrf),
+                ("password", "password1234"),
+                ("password2", "password1234"),
+                ("code", "000000"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("most commonly used"), "{page}");
+    let key = browser.enrol(&enrolment.path()).await;
+    // The link works once.
+    assert_eq!(
+        browser.get(&enrolment.path()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(browser.get("/console/audit").await.0, StatusCode::FORBIDDEN);
+    assert!(
+        add_advisor(
+            h.dir.path(),
+            &Database::DataDir,
+            "not an email",
+            Role::Advisor
+        )
+        .await
+        .is_err()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_referrals_content_is_deleted_by_the_server_after_its_retention_period() {
+    let h = harness(|config| {
+        config.console.retention_after_closure = chrono::Duration::zero();
+        config.console.retention_sweep_every = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "closed"),
+                ("detail", "Declined support CANARYREASON"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut deleted = false;
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+        if page.contains("Content deleted") {
+            deleted = true;
+            break;
+        }
+    }
+    assert!(deleted, "the content was not deleted");
+    // Ids, times and statuses stay; the device still reads the history.
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(history.last().unwrap().status, ReferralStatus::Closed);
+    // Nothing of the referral or the reason is left, sealed or not (the WAL is checkpointed
+    // by reopening; the sealed copy would not show the canaries anyway, so check the row).
+    assert!(h.server.read_referral(&id).await.is_err());
+    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "content_deleted_retention")
+    );
+}
+
+#[tokio::test]
+async fn the_printable_summary_follows_the_application_and_is_audited_and_withdrawal_deletes_the_content()
+ {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let csrf = field(&page, "csrf");
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "order_applied"),
+                ("detail", "non-molestation"),
+            ],
+        )
+        .await;
+    let (status, summary, _) = browser
+        .get(&format!("/console/referrals/{id}/summary"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let order = [
+        "1. Applicant",
+        "2. Respondent",
+        "3. Relationship",
+        "4. Children",
+        "5. Orders sought",
+        "6. Why without notice",
+    ];
+    let positions: Vec<usize> = order.iter().map(|t| summary.find(t).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    assert!(summary.contains("order applied non-molestation"));
+    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "summary_printed"));
+
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "consent_withdrawn"),
+                ("detail", "by phone"),
+            ],
+        )
+        .await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert!(page.contains("Content deleted"), "{page}");
+    assert!(h.server.read_referral(&id).await.is_err());
+    let (_, queue, _) = browser.get("/console/queue?filter=withdrawn").await;
+    assert!(queue.contains(&format!("/console/referrals/{id}")));
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(history.last().unwrap().status, ReferralStatus::Closed);
+}
+
+#[tokio::test]
+async fn a_supervisor_assigns_a_referral_to_an_advisor_and_an_advisor_cannot() {
+    let h = harness(|_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+    let (mut advisor, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    advisor.sign_in(EMAIL, &key, now() + 30).await;
+    let boss = "kim.supervisor@service.example";
+    let (mut supervisor, boss_key) = enrolled(&h, Role::Supervisor, boss).await;
+    supervisor.sign_in(boss, &boss_key, now() + 30).await;
+
+    let (_, page, _) = supervisor.get(&format!("/console/referrals/{id}")).await;
+    let advisor_id = {
+        let marker = "<option value=\"adv_";
+        let start = page.find(marker).unwrap() + "<option value=\"".len();
+        page[start..].split('"').next().unwrap().to_string()
+    };
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = supervisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", "adv_nobody")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _, _) = supervisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", &advisor_id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    let (_, page, _) = advisor.get(&format!("/console/referrals/{id}")).await;
+    assert!(!page.contains("Assign to"), "advisors see no assign form");
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = advisor
+        .post(
+            &format!("/console/referrals/{id}/assign"),
+            &[("csrf", &csrf), ("advisor", &advisor_id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(
+        history.last().unwrap().status,
+        ReferralStatus::AdvisorAssigned
+    );
+    let (_, mine, _) = advisor.get("/console/queue?filter=mine").await;
+    assert!(mine.contains(&format!("/console/referrals/{id}")));
+}
