@@ -1,51 +1,17 @@
 //! A device store written by the version 1 code (core/fixtures/v1-store, made once at the last
 //! version 1 commit) still works after the update to referral schema version 2.
 
-use std::path::{Path, PathBuf};
+mod fixture_store;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
+use fixture_store::Fixture;
 use serde_json::Value;
-use weprotect_core::crypto::{DataKey, ServicePrivateKey, envelope};
+use weprotect_core::SCHEMA_VERSION;
+use weprotect_core::crypto::envelope;
 use weprotect_core::validation::{Rules, read_referral, validate_for_submission_with};
 use weprotect_core::values::{PhoneNumber, Postcode};
-use weprotect_core::{SCHEMA_VERSION, Store, StoreSettings};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/v1-store")
-        .join(name)
-}
-
-fn text(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap()
-}
-
-fn ids() -> Value {
-    serde_json::from_str(&text("ids.json")).unwrap()
-}
-
-fn written_at() -> DateTime<Utc> {
-    ids()["written_at"].as_str().unwrap().parse().unwrap()
-}
-
-/// A copy of the fixture store (the committed one is never touched), opened an hour later.
-fn open_copy() -> (tempfile::TempDir, std::sync::Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("store/weprotect.db"),
-        dir.path().join("weprotect.db"),
-    )
-    .unwrap();
-    let key = DataKey::from_hex(text("data_key.hex").trim()).unwrap();
-    let store = Store::open(
-        dir.path().to_path_buf(),
-        key,
-        StoreSettings::default(),
-        written_at() + Duration::hours(1),
-    )
-    .unwrap();
-    (dir, store)
-}
+const FIXTURE: Fixture = Fixture("v1-store");
 
 /// Every leaf of `v1` (a version 1 document) is at the same path in `v2`, equal or in its
 /// normalised form, except the ones version 2 moved.
@@ -78,15 +44,15 @@ fn assert_nothing_lost(v1: &Value, v2: &Value, path: &str) {
 
 #[test]
 fn a_version_1_draft_opens_migrated_with_nothing_typed_lost() {
-    let (_dir, store) = open_copy();
-    let id = ids()["draft_id"].as_str().unwrap().to_string();
+    let (_dir, store) = FIXTURE.open_copy();
+    let id = FIXTURE.ids()["draft_id"].as_str().unwrap().to_string();
     let list = store.list_drafts().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].id, id);
     let referral = store.load_draft(id).unwrap();
     assert_eq!(referral.schema_version, SCHEMA_VERSION);
 
-    let mut typed: Value = serde_json::from_str(&text("draft-v1.json")).unwrap();
+    let mut typed: Value = serde_json::from_str(&FIXTURE.text("draft-v1.json")).unwrap();
     let mut now: Value = serde_json::to_value(&referral).unwrap();
     // The one field version 2 restructures: the free text is the first order's details.
     let orders = typed["incident"]["existing_orders"].take();
@@ -104,10 +70,10 @@ fn a_version_1_draft_opens_migrated_with_nothing_typed_lost() {
 
 #[test]
 fn a_migrated_version_1_draft_saves_as_the_current_version() {
-    let (dir, store) = open_copy();
-    let id = ids()["draft_id"].as_str().unwrap().to_string();
+    let (dir, store) = FIXTURE.open_copy();
+    let id = FIXTURE.ids()["draft_id"].as_str().unwrap().to_string();
     let referral = store.load_draft(id.clone()).unwrap();
-    let later = written_at() + Duration::hours(2);
+    let later = FIXTURE.written_at() + Duration::hours(2);
     store
         .save_draft(Some(id.clone()), referral.clone(), later)
         .unwrap();
@@ -126,28 +92,24 @@ fn a_migrated_version_1_draft_saves_as_the_current_version() {
 
 #[test]
 fn a_version_1_referral_in_the_outbox_is_delivered_byte_identical() {
-    let (_dir, store) = open_copy();
-    let referral_id = ids()["referral_id"].as_str().unwrap().to_string();
+    let (_dir, store) = FIXTURE.open_copy();
+    let referral_id = FIXTURE.ids()["referral_id"].as_str().unwrap().to_string();
     let due = store
-        .due_for_delivery(written_at() + Duration::hours(1), 10)
+        .due_for_delivery(FIXTURE.written_at() + Duration::hours(1), 10)
         .unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].referral_id, referral_id);
-    let written_by_v1 = std::fs::read(fixture("sealed-v1.bin")).unwrap();
+    let written_by_v1 = std::fs::read(FIXTURE.path("sealed-v1.bin")).unwrap();
     assert!(due[0].sealed == written_by_v1, "the sealed bytes changed");
 
     // The service opens it as a version 1 document and checks it by version 1's rules.
-    let sk = ServicePrivateKey::from_hex(
-        ids()["service_key_id"].as_str().unwrap().to_string(),
-        text("service_private_key.hex").trim(),
-    )
-    .unwrap();
+    let sk = FIXTURE.service_key();
     let opened = envelope::open(&sk, &due[0].sealed).unwrap();
     assert_eq!(opened.schema_version, 1);
     let read = read_referral(std::str::from_utf8(&opened.plaintext).unwrap()).unwrap();
     assert_eq!(read.source_version, 1);
     let rules = Rules::for_version(opened.schema_version).unwrap();
-    validate_for_submission_with(&read.referral, rules, written_at()).unwrap();
+    validate_for_submission_with(&read.referral, rules, FIXTURE.written_at()).unwrap();
     // Its local copy still opens (for the outbox list and a rejected referral's reopening).
     assert!(store.load_submitted(referral_id).unwrap() == read.referral);
 }

@@ -3,52 +3,18 @@
 //! with nothing typed lost (a confidential address kept with its care-of address), and the
 //! queued referral is delivered byte for byte and checked by the version 2 rules.
 
-use std::path::{Path, PathBuf};
+mod fixture_store;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
+use fixture_store::Fixture;
 use serde_json::Value;
-use weprotect_core::crypto::{DataKey, ServicePrivateKey, envelope};
+use weprotect_core::SCHEMA_VERSION;
+use weprotect_core::crypto::envelope;
 use weprotect_core::model::Answer;
 use weprotect_core::validation::{Rules, read_referral, validate_for_submission_with};
 use weprotect_core::values::{PhoneNumber, Postcode};
-use weprotect_core::{SCHEMA_VERSION, Store, StoreSettings};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/v2-store")
-        .join(name)
-}
-
-fn text(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap()
-}
-
-fn ids() -> Value {
-    serde_json::from_str(&text("ids.json")).unwrap()
-}
-
-fn written_at() -> DateTime<Utc> {
-    ids()["written_at"].as_str().unwrap().parse().unwrap()
-}
-
-/// A copy of the fixture store (the committed one is never touched), opened an hour later.
-fn open_copy() -> (tempfile::TempDir, std::sync::Arc<Store>) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        fixture("store/weprotect.db"),
-        dir.path().join("weprotect.db"),
-    )
-    .unwrap();
-    let key = DataKey::from_hex(text("data_key.hex").trim()).unwrap();
-    let store = Store::open(
-        dir.path().to_path_buf(),
-        key,
-        StoreSettings::default(),
-        written_at() + Duration::hours(1),
-    )
-    .unwrap();
-    (dir, store)
-}
+const FIXTURE: Fixture = Fixture("v2-store");
 
 /// Every leaf of `old` (a version 2 document) is at the same path in `new`: equal, in its
 /// normalised form, or (the yes/no values version 3 answers yes / no / not known) as "yes"/"no".
@@ -85,12 +51,12 @@ fn assert_nothing_lost(old: &Value, new: &Value, path: &str) {
 
 #[test]
 fn a_version_2_draft_opens_migrated_with_nothing_typed_lost() {
-    let (_dir, store) = open_copy();
-    let id = ids()["draft_id"].as_str().unwrap().to_string();
+    let (_dir, store) = FIXTURE.open_copy();
+    let id = FIXTURE.ids()["draft_id"].as_str().unwrap().to_string();
     let referral = store.load_draft(id).unwrap();
     assert_eq!(referral.schema_version, SCHEMA_VERSION);
 
-    let mut typed: Value = serde_json::from_str(&text("draft-v2.json")).unwrap();
+    let mut typed: Value = serde_json::from_str(&FIXTURE.text("draft-v2.json")).unwrap();
     let mut now: Value = serde_json::to_value(&referral).unwrap();
     typed["schema_version"] = Value::Null;
     now["schema_version"] = Value::Null;
@@ -113,14 +79,14 @@ fn a_version_2_draft_opens_migrated_with_nothing_typed_lost() {
 
 #[test]
 fn a_migrated_version_2_draft_saves_as_the_current_version() {
-    let (dir, store) = open_copy();
-    let id = ids()["draft_id"].as_str().unwrap().to_string();
+    let (dir, store) = FIXTURE.open_copy();
+    let id = FIXTURE.ids()["draft_id"].as_str().unwrap().to_string();
     let referral = store.load_draft(id.clone()).unwrap();
     store
         .save_draft(
             Some(id.clone()),
             referral.clone(),
-            written_at() + Duration::hours(2),
+            FIXTURE.written_at() + Duration::hours(2),
         )
         .unwrap();
     assert!(store.load_draft(id.clone()).unwrap() == referral);
@@ -138,21 +104,17 @@ fn a_migrated_version_2_draft_saves_as_the_current_version() {
 
 #[test]
 fn a_version_2_referral_in_the_outbox_is_delivered_byte_identical_and_checked_by_v2_rules() {
-    let (_dir, store) = open_copy();
-    let referral_id = ids()["referral_id"].as_str().unwrap().to_string();
+    let (_dir, store) = FIXTURE.open_copy();
+    let referral_id = FIXTURE.ids()["referral_id"].as_str().unwrap().to_string();
     let due = store
-        .due_for_delivery(written_at() + Duration::hours(1), 10)
+        .due_for_delivery(FIXTURE.written_at() + Duration::hours(1), 10)
         .unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].referral_id, referral_id);
-    let written_by_v2 = std::fs::read(fixture("sealed-v2.bin")).unwrap();
+    let written_by_v2 = std::fs::read(FIXTURE.path("sealed-v2.bin")).unwrap();
     assert!(due[0].sealed == written_by_v2, "the sealed bytes changed");
 
-    let sk = ServicePrivateKey::from_hex(
-        ids()["service_key_id"].as_str().unwrap().to_string(),
-        text("service_private_key.hex").trim(),
-    )
-    .unwrap();
+    let sk = FIXTURE.service_key();
     let opened = envelope::open(&sk, &due[0].sealed).unwrap();
     assert_eq!(opened.schema_version, 2);
     let plaintext = std::str::from_utf8(&opened.plaintext).unwrap();
@@ -160,6 +122,6 @@ fn a_version_2_referral_in_the_outbox_is_delivered_byte_identical_and_checked_by
     assert_eq!(read.source_version, 2);
     let rules = Rules::for_version(opened.schema_version).unwrap();
     assert_eq!(rules, Rules::V2);
-    validate_for_submission_with(&read.referral, rules, written_at()).unwrap();
+    validate_for_submission_with(&read.referral, rules, FIXTURE.written_at()).unwrap();
     assert!(store.load_submitted(referral_id).unwrap() == read.referral);
 }
