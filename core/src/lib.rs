@@ -6,6 +6,7 @@
 //! signatures, and no personal data in any `Debug`, `Display` or error text.
 #![deny(missing_docs)]
 
+pub mod addendum;
 pub mod config;
 pub mod crypto;
 pub mod error;

@@ -67,6 +67,11 @@ pub const MAGIC: &[u8; 4] = b"WPE1";
 /// HPKE `info` string: binds every envelope to this application and format version.
 pub const HPKE_INFO: &[u8] = b"weprotect referral v1";
 
+/// HPKE `info` string of an addendum (information that followed, a withdrawal of consent): an
+/// addendum's envelope cannot be opened as a referral, nor a referral's as an addendum, so
+/// neither can be replayed to the other endpoint as something it is not.
+pub const HPKE_INFO_ADDENDUM: &[u8] = b"weprotect addendum v1";
+
 /// Longest allowed key id or referral id, in bytes.
 pub const MAX_ID_LEN: usize = 128;
 
@@ -302,11 +307,42 @@ pub fn seal(
     schema_version: u32,
     plaintext: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    let header = encode_header(pk, referral_id, schema_version)?;
+    seal_with_info(pk, referral_id, schema_version, plaintext, HPKE_INFO)
+}
+
+/// As [`seal`], for an addendum: the header's id is the addendum's id, and the HPKE info is
+/// [`HPKE_INFO_ADDENDUM`], so only [`open_addendum`] opens it.
+///
+/// # Errors
+///
+/// As [`seal`].
+pub fn seal_addendum(
+    pk: &ServicePublicKey,
+    addendum_id: &str,
+    schema_version: u32,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    seal_with_info(
+        pk,
+        addendum_id,
+        schema_version,
+        plaintext,
+        HPKE_INFO_ADDENDUM,
+    )
+}
+
+fn seal_with_info(
+    pk: &ServicePublicKey,
+    id: &str,
+    schema_version: u32,
+    plaintext: &[u8],
+    info: &[u8],
+) -> Result<Vec<u8>, CryptoError> {
+    let header = encode_header(pk, id, schema_version)?;
     let result = hpke::single_shot_seal::<Aead, Kdf, Kem>(
         &OpModeS::Base,
         &pk.hpke_key()?,
-        HPKE_INFO,
+        info,
         plaintext,
         &header,
     );
@@ -322,6 +358,27 @@ pub fn seal(
 /// * [`CryptoError::WrongKeyOrCorrupt`] if decryption fails: wrong key, modified header,
 ///   or modified or truncated ciphertext.
 pub fn open(sk: &ServicePrivateKey, envelope: &[u8]) -> Result<OpenedEnvelope, CryptoError> {
+    open_with_info(sk, envelope, HPKE_INFO)
+}
+
+/// As [`open`], for an addendum sealed by [`seal_addendum`] (its `referral_id` field holds the
+/// addendum's id). A referral's envelope does not open here.
+///
+/// # Errors
+///
+/// As [`open`].
+pub fn open_addendum(
+    sk: &ServicePrivateKey,
+    envelope: &[u8],
+) -> Result<OpenedEnvelope, CryptoError> {
+    open_with_info(sk, envelope, HPKE_INFO_ADDENDUM)
+}
+
+fn open_with_info(
+    sk: &ServicePrivateKey,
+    envelope: &[u8],
+    info: &[u8],
+) -> Result<OpenedEnvelope, CryptoError> {
     let parsed = parse(envelope)?;
     if parsed.header.key_id != sk.key_id {
         return Err(CryptoError::KeyIdMismatch);
@@ -332,7 +389,7 @@ pub fn open(sk: &ServicePrivateKey, envelope: &[u8]) -> Result<OpenedEnvelope, C
         &OpModeR::Base,
         &sk.hpke_key()?,
         &enc,
-        HPKE_INFO,
+        info,
         parsed.ciphertext,
         parsed.header_bytes,
     )
@@ -535,6 +592,26 @@ mod tests {
 
     fn keypair() -> (ServicePrivateKey, ServicePublicKey) {
         ServicePrivateKey::generate("safeguarding-hub-2026-01".to_owned()).unwrap()
+    }
+
+    #[test]
+    fn an_addendum_opens_only_as_an_addendum_and_a_referral_only_as_a_referral() {
+        let (sk, pk) = keypair();
+        let id = "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f";
+        let addendum = seal_addendum(&pk, id, 3, b"{}").unwrap();
+        let referral = seal(&pk, id, 3, b"{}").unwrap();
+        assert_eq!(open_addendum(&sk, &addendum).unwrap().plaintext, b"{}");
+        assert_eq!(open(&sk, &referral).unwrap().plaintext, b"{}");
+        assert_eq!(
+            open(&sk, &addendum).unwrap_err(),
+            CryptoError::WrongKeyOrCorrupt
+        );
+        assert_eq!(
+            open_addendum(&sk, &referral).unwrap_err(),
+            CryptoError::WrongKeyOrCorrupt
+        );
+        // The header is the same format: the server routes and deduplicates both alike.
+        assert_eq!(peek(&addendum).unwrap(), peek(&referral).unwrap());
     }
 
     const REFERRAL_ID: &str = "7d9f2c1e-5b4a-4f0e-9c3d-2a1b0c9d8e7f";

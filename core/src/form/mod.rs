@@ -41,3 +41,24 @@ pub use value::FormValue;
 
 #[cfg(test)]
 mod tests;
+
+/// Parses a concrete field path (`children[1].date_of_birth`; no `[]` templates): for addenda,
+/// whose information is keyed by the paths validation reports.
+pub(crate) fn parse_concrete_path(path: &str) -> Option<Vec<path::Segment>> {
+    let segments = path::parse(path)?;
+    segments
+        .iter()
+        .all(|s| !matches!(s, path::Segment::Index(None)))
+        .then_some(segments)
+}
+
+pub(crate) use path::Segment as PathSegment;
+
+/// Most items a repeatable group can ever hold (children, other perpetrators): a bound for
+/// paths that arrive from outside the form, such as an addendum's.
+pub(crate) const MAX_GROUP_ITEMS: usize = 32;
+
+/// Whether a JSON value counts as given (not null, not empty).
+pub(crate) fn is_given(value: &serde_json::Value) -> bool {
+    path::is_set(value)
+}
