@@ -120,14 +120,14 @@ fn to_follow_covers(to_follow: &[ToFollowItem], path: &str) -> bool {
 }
 
 /// Whether `path` is `parent` or inside it (`parent.x`, `parent[0]`).
-fn under(path: &str, parent: &str) -> bool {
+pub(crate) fn under(path: &str, parent: &str) -> bool {
     path.strip_prefix(parent)
         .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Writes `value` at `path`, creating objects and list items on the way (a to-follow item
 /// inside a child names an item the referral has; the device's empty referral has none).
-fn put(doc: &mut Value, path: &str, value: Value) -> bool {
+pub(crate) fn put(doc: &mut Value, path: &str, value: Value) -> bool {
     use crate::form::PathSegment as S;
     let Some(segments) = parse_concrete_path(path) else {
         return false;

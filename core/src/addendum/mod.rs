@@ -19,11 +19,11 @@
 
 mod check;
 mod document;
-// mod editor;
+mod editor;
 
 pub use check::{apply_information, check_information_alone};
 pub use document::{
     AddendumDocument, AddendumKind, MAX_INFORMATION_ITEMS, RecordedHow, Withdrawal, WithdrawnBy,
     parse_addendum,
 };
-// pub use editor::{FollowUpEditor, FollowUpSnapshot};
+pub use editor::{FollowUpEditor, FollowUpSnapshot};

@@ -88,6 +88,10 @@ pub struct DraftEditor {
     /// Recompute everything after each change (the reference the incremental path is tested
     /// against); false outside tests.
     from_scratch: bool,
+    /// Every field may be set whether or not its condition shows it: the follow-up editor's
+    /// form (`addendum::FollowUpEditor`) holds only the fields that were to follow, without the
+    /// rest of the referral their conditions read.
+    show_all: bool,
 }
 
 impl std::fmt::Debug for DraftEditor {
@@ -206,6 +210,7 @@ impl DraftEditor {
         let editor = Arc::new(DraftEditor {
             store: store.clone(),
             from_scratch: false,
+            show_all: false,
             state: Mutex::new(State {
                 doc,
                 stash,
@@ -226,6 +231,29 @@ impl DraftEditor {
             }
         }
         Ok(editor)
+    }
+
+    /// An editor of `doc` with no store, whose every field may be set: the engine behind
+    /// [`crate::addendum::FollowUpEditor`].
+    pub(crate) fn open_follow_up(doc: Value) -> Result<Arc<DraftEditor>, FormError> {
+        let mut doc = doc;
+        let mut stash = BTreeMap::new();
+        let computed = compute(&mut doc, &mut stash, Utc::now())?;
+        Ok(Arc::new(DraftEditor {
+            store: None,
+            from_scratch: false,
+            show_all: true,
+            state: Mutex::new(State {
+                doc,
+                stash,
+                computed,
+                draft_id: None,
+                saved: false,
+                submitted: false,
+                closed: false,
+                pinned_now: None,
+            }),
+        }))
     }
 
     /// True once the store this editor saves into was wiped: it holds no values any more and
@@ -249,6 +277,11 @@ impl DraftEditor {
         if let Ok(c) = compute(doc, stash, now) {
             *computed = c;
         }
+    }
+
+    /// "Now" for this editor: the pinned clock, or the system clock.
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.lock().now()
     }
 
     /// The draft's id in the store, once it has been saved.
@@ -276,7 +309,7 @@ impl DraftEditor {
             .index
             .get(&path)
             .is_some_and(|&i| st.computed.fields[i].visible);
-        if !visible && value != FormValue::Clear {
+        if !visible && value != FormValue::Clear && !self.show_all {
             return Err(FormError::Hidden { path: shown(&path) });
         }
         let encoded = encode(&slot, value)?;
@@ -636,6 +669,7 @@ fn unreachable_empty() -> Arc<DraftEditor> {
     Arc::new(DraftEditor {
         store: None,
         from_scratch: false,
+        show_all: false,
         state: Mutex::new(State {
             doc: Value::Object(Map::new()),
             stash: BTreeMap::new(),
@@ -1402,6 +1436,7 @@ impl DraftEditor {
         Arc::new(DraftEditor {
             store: None,
             from_scratch: true,
+            show_all: false,
             state: Mutex::new(st),
         })
     }

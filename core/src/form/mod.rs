@@ -62,3 +62,16 @@ pub(crate) const MAX_GROUP_ITEMS: usize = 32;
 pub(crate) fn is_given(value: &serde_json::Value) -> bool {
     path::is_set(value)
 }
+
+/// A path as an error may show it (see `error::shown`).
+pub(crate) fn shown_path(path: &str) -> String {
+    error::shown(path)
+}
+
+/// The value at a concrete path of a referral's JSON form.
+pub(crate) fn value_at<'a>(
+    doc: &'a serde_json::Value,
+    concrete: &str,
+) -> Option<&'a serde_json::Value> {
+    path::get_str(doc, concrete)
+}

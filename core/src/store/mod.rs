@@ -41,6 +41,7 @@
 //! One file per concern: `schema` (migrations, opening), `cipher` (encrypted columns),
 //! `drafts`, `outbox` (submit and the sync engine's calls), `rekey`, `wipe`, `error`.
 
+mod addenda;
 mod cipher;
 pub(crate) use cipher::is_code;
 mod drafts;
@@ -59,6 +60,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
+pub use addenda::{AddendumEntry, QueuedAddendum};
 pub use drafts::DraftSummary;
 pub use error::{Result, StoreError};
 pub(crate) use outbox::RecordedOutcome;
@@ -250,7 +252,10 @@ impl Store {
             let drafts_purged =
                 tx.execute("DELETE FROM drafts WHERE updated_at < ?1", [draft_cutoff])?;
             let receipts_purged = tx.execute(
-                "DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?1",
+                "DELETE FROM outbox WHERE state = 'delivered' AND delivered_at < ?1
+                   AND NOT EXISTS (SELECT 1 FROM addenda a
+                                   WHERE a.referral_id = outbox.referral_id
+                                     AND a.state = 'queued')",
                 [receipt_cutoff],
             )?;
             tx.commit()?;

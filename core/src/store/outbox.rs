@@ -13,14 +13,17 @@ use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::addenda::{self, AddendumEntry};
 use super::cipher::{self, OUTBOX_LOCAL_COPY, OUTBOX_SUMMARY, check_code};
 use super::drafts::{Summary, load_draft_in, referral_bytes, referral_from_bytes};
 use super::error::{Result, StoreError};
 use super::{Inner, Store};
+use crate::addendum::AddendumKind;
 use crate::config::ServiceConfig;
 use crate::crypto::{ServicePublicKey, envelope};
+use crate::model::ToFollowItem;
 use crate::model::{Referral, SCHEMA_VERSION};
-use crate::validation::submission_json;
+use crate::validation::submission;
 
 /// Where an outbox entry is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +38,7 @@ pub enum OutboxState {
 }
 
 impl OutboxState {
-    fn from_sql(s: &str) -> Result<OutboxState> {
+    pub(crate) fn from_sql(s: &str) -> Result<OutboxState> {
         match s {
             "queued" => Ok(OutboxState::Queued),
             "delivered" => Ok(OutboxState::Delivered),
@@ -102,6 +105,14 @@ pub struct OutboxEntry {
     /// Its encrypted summary cannot be read (damaged on disk): it is listed by its id and
     /// state only, and the rest of the outbox is unaffected.
     pub damaged: bool,
+    /// What is still to follow (paths and codes, never values): what the follow-up editor
+    /// offers. Empty once everything was given or consent was withdrawn.
+    pub to_follow: Vec<ToFollowItem>,
+    /// Information sent after it and withdrawals of consent, oldest first, each with its state.
+    pub addenda: Vec<AddendumEntry>,
+    /// The victim withdrew consent (a withdrawal is queued or delivered): nothing more can be
+    /// added.
+    pub consent_withdrawn: bool,
 }
 
 impl std::fmt::Debug for OutboxEntry {
@@ -116,19 +127,25 @@ impl std::fmt::Debug for OutboxEntry {
             .field("receipt", &self.receipt)
             .field("rejection_code", &self.rejection_code)
             .field("statuses", &self.statuses)
+            .field("to_follow", &self.to_follow)
+            .field("addenda", &self.addenda)
+            .field("consent_withdrawn", &self.consent_withdrawn)
             .finish_non_exhaustive()
     }
 }
 
-/// A queued referral the sync engine should send now: the exact bytes to send, every time.
+/// A queued referral (or addendum) the sync engine should send now: the exact bytes to send,
+/// every time.
 #[derive(Clone, PartialEq, Eq)]
 pub struct PendingDelivery {
-    /// The referral id: send it as the idempotency key.
+    /// The referral id (an addendum's own id for an addendum): send it as the idempotency key.
     pub referral_id: String,
     /// The sealed envelope, byte-identical on every attempt.
     pub sealed: Vec<u8>,
     /// Failed attempts so far.
     pub attempts: u32,
+    /// For an addendum, the referral it adds to (it is posted to that referral's `addenda`).
+    pub addendum_of: Option<String>,
 }
 
 impl std::fmt::Debug for PendingDelivery {
@@ -137,6 +154,7 @@ impl std::fmt::Debug for PendingDelivery {
             .field("referral_id", &self.referral_id)
             .field("sealed_len", &self.sealed.len())
             .field("attempts", &self.attempts)
+            .field("addendum_of", &self.addendum_of)
             .finish()
     }
 }
@@ -166,8 +184,8 @@ impl Store {
             // Read inside the transaction so nothing can change the draft in between.
             let referral = load_draft_in(&tx, &inner.key, &draft_id)?;
             // The strict check gives the JSON it measured: sealed as it is.
-            let plaintext =
-                submission_json(&referral, &served, now).map_err(StoreError::Invalid)?;
+            let (plaintext, to_follow) =
+                submission(&referral, &served, now).map_err(StoreError::Invalid)?;
             let referral_id = uuid::Uuid::new_v4().to_string();
             let sealed = envelope::seal(&public_key, &referral_id, SCHEMA_VERSION, &plaintext)
                 .map_err(StoreError::ServiceConfig)?;
@@ -189,8 +207,8 @@ impl Store {
             let t = cipher::to_millis(now);
             tx.prepare_cached(
                 "INSERT INTO outbox (referral_id, source_draft_id, schema_version, state,
-                    queued_at, attempts, next_attempt_at, sealed, local_copy, summary)
-                 VALUES (?1, ?2, ?3, 'queued', ?4, 0, ?4, ?5, ?6, ?7)",
+                    queued_at, attempts, next_attempt_at, sealed, local_copy, summary, to_follow)
+                 VALUES (?1, ?2, ?3, 'queued', ?4, 0, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 referral_id,
@@ -199,7 +217,8 @@ impl Store {
                 t,
                 sealed,
                 local_copy,
-                summary
+                summary,
+                super::addenda::items_to_sql(&to_follow)
             ])?;
             tx.prepare_cached("DELETE FROM drafts WHERE id = ?1")?
                 .execute([&draft_id])?;
@@ -218,7 +237,7 @@ impl Store {
             let mut stmt = inner.conn.prepare(
                 "SELECT referral_id, state, schema_version, summary, queued_at, attempts,
                         next_attempt_at, last_error_code, service_reference, received_at,
-                        rejection_code
+                        rejection_code, to_follow
                  FROM outbox ORDER BY queued_at DESC, referral_id",
             )?;
             let mut rows = stmt.query([])?;
@@ -231,6 +250,10 @@ impl Store {
                 .conn
                 .prepare("SELECT status, at FROM statuses WHERE referral_id = ?1 ORDER BY at")?;
             for entry in &mut entries {
+                entry.addenda = addenda::addenda_of(&inner.conn, &entry.referral_id)?;
+                entry.consent_withdrawn = entry.addenda.iter().any(|a| {
+                    a.kind == AddendumKind::ConsentWithdrawn && a.state != OutboxState::Rejected
+                });
                 if entry.state != OutboxState::Delivered {
                     continue;
                 }
@@ -260,19 +283,27 @@ impl Store {
     }
 
     /// For the sync engine: queued entries due at `now` (next attempt time reached), oldest
-    /// first, at most `limit`.
+    /// first, at most `limit`: referrals, and addenda of delivered referrals (an addendum waits
+    /// for its referral's receipt).
     pub fn due_for_delivery(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<PendingDelivery>> {
         self.with(|inner| {
-            let mut stmt = inner.conn.prepare(
-                "SELECT referral_id, sealed, attempts FROM outbox
-                 WHERE state = 'queued' AND next_attempt_at <= ?1
-                 ORDER BY queued_at, referral_id LIMIT ?2",
+            let mut stmt = inner.conn.prepare_cached(
+                "SELECT id, sealed, attempts, addendum_of FROM (
+                     SELECT referral_id AS id, sealed, attempts, NULL AS addendum_of, queued_at
+                     FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1
+                     UNION ALL
+                     SELECT a.addendum_id, a.sealed, a.attempts, a.referral_id, a.queued_at
+                     FROM addenda a JOIN outbox o ON o.referral_id = a.referral_id
+                     WHERE a.state = 'queued' AND a.next_attempt_at <= ?1
+                       AND o.state = 'delivered')
+                 ORDER BY queued_at, id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![cipher::to_millis(now), limit], |r| {
                 Ok(PendingDelivery {
                     referral_id: r.get(0)?,
                     sealed: r.get(1)?,
                     attempts: r.get(2)?,
+                    addendum_of: r.get(3)?,
                 })
             })?;
             Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
@@ -284,11 +315,17 @@ impl Store {
     /// further ahead than the engine ever waits; without this it would sit for days.
     pub fn reschedule_after(&self, latest: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
         self.with(|inner| {
-            Ok(inner.conn.execute(
-                "UPDATE outbox SET next_attempt_at = ?2
-                 WHERE state = 'queued' AND next_attempt_at > ?1",
-                params![cipher::to_millis(latest), cipher::to_millis(now)],
-            )?)
+            let mut n = 0;
+            for table in ["outbox", "addenda"] {
+                n += inner.conn.execute(
+                    &format!(
+                        "UPDATE {table} SET next_attempt_at = ?2
+                         WHERE state = 'queued' AND next_attempt_at > ?1"
+                    ),
+                    params![cipher::to_millis(latest), cipher::to_millis(now)],
+                )?;
+            }
+            Ok(n)
         })
     }
 
@@ -299,20 +336,32 @@ impl Store {
     /// signal returning changes nothing for them.
     pub fn due_now_after_network_return(&self, now: DateTime<Utc>) -> Result<usize> {
         self.with(|inner| {
-            Ok(inner.conn.execute(
-                "UPDATE outbox SET next_attempt_at = ?1
-                 WHERE state = 'queued' AND next_attempt_at > ?1
-                   AND (last_error_code = 'network' OR last_error_code LIKE 'network.%')",
-                params![cipher::to_millis(now)],
-            )?)
+            let mut n = 0;
+            for table in ["outbox", "addenda"] {
+                n += inner.conn.execute(
+                    &format!(
+                        "UPDATE {table} SET next_attempt_at = ?1
+                         WHERE state = 'queued' AND next_attempt_at > ?1
+                           AND (last_error_code = 'network' OR last_error_code LIKE 'network.%')"
+                    ),
+                    params![cipher::to_millis(now)],
+                )?;
+            }
+            Ok(n)
         })
     }
 
     /// For the sync engine: when the earliest queued entry is due, or `None` if nothing waits.
     pub fn next_due_at(&self) -> Result<Option<DateTime<Utc>>> {
         self.with(|inner| {
+            // An addendum of a referral still queued is due when its referral is delivered.
             let at: Option<i64> = inner.conn.query_row(
-                "SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'",
+                "SELECT min(at) FROM (
+                     SELECT min(next_attempt_at) AS at FROM outbox WHERE state = 'queued'
+                     UNION ALL
+                     SELECT min(a.next_attempt_at) FROM addenda a
+                     JOIN outbox o ON o.referral_id = a.referral_id
+                     WHERE a.state = 'queued' AND o.state = 'delivered')",
                 [],
                 |r| r.get(0),
             )?;
@@ -417,6 +466,37 @@ impl Store {
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut results = Vec::with_capacity(outcomes.len());
             for outcome in outcomes {
+                // An addendum's outcome is recorded in its own table (ids are random UUIDs).
+                if addenda::is_addendum(&tx, outcome.id())? {
+                    let result = match outcome {
+                        RecordedOutcome::Delivered {
+                            referral_id,
+                            receipt,
+                            now,
+                        } => addenda::delivery_in(&tx, referral_id, receipt, *now),
+                        RecordedOutcome::Rejected {
+                            referral_id,
+                            code,
+                            now,
+                        } => addenda::rejection_in(&tx, referral_id, code, *now).map(|()| true),
+                        RecordedOutcome::Failed {
+                            referral_id,
+                            next_attempt_at,
+                            code,
+                        } => addenda::attempt_failed_in(&tx, referral_id, *next_attempt_at, code)
+                            .map(|()| true),
+                    };
+                    match result {
+                        Err(
+                            e @ (StoreError::InvalidState(_)
+                            | StoreError::NotFound(_)
+                            | StoreError::InvalidArgument(_)),
+                        ) => results.push(Err(e)),
+                        Err(e) => return Err(e),
+                        Ok(recorded) => results.push(Ok(recorded)),
+                    }
+                    continue;
+                }
                 let result = match outcome {
                     RecordedOutcome::Delivered {
                         referral_id,
@@ -577,6 +657,9 @@ fn entry_from_row(inner: &Inner, row: &Row<'_>) -> Result<OutboxEntry> {
         receipt,
         rejection_code: row.get(10)?,
         statuses: Vec::new(),
+        to_follow: addenda::items_from_sql(row.get(11)?)?,
+        addenda: Vec::new(),
+        consent_withdrawn: false,
     })
 }
 
@@ -633,6 +716,17 @@ fn delivery_in(
     Ok(state == OutboxState::Queued)
 }
 
+impl RecordedOutcome {
+    /// The id the outcome is about (a referral's or an addendum's).
+    fn id(&self) -> &str {
+        match self {
+            RecordedOutcome::Delivered { referral_id, .. }
+            | RecordedOutcome::Rejected { referral_id, .. }
+            | RecordedOutcome::Failed { referral_id, .. } => referral_id,
+        }
+    }
+}
+
 /// Records a refusal for good inside `tx` (idempotent).
 fn rejection_in(
     tx: &rusqlite::Connection,
@@ -653,6 +747,7 @@ fn rejection_in(
              WHERE referral_id = ?1",
             params![referral_id, reason_code, cipher::to_millis(now)],
         )?;
+        addenda::reject_with_referral(tx, referral_id, now)?;
     }
     Ok(())
 }
@@ -675,7 +770,7 @@ fn attempt_failed_in(
 }
 
 /// The entry's state, if it is one of `allowed`.
-fn require_state(
+pub(crate) fn require_state(
     conn: &rusqlite::Connection,
     referral_id: &str,
     allowed: &[OutboxState],
@@ -718,7 +813,10 @@ fn local_copy_in_tx(
         [referral_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let sealed = sealed.ok_or(StoreError::CorruptStore("local copy missing"))?;
+    // Deleted when consent was withdrawn before delivery.
+    let sealed = sealed.ok_or(StoreError::InvalidState(
+        "the local copy was deleted: consent was withdrawn",
+    ))?;
     let version = cipher::version_from_sql(version)?;
     let plain = Zeroizing::new(cipher::open(
         key,

@@ -97,8 +97,37 @@ ALTER TABLE drafts ADD COLUMN typed BLOB; -- [enc] the form editor's document, a
                                           -- for drafts saved from a referral (JSON, reopen)
 ";
 
+/// Version 4: follow-ups (issue 23). A referral keeps the list of its items to follow (paths
+/// and codes, no values: it stays after the receipt purges everything personal), and addenda
+/// (information that followed, a withdrawal of consent) queue beside referrals, each sealed
+/// once to the service and sent byte-identical under its own id.
+const V4: &str = "
+ALTER TABLE outbox ADD COLUMN to_follow TEXT; -- JSON [{path, code}] still to follow: clear,
+                                              -- paths and codes only; NULL for none
+CREATE TABLE addenda (
+    addendum_id     TEXT PRIMARY KEY NOT NULL, -- uuid v4: the idempotency key
+    referral_id     TEXT NOT NULL REFERENCES outbox(referral_id) ON DELETE CASCADE,
+    kind            TEXT NOT NULL CHECK (kind IN ('information', 'consent_withdrawn')),
+    schema_version  INTEGER NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'rejected')),
+    queued_at       INTEGER NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER,
+    last_error_code TEXT,
+    items           TEXT NOT NULL, -- JSON [{path, code}] the addendum gives (clear: no values)
+    sealed          BLOB,          -- HPKE envelope to the service, sent byte-identical on retry
+    received_at     INTEGER,       -- receipt: service clock
+    delivered_at    INTEGER,
+    rejection_code  TEXT,
+    rejected_at     INTEGER,
+    CHECK ((state = 'queued') = (sealed IS NOT NULL))
+) STRICT;
+CREATE INDEX addenda_by_state_due ON addenda(state, next_attempt_at, queued_at);
+CREATE INDEX addenda_by_referral ON addenda(referral_id, queued_at);
+";
+
 /// The newest schema version this build writes.
-pub const LATEST_VERSION: usize = 3;
+pub const LATEST_VERSION: usize = 4;
 
 /// Every migration step, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
@@ -106,6 +135,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
         M::up(V1).comment("initial tables"),
         M::up(V2).comment("status updates and scheduler indexes"),
         M::up(V3).comment("drafts keep what was typed"),
+        M::up(V4).comment("to-follow lists and addenda"),
     ])
 }
 
@@ -390,7 +420,8 @@ mod tests {
             migrations().to_version(&mut conn, start).unwrap();
             // Rows written by the old version must survive the upgrade.
             conn.execute(
-                "INSERT INTO drafts VALUES ('d1', 1, 0, 0, x'00', x'00')",
+                "INSERT INTO drafts (id, schema_version, created_at, updated_at, body, summary)
+                 VALUES ('d1', 1, 0, 0, x'00', x'00')",
                 [],
             )
             .unwrap();

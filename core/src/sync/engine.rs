@@ -14,7 +14,7 @@ use super::SyncError;
 use super::backoff::{next_attempt_at, random_unit};
 use super::host::{Clock, SyncEvent, SyncObserver, SystemClock, TokenProvider};
 use super::policy::SyncPolicy;
-use super::response::{Outcome, classify};
+use super::response::{Outcome, classify, classify_addendum};
 use super::statuses::{self, PollState};
 use super::transport::{self, Transport, is_pin_mismatch};
 use crate::config::ServiceConfig;
@@ -26,13 +26,13 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// What one pass did, and when the engine wants to run again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {
-    /// Delivered in this pass (receipt stored, personal data purged).
+    /// Delivered in this pass (receipt stored, personal data purged): referrals and addenda.
     pub delivered: u32,
     /// Refused for good in this pass.
     pub rejected: u32,
     /// Attempts that failed in this pass and will be retried.
     pub retried: u32,
-    /// Entries still queued after the pass.
+    /// Entries still queued after the pass (referrals and addenda).
     pub waiting: u32,
     /// The service refused the token and no fresh one was available: ask the officer to sign
     /// in. Nothing was lost.
@@ -196,12 +196,32 @@ impl SyncEngine {
                 }));
                 self.deliver_due(&auth, end, cancelled.as_mut(), &mut report)
                     .await?;
+                // Addenda wait for their referral's receipt: those of a referral delivered in
+                // this pass go in a second round, so a withdrawal or the information that
+                // followed does not wait for the next pass.
+                if report.delivered > 0 && !report.cancelled && !report.needs_sign_in {
+                    let store = self.ctx.store.clone();
+                    let now = self.ctx.clock.now();
+                    let more =
+                        blocking(move || Ok(!store.due_for_delivery(now, 1)?.is_empty())).await?;
+                    if more {
+                        self.deliver_due(&auth, end, cancelled.as_mut(), &mut report)
+                            .await?;
+                    }
+                }
             }
         }
         let ctx = &self.ctx;
         let store = ctx.store.clone();
-        let (counts, next) = blocking(move || Ok((store.counts()?, store.next_due_at()?))).await?;
-        report.waiting = counts.queued;
+        let (counts, addenda, next) = blocking(move || {
+            Ok((
+                store.counts()?,
+                store.queued_addenda()?,
+                store.next_due_at()?,
+            ))
+        })
+        .await?;
+        report.waiting = counts.queued.saturating_add(addenda);
         report.next_run_at = next;
         Ok(report)
     }
@@ -404,12 +424,23 @@ async fn deliver(ctx: Ctx, item: PendingDelivery, auth: Arc<Mutex<Auth>>) -> Att
         referral_id,
         sealed,
         attempts,
+        addendum_of,
     } = item;
     let sealed = bytes::Bytes::from(sealed);
     let mut pin_mismatch = false;
+    // An addendum is posted to its referral's `addenda`; its receipt names the referral.
+    let (url, receipt_of) = match &addendum_of {
+        Some(of) => (
+            ctx.base.url(&format!("v1/referrals/{of}/addenda")),
+            of.as_str(),
+        ),
+        None => (ctx.referrals_url.clone(), referral_id.as_str()),
+    };
     // The id is the Idempotency-Key: only the outbox's own form (a canonical UUID) is ever sent,
-    // so a row changed behind the store's back cannot put anything else in a header.
-    let outcome = if !crate::crypto::envelope::is_referral_id(&referral_id) {
+    // so a row changed behind the store's back cannot put anything else in a header or a path.
+    let outcome = if !crate::crypto::envelope::is_referral_id(&referral_id)
+        || !crate::crypto::envelope::is_referral_id(receipt_of)
+    {
         Outcome::Rejected("referral_id.invalid".into())
     } else {
         loop {
@@ -425,7 +456,7 @@ async fn deliver(ctx: Ctx, item: PendingDelivery, auth: Arc<Mutex<Auth>>) -> Att
             });
             let sent = ctx
                 .client
-                .post(ctx.referrals_url.clone())
+                .post(url.clone())
                 .bearer_auth(&token)
                 .header("Idempotency-Key", &referral_id)
                 .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
@@ -448,6 +479,13 @@ async fn deliver(ctx: Ctx, item: PendingDelivery, auth: Arc<Mutex<Auth>>) -> Att
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_string);
                     match read_limited(response).await {
+                        Ok(body) if addendum_of.is_some() => classify_addendum(
+                            receipt_of,
+                            status,
+                            retry_after.as_deref(),
+                            &body,
+                            ctx.clock.now(),
+                        ),
                         Ok(body) => classify(
                             &referral_id,
                             status,

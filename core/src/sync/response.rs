@@ -101,6 +101,24 @@ pub(crate) fn classify(
     }
 }
 
+/// Classifies a complete response to sending an addendum of `referral_id`. As a referral's,
+/// except that `404` (the service holds no such referral from this sender) and `409` (consent
+/// was withdrawn: nothing more is taken) are refusals for good: sending again cannot change them.
+pub(crate) fn classify_addendum(
+    referral_id: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    now: DateTime<Utc>,
+) -> Outcome {
+    match status {
+        404 | 409 => {
+            Outcome::Rejected(service_code(body).unwrap_or_else(|| format!("http.{status}")))
+        }
+        _ => classify(referral_id, status, retry_after, body, now),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -107,7 +107,11 @@ pub(super) async fn refresh(
         .into_iter()
         .rev()
         .filter(|e| e.state == OutboxState::Delivered)
-        .filter(|e| e.statuses.last().is_none_or(|s| s.status != "closed"))
+        .filter(|e| {
+            e.statuses
+                .last()
+                .is_none_or(|s| s.status != "closed" && s.status != "consent_withdrawn")
+        })
         .map(|e| e.referral_id)
         .collect();
     if open.is_empty() {

@@ -80,15 +80,20 @@ pub fn validate_for_submission(
     validate_for_submission_with(referral, Rules::CURRENT, now)
 }
 
+/// JSON bytes about to be sealed, wiped when dropped.
+pub(crate) type SealedJson = zeroize::Zeroizing<Vec<u8>>;
+
 /// The JSON a submit seals, after the check before sending: the referral with its to-follow
 /// list written from the check (paths and codes), so the service sees what will follow. The
 /// size check serialises the referral anyway, so the submit seals exactly these bytes. The
 /// buffer is wiped when dropped.
-pub(crate) fn submission_json(
+/// Also returns the to-follow list it wrote: the outbox keeps it (paths and codes only) so the
+/// referrer can complete it after the receipt.
+pub(crate) fn submission(
     referral: &Referral,
     served: &[Jurisdiction],
     now: DateTime<Utc>,
-) -> Result<zeroize::Zeroizing<Vec<u8>>, Vec<Problem>> {
+) -> Result<(SealedJson, Vec<ToFollowItem>), Vec<Problem>> {
     let report = validate_draft_served(referral, Rules::CURRENT, served, now);
     let errors: Vec<Problem> = report.errors().cloned().collect();
     if !errors.is_empty() {
@@ -102,7 +107,8 @@ pub(crate) fn submission_json(
             code: p.code.clone(),
         })
         .collect();
-    sized_json(&sent)
+    let json = sized_json(&sent)?;
+    Ok((json, std::mem::take(&mut sent.to_follow)))
 }
 
 /// As [`validate_for_submission`], with the rules of the schema version the document was
