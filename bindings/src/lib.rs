@@ -14,13 +14,15 @@
 //! - async calls run on the bindings' own small tokio runtime ([`guard::runtime`]).
 //!
 //! One file per concern: `guard` (runtime, panics), `types` (remote types), `personal`,
-//! `store`, `editor` (the form and the draft editor), `sync`, `functions`, `platform_tls`
+//! `store`, `editor` (the form and the draft editor), `follow_up` (to-follow items, the
+//! follow-up editor, withdrawal of consent), `sync`, `functions`, `platform_tls`
 //! (Android only).
 #![deny(missing_docs)]
 
 uniffi::setup_scaffolding!();
 
 pub mod editor;
+pub mod follow_up;
 pub mod functions;
 pub mod guard;
 pub mod personal;

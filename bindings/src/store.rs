@@ -158,6 +158,12 @@ pub struct OutboxEntry {
     /// True when this entry's stored values cannot be read (damaged on disk); the other
     /// entries are unaffected.
     pub damaged: bool,
+    /// What is still to follow (paths and codes): offer `openFollowUp` when not empty.
+    pub to_follow: Vec<weprotect_core::model::ToFollowItem>,
+    /// Information sent after it and withdrawals of consent, oldest first, with their states.
+    pub addenda: Vec<core_store::AddendumEntry>,
+    /// The victim withdrew consent: nothing more can be added.
+    pub consent_withdrawn: bool,
 }
 
 impl From<core_store::OutboxEntry> for OutboxEntry {
@@ -174,6 +180,9 @@ impl From<core_store::OutboxEntry> for OutboxEntry {
             rejection_code,
             statuses,
             damaged,
+            to_follow,
+            addenda,
+            consent_withdrawn,
         } = e;
         OutboxEntry {
             referral_id,
@@ -187,6 +196,9 @@ impl From<core_store::OutboxEntry> for OutboxEntry {
             rejection_code,
             statuses,
             damaged,
+            to_follow,
+            addenda,
+            consent_withdrawn,
         }
     }
 }

@@ -80,7 +80,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List the outbox: queued, delivered (with receipts) and rejected referrals.
+    /// Send items that were to follow (a crime number issued later, a date of birth) for a
+    /// referral already sent: FILE is a JSON object of paths and values, e.g.
+    /// {"incident.crime_reference": "CR/123456/26"} (paths as `weprotect outbox` lists them),
+    /// or `-`. Checked by each field's rules, sealed to the service and queued for the next sync.
+    FollowUp {
+        /// The referral id (as `weprotect outbox` lists it).
+        referral_id: String,
+        /// The JSON object of paths and values, or `-`.
+        file: String,
+        /// Print the result (or the problems) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that the victim withdrew consent to a referral already sent: sealed to the
+    /// service and queued for the next sync; the service stops and deletes the referral's
+    /// content. Queued information about it is dropped, and nothing more can be added.
+    Withdraw {
+        /// The referral id (as `weprotect outbox` lists it).
+        referral_id: String,
+        /// Who withdrew consent.
+        #[arg(long, value_enum, default_value = "victim")]
+        by: commands::follow_up::By,
+        /// How the withdrawal was recorded.
+        #[arg(long, value_enum)]
+        how: commands::follow_up::How,
+        /// When consent was withdrawn (RFC 3339, e.g. 2026-12-06T14:05:00Z); now if left out.
+        #[arg(long)]
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the outbox: queued, delivered (with receipts) and rejected referrals, the items
+    /// each still has to follow, and the information and withdrawals sent after it.
     Outbox {
         /// Print as JSON.
         #[arg(long)]
@@ -313,6 +346,18 @@ fn main() -> ExitCode {
         },
         Command::Submit { draft_id, json } => commands::submit::run(&dir, draft_id, json),
         Command::Outbox { json } => commands::outbox::run(&dir, json),
+        Command::FollowUp {
+            referral_id,
+            file,
+            json,
+        } => commands::follow_up::follow_up(&dir, referral_id, &file, json),
+        Command::Withdraw {
+            referral_id,
+            by,
+            how,
+            at,
+            json,
+        } => commands::follow_up::withdraw(&dir, referral_id, by, how, at, json),
         Command::Wipe { yes } => commands::wipe::run(&dir, yes),
         Command::Rekey => commands::rekey::run(&dir),
         Command::Configure { service } => commands::configure::run(&dir, &service),

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod device;
 pub mod draft;
 pub mod example;
+pub mod follow_up;
 pub mod form;
 pub mod outbox;
 pub mod profile;

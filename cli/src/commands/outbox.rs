@@ -1,8 +1,10 @@
-//! `weprotect outbox [--json]`: what is waiting to send, what was delivered, what was refused.
+//! `weprotect outbox [--json]`: what is waiting to send, what was delivered, what was refused,
+//! what each referral still has to follow, and what was sent after it.
 
 use std::path::Path;
 
 use chrono::SecondsFormat;
+use weprotect_core::addendum::AddendumKind;
 use weprotect_core::store::OutboxState;
 
 use super::device::{open_read_only, store_failure};
@@ -62,6 +64,43 @@ pub fn run(dir: &Path, json: bool) -> Outcome {
                 e.title.as_deref().unwrap_or("")
             }
         );
+        if e.consent_withdrawn {
+            println!("    consent withdrawn: nothing more is sent about this referral");
+        }
+        for item in &e.to_follow {
+            println!("    to follow: {}  ({})", item.path, item.code);
+        }
+        for a in &e.addenda {
+            let what = match a.kind {
+                AddendumKind::Information => format!(
+                    "information: {}",
+                    a.items
+                        .iter()
+                        .map(|i| i.path.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                AddendumKind::ConsentWithdrawn => "withdrawal of consent".to_string(),
+            };
+            let state = match a.state {
+                OutboxState::Queued => match &a.last_error_code {
+                    Some(code) => format!("queued, {} failed attempt(s), last {code}", a.attempts),
+                    None => "queued".to_string(),
+                },
+                OutboxState::Delivered => match a.received_at {
+                    Some(at) => format!(
+                        "delivered at {}",
+                        at.to_rfc3339_opts(SecondsFormat::Secs, true)
+                    ),
+                    None => "delivered".to_string(),
+                },
+                OutboxState::Rejected => format!(
+                    "not sent ({})",
+                    a.rejection_code.as_deref().unwrap_or("no reason given")
+                ),
+            };
+            println!("    {}  {what}: {state}", a.addendum_id);
+        }
     }
     Outcome::Ok
 }

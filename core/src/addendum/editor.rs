@@ -95,12 +95,24 @@ impl FollowUpEditor {
             }
         }
         let form = DraftEditor::open_follow_up(doc)?;
+        // A wipe empties the form and closes it, as it does every draft editor.
+        let weak: std::sync::Weak<dyn crate::store::WipeListener> =
+            Arc::downgrade(&form) as std::sync::Weak<DraftEditor>;
+        store.on_wipe(weak);
+        if store.is_closed() {
+            crate::store::WipeListener::store_wiped(&*form);
+        }
         Ok(Arc::new(FollowUpEditor {
             store,
             referral_id,
             items,
             form,
         }))
+    }
+
+    /// True once the store was wiped: the values are gone and every call is refused.
+    pub fn is_closed(&self) -> bool {
+        self.form.is_closed()
     }
 
     /// The referral this editor adds to.
