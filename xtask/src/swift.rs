@@ -446,11 +446,16 @@ const RUST_NATIVE_LIBS: &[&str] = &["gcc_s", "util", "rt", "pthread", "m", "dl",
 
 /// Generates the Swift bindings from the built library into `out`.
 fn generate(target: &Path, out: &Path) -> Result<(), String> {
+    generate_from(&target.join("uniffi-bindgen"), &target.join(FFI_LIB), out)
+}
+
+/// Generates the Swift bindings from `library` with the `bindgen` binary into `out`.
+fn generate_from(bindgen: &Path, library: &Path, out: &Path) -> Result<(), String> {
     let _ = fs::remove_dir_all(out);
-    let mut c = Command::new(target.join("uniffi-bindgen"));
+    let mut c = Command::new(bindgen);
     c.current_dir(crate::root())
         .args(["generate", "--library"])
-        .arg(target.join(FFI_LIB))
+        .arg(library)
         .args(["--language", "swift", "--no-format", "--config"])
         .arg(crate::root().join("ios/uniffi.toml"))
         .arg("--out-dir")
@@ -859,6 +864,11 @@ pub fn test() -> Result<(), String> {
                 "-parse-as-library",
             ])
             .args(["-module-name", m.name]);
+        if m.name != CORE_MODULE {
+            // Our own Swift compiles without a diagnostic in Swift 6 mode (issue 25, item 8);
+            // the generated module is uniffi's and not held to it.
+            c.arg("-warnings-as-errors");
+        }
         common(&mut c);
         for o in &m.objects {
             c.arg("-Xlinker").arg(o);
@@ -871,7 +881,8 @@ pub fn test() -> Result<(), String> {
     }
     let exe = build.join("weprotect-swift-tests");
     let mut c = tc.command("swiftc", &build);
-    c.args(SWIFT6).args(["-module-name", "WeProtectTests"]);
+    c.args(SWIFT6)
+        .args(["-module-name", "WeProtectTests", "-warnings-as-errors"]);
     common(&mut c);
     // The system SQLite too, as an app that uses Core Data or GRDB links it: the core must keep
     // using its own.
@@ -936,6 +947,73 @@ pub fn test() -> Result<(), String> {
         return Err("no Swift test ran".into());
     }
     Ok(())
+}
+
+/// `cargo xtask bench swift`: the editor's `set` and a snapshot from Swift against the same calls
+/// in Rust, in one process (ios/Benchmarks/EditorBench, the Swift twin of `cargo xtask bench
+/// kotlin`), with the library as apps ship it (profile `release-ffi`, pre-linked as for the
+/// tests) and the Swift compiled with `-O`. Prints medians, ranges and the ratio Swift / Rust.
+pub fn bench() -> Result<(), String> {
+    let root = crate::root();
+    let tc = toolchain()?;
+    let debug = crate::kotlin::build("debug")?;
+    crate::run(
+        "build (release-ffi)",
+        &crate::cargo(),
+        &[
+            "build",
+            "-p",
+            "weprotect-ffi",
+            "--lib",
+            "--profile",
+            "release-ffi",
+        ],
+    )?;
+    let target = root.join("target/release-ffi");
+    let work = root.join("target/swift-bench");
+    let build = work.join("build");
+    let _ = fs::remove_dir_all(&build);
+    fs::create_dir_all(&build).map_err(|e| format!("cannot create {}: {e}", build.display()))?;
+    let generated = work.join("generated");
+    generate_from(
+        &debug.join("uniffi-bindgen"),
+        &target.join(FFI_LIB),
+        &generated,
+    )?;
+    let header = format!("{FFI_MODULE}.h");
+    fs::copy(generated.join(&header), build.join(&header))
+        .map_err(|e| format!("cannot copy the header: {e}"))?;
+    let map = fs::read_to_string(generated.join(format!("{FFI_MODULE}.modulemap")))
+        .map_err(|e| format!("cannot read the module map: {e}"))?;
+    let modulemap = build.join(format!("{FFI_MODULE}.modulemap"));
+    fs::write(&modulemap, linux_modulemap(&map)).map_err(|e| format!("modulemap: {e}"))?;
+    let object = private_static_library(&target, &build.join(&header), &build)?;
+    let _mounts = match &tc {
+        Toolchain::Native => None,
+        Toolchain::Chroot(dir) => Some(Mounts::new(dir, &[&root])?),
+    };
+    let exe = build.join("weprotect-swift-bench");
+    let mut c = tc.command("swiftc", &build);
+    c.args(SWIFT6)
+        .args(["-O", "-module-name", "EditorBench"])
+        .arg("-module-cache-path")
+        .arg(build.join("module-cache"))
+        .arg("-Xcc")
+        .arg(format!("-fmodule-map-file={}", modulemap.display()))
+        .arg("-I")
+        .arg(&build)
+        .arg("-Xlinker")
+        .arg(&object)
+        .args(RUST_NATIVE_LIBS.iter().map(|l| format!("-l{l}")))
+        .arg(generated.join(format!("{CORE_MODULE}.swift")))
+        .arg(root.join("ios/Benchmarks/EditorBench/main.swift"))
+        .arg("-o")
+        .arg(&exe);
+    status("swiftc -O the Swift benchmark", c)?;
+    status(
+        "Swift benchmark",
+        tc.command(&exe.to_string_lossy(), &build),
+    )
 }
 
 #[cfg(test)]

@@ -1,0 +1,67 @@
+// `cargo xtask bench swift`: the draft editor's `set` (with its problems) and a snapshot of the
+// example referral, called from Swift through the generated bindings, against the same calls made
+// in Rust inside the library (`benchmarkEditorInRust`), in interleaved rounds in one process: the
+// Swift twin of `cargo xtask bench kotlin` (android/core-kotlin/src/bench). Compiled with -O with
+// the generated Swift into one module, against the library as apps ship it (release-ffi).
+import Foundation
+
+let rounds = 15
+let perRound = 200
+let phones = ["07700 900123", "07700 900124"]
+nonisolated(unsafe) var sink = 0
+
+func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+func swiftSets(_ editor: DraftEditor, _ n: Int) throws -> UInt64 {
+    let started = now()
+    for i in 0..<n {
+        let value = FieldValue.text(text: try PersonalText(text: phones[i % 2]))
+        let outcome = try editor.set(path: "safe_contact.phone", value: value)
+        sink += outcome.changed.reduce(0) { $0 + $1.problems.count }
+    }
+    return now() - started
+}
+
+func swiftSnapshots(_ editor: DraftEditor, _ n: Int) throws -> UInt64 {
+    let started = now()
+    for _ in 0..<n { sink += try editor.snapshot().fields.count }
+    return now() - started
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func report(_ name: String, _ swift: [Double], _ rust: [Double]) {
+    func f(_ x: Double) -> String { String(format: "%.1f", x) }
+    let pad = name.padding(toLength: 34, withPad: " ", startingAt: 0)
+    print(
+        "\(pad) Swift \(f(median(swift))) us (\(f(swift.min()!))..\(f(swift.max()!)))   "
+            + "Rust \(f(median(rust))) us (\(f(rust.min()!))..\(f(rust.max()!)))   "
+            + "ratio \(String(format: "%.2f", median(swift) / median(rust)))")
+}
+
+do {
+    let editor = try DraftEditor.fromJson(json: try exampleReferralJson(), store: nil)
+    _ = try swiftSets(editor, 1000)
+    _ = try swiftSnapshots(editor, 100)
+    _ = try benchmarkEditorInRust(iterations: 1000, store: nil)
+    var setS: [Double] = [], setR: [Double] = [], snapS: [Double] = [], snapR: [Double] = []
+    func perCall(_ nanos: UInt64) -> Double { Double(nanos) / Double(perRound) / 1000 }
+    for _ in 0..<rounds {
+        setS.append(perCall(try swiftSets(editor, perRound)))
+        snapS.append(perCall(try swiftSnapshots(editor, perRound)))
+        let rust = try benchmarkEditorInRust(iterations: UInt32(perRound), store: nil)
+        setR.append(perCall(rust.setNanos))
+        snapR.append(perCall(rust.snapshotNanos))
+    }
+    let fields = try editor.snapshot().fields.count
+    print("draft editor, example referral (\(fields) fields), \(rounds) interleaved rounds of \(perRound) calls, per call:")
+    report("set(phone) + problems", setS, setR)
+    report("snapshot()", snapS, snapR)
+    if sink == 42 { print() }
+} catch {
+    print("benchmark failed: \(error)")
+    exit(1)
+}
