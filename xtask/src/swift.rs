@@ -1010,9 +1010,26 @@ pub fn bench() -> Result<(), String> {
         .arg("-o")
         .arg(&exe);
     status("swiftc -O the Swift benchmark", c)?;
-    status(
-        "Swift benchmark",
-        tc.command(&exe.to_string_lossy(), &build),
+    eprintln!("==> Swift benchmark");
+    let out = tc
+        .command(&exe.to_string_lossy(), &build)
+        .output()
+        .map_err(|e| format!("cannot run the Swift benchmark: {e}"))?;
+    let printed = String::from_utf8_lossy(&out.stdout);
+    print!("{printed}");
+    if !out.status.success() {
+        return Err(format!("the Swift benchmark failed ({})", out.status));
+    }
+    crate::bench::write_language_section(
+        "swift",
+        "The editor from Swift (`cargo xtask bench swift`)",
+        "`set` and `snapshot()` called from Swift (`-O`, Swift 6.0.3 on Linux) through the \
+         generated bindings, against the same calls made inside the library \
+         (`benchmarkEditorInRust`), interleaved in one process; library profile `release-ffi`. \
+         The third line calls the snapshot's C function directly and frees its buffer unread, so \
+         the difference to the second is Swift lifting the buffer (uniffi's generated reader); \
+         the last line says how much of that the snapshot's `PersonalText` objects can explain.",
+        &printed,
     )
 }
 
