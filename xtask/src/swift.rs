@@ -679,7 +679,16 @@ fn private_static_library(target: &Path, header: &Path, build: &Path) -> Result<
 
 /// Swift 6 language mode with complete strict concurrency: every Swift file compiled here (the
 /// Apple-only files are `#if`-guarded and compile to nothing on Linux).
-const SWIFT6: [&str; 3] = ["-swift-version", "6", "-strict-concurrency=complete"];
+/// `-package-name` as SwiftPM passes it to every target of one package: conformances the
+/// `WeProtect` layer adds to generated types are then judged as on a Mac (same package, so not
+/// retroactive).
+const SWIFT6: [&str; 5] = [
+    "-swift-version",
+    "6",
+    "-strict-concurrency=complete",
+    "-package-name",
+    "weprotect",
+];
 
 /// Compiles without linking or running, in Swift 6 language mode with complete strict
 /// concurrency: the Swift a script generated (`generated` holds WeProtectCore.swift and the

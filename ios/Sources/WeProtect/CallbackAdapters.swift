@@ -99,8 +99,9 @@ public final class TokenSourceProvider: TokenProvider, Sendable {
 /// The core's `TokenProvider` over `async` closures, for a sign-in that lives in an actor:
 /// `AsyncTokenProvider(current: { await session.token() })`. The core calls `token()` on one of
 /// its blocking threads (never on Swift's cooperative pool or the main actor), which waits for
-/// the async work, at most `timeout` seconds (then: no token, so the report says
-/// `needsSignIn` and nothing is lost).
+/// the async work at most `timeout` seconds; then the work is cancelled and the call throws
+/// `CallbackError.Failed`: `token()` ends the pass with `callback_failed` (nothing sent, nothing
+/// lost, retry later) rather than asking the officer to sign in again.
 public final class AsyncTokenProvider: TokenProvider, Sendable {
     private let current: @Sendable () async throws -> String?
     private let refresh: @Sendable () async throws -> String?
@@ -132,7 +133,7 @@ public final class AsyncTokenProvider: TokenProvider, Sendable {
         }
         if done.wait(timeout: .now() + timeout) == .timedOut {
             task.cancel()
-            return nil
+            throw CallbackError.Failed
         }
         return try box.get()
     }

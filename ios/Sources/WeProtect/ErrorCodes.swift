@@ -68,12 +68,12 @@ extension WeprotectError {
     }
 }
 
-extension WeprotectError: @retroactive LocalizedError {
+extension WeprotectError: LocalizedError {
     /// `error.localizedDescription`: the short text (see `text`).
     public var errorDescription: String? { text }
 }
 
-extension CallbackError: @retroactive LocalizedError {
+extension CallbackError: LocalizedError {
     /// `error.localizedDescription` of what an app's callback threw.
     public var errorDescription: String? { "The app's callback could not do its job." }
 }

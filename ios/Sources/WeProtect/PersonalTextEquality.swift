@@ -8,7 +8,7 @@
 import Foundation
 import WeProtectCore
 
-extension PersonalText: @retroactive Equatable, @retroactive Hashable {
+extension PersonalText: Equatable, Hashable {
     /// Equal when the texts are equal (compared without printing either).
     public static func == (lhs: PersonalText, rhs: PersonalText) -> Bool {
         lhs === rhs || (try? lhs.reveal()) == (try? rhs.reveal())
@@ -19,7 +19,7 @@ extension PersonalText: @retroactive Equatable, @retroactive Hashable {
     }
 }
 
-extension OutboxEntry: @retroactive Equatable, @retroactive Hashable {
+extension OutboxEntry: Equatable, Hashable {
     /// Every field compared (a test checks the count against the generated record).
     public static func == (lhs: OutboxEntry, rhs: OutboxEntry) -> Bool {
         lhs.referralId == rhs.referralId && lhs.state == rhs.state && lhs.title == rhs.title

@@ -29,7 +29,7 @@ extension FieldValue {
     public static func integer(_ value: Int64) -> FieldValue { .integer(value: value) }
 }
 
-extension FieldValue: @retroactive Equatable, @retroactive Hashable {
+extension FieldValue: Equatable, Hashable {
     public static func == (lhs: FieldValue, rhs: FieldValue) -> Bool {
         switch (lhs, rhs) {
         case (.text(let a), .text(let b)): return a == b
@@ -55,7 +55,7 @@ extension FieldValue: @retroactive Equatable, @retroactive Hashable {
     }
 }
 
-extension FieldState: @retroactive Equatable, @retroactive Hashable {
+extension FieldState: Equatable, Hashable {
     /// Every field compared (a test checks the count against the generated record).
     public static func == (lhs: FieldState, rhs: FieldState) -> Bool {
         lhs.path == rhs.path && lhs.fieldPath == rhs.fieldPath && lhs.visible == rhs.visible
@@ -72,7 +72,7 @@ extension FieldState: @retroactive Equatable, @retroactive Hashable {
     }
 }
 
-extension FormSnapshot: @retroactive Equatable, @retroactive Hashable {
+extension FormSnapshot: Equatable, Hashable {
     /// Every field compared (a test checks the count against the generated record).
     public static func == (lhs: FormSnapshot, rhs: FormSnapshot) -> Bool {
         lhs.draftId == rhs.draftId && lhs.fields == rhs.fields && lhs.problems == rhs.problems

@@ -90,13 +90,15 @@ final class CallbackAdapterTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(try store.counts().queued, 1)
     }
 
-    func testASlowAsyncTokenTimesOutAsNoToken() throws {
+    func testASlowAsyncTokenTimesOutAsAFailedCallbackNotAsSignedOut() throws {
         let provider = AsyncTokenProvider(timeout: 0.2, current: {
             try await Task.sleep(nanoseconds: 5_000_000_000)
             return "late"
         })
         let started = Date()
-        XCTAssertNil(try provider.token())
+        XCTAssertThrowsError(try provider.token()) { error in
+            XCTAssertEqual(error as? CallbackError, .Failed)
+        }
         XCTAssertLessThan(Date().timeIntervalSince(started), 2)
     }
 }
