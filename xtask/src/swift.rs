@@ -1037,7 +1037,8 @@ pub fn bench() -> Result<(), String> {
          (`benchmarkEditorInRust`), interleaved in one process; library profile `release-ffi`. \
          The third line calls the snapshot's C function directly and frees its buffer unread, so \
          the difference to the second is Swift lifting the buffer (uniffi's generated reader); \
-         the last line says how much of that the snapshot's `PersonalText` objects can explain.",
+         the fourth line says how much of that the snapshot's `PersonalText` objects can explain, \
+         and the last compares the lift per byte with `formDefinition()`, which holds no object.",
         &printed,
     )
 }

@@ -51,6 +51,27 @@ func textHandles(_ n: Int) throws -> UInt64 {
     return now() - started
 }
 
+/// The form definition (a record with no object in it) through the generated code, and its C
+/// call alone with the buffer freed unread: the Swift lift's cost per byte without any handle.
+func definitions(_ n: Int) throws -> UInt64 {
+    let started = now()
+    for _ in 0..<n { sink += try formDefinition().sections.count }
+    return now() - started
+}
+
+func rawDefinitions(_ n: Int) -> (UInt64, Int) {
+    var bytes = 0
+    let started = now()
+    for _ in 0..<n {
+        var status = RustCallStatus()
+        let buffer = uniffi_weprotect_ffi_fn_func_form_definition(&status)
+        precondition(status.code == 0)
+        bytes = Int(buffer.len)
+        ffi_weprotect_ffi_rustbuffer_free(buffer, &status)
+    }
+    return (now() - started, bytes)
+}
+
 /// The size of one snapshot's buffer in bytes.
 func snapshotBytes(_ editor: DraftEditor) -> Int {
     var status = RustCallStatus()
@@ -90,13 +111,19 @@ do {
     _ = try benchmarkEditorInRust(iterations: 1000, store: nil)
     _ = rawSnapshots(editor, 50)
     var setS: [Double] = [], setR: [Double] = [], snapS: [Double] = [], snapR: [Double] = []
-    var rawS: [Double] = [], textS: [Double] = []
+    var rawS: [Double] = [], textS: [Double] = [], defS: [Double] = [], defRaw: [Double] = []
+    var definitionBytes = 0
+    let definitionCalls = 20
     func perCall(_ nanos: UInt64) -> Double { Double(nanos) / Double(perRound) / 1000 }
     for _ in 0..<rounds {
         setS.append(perCall(try swiftSets(editor, perRound)))
         snapS.append(perCall(try swiftSnapshots(editor, perRound)))
         rawS.append(perCall(rawSnapshots(editor, perRound)))
         textS.append(perCall(try textHandles(perRound)))
+        defS.append(Double(try definitions(definitionCalls)) / Double(definitionCalls) / 1000)
+        let (rawNanos, bytes) = rawDefinitions(definitionCalls)
+        defRaw.append(Double(rawNanos) / Double(definitionCalls) / 1000)
+        definitionBytes = bytes
         let rust = try benchmarkEditorInRust(iterations: UInt32(perRound), store: nil)
         setR.append(perCall(rust.setNanos))
         snapR.append(perCall(rust.snapshotNanos))
@@ -112,6 +139,13 @@ do {
         "of a snapshot from Swift: \(String(format: "%.1f", lift)) us lifting it in Swift (\(texts) PersonalText "
             + "objects among \(fields) fields, a buffer of \(snapshotBytes(editor)) bytes); one PersonalText made, lifted and freed: "
             + "\(String(format: "%.2f", median(textS))) us")
+    let snapshotNsPerByte = lift * 1000 / Double(snapshotBytes(editor))
+    let definitionLift = median(defS) - median(defRaw)
+    print(
+        "Swift lift per byte: snapshot \(String(format: "%.1f", snapshotNsPerByte)) ns; formDefinition() "
+            + "(no objects, \(definitionBytes) bytes: \(String(format: "%.1f", median(defS))) us, of which "
+            + "the C call \(String(format: "%.1f", median(defRaw))) us) "
+            + "\(String(format: "%.1f", definitionLift * 1000 / Double(definitionBytes))) ns")
     if sink == 42 { print() }
 } catch {
     print("benchmark failed: \(error)")
