@@ -82,6 +82,32 @@ final class AsyncCallTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(try store.counts().queued, 1)
     }
 
+    func testCancellingTheTaskEndsAStatusRefreshToo() async throws {
+        let (real, token) = try referenceService()
+        let (store, _, _) = try openFreshStore(self)
+        let draft = try store.saveDraftJson(id: nil, json: try exampleWithCanary())
+        _ = try store.submit(draftId: draft, service: real)
+        let sender = try SyncEngine(
+            store: store, service: real, tokens: ClosureTokenProvider(current: { token }),
+            observer: nil)
+        let sent = try await sender.sync(until: Date().addingTimeInterval(20))
+        XCTAssertEqual(sent.delivered, 1)
+        // The same store asks a service that never answers for the delivered referral's status.
+        let stalled = ServiceConfig(
+            endpoint: "http://127.0.0.1:\(silentListener(self))", keyId: real.keyId,
+            publicKey: real.publicKey, spkiPins: [])
+        let asking = try SyncEngine(
+            store: store, service: stalled, tokens: ClosureTokenProvider(current: { token }),
+            observer: nil)
+        let refresh = Task { try await asking.refresh(until: Date().addingTimeInterval(60)) }
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let cancelledAt = Date()
+        refresh.cancel()
+        _ = try? await refresh.value
+        let took = Date().timeIntervalSince(cancelledAt)
+        XCTAssertLessThan(took, 2.0, "Task.cancel() ended the refresh in \(took) s")
+    }
+
     func testTheDeadlineIsADateAndOneInThePastEndsAtOnce() async throws {
         let (_, engine) = try engineToAStalledService()
         let started = Date()
