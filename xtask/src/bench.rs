@@ -153,8 +153,15 @@ pub fn full() -> Result<(), String> {
         rows.extend(run_suite(suite, suite.full)?);
     }
     let load_after = load_average();
-    let doc = render(&rows, &load_before, &load_after);
     let path = root().join("docs").join("PERFORMANCE.md");
+    let mut doc = render(&rows, &load_before, &load_after);
+    // The sections `cargo xtask bench kotlin` / `swift` wrote stay until those run again.
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    for name in LANGUAGE_SECTIONS {
+        if let Some(section) = find_section(&old, name) {
+            doc = with_section(&doc, name, section);
+        }
+    }
     std::fs::write(&path, doc).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(())
@@ -242,4 +249,80 @@ fn render(rows: &[Row], load_before: &str, load_after: &str) -> String {
         ));
     }
     out
+}
+
+/// The sections of docs/PERFORMANCE.md that the bindings' benchmarks write (`cargo xtask bench
+/// kotlin`, `cargo xtask bench swift`): they need the JVM or the Swift chroot, so `cargo xtask
+/// bench` does not run them, and keeps what they last wrote.
+const LANGUAGE_SECTIONS: [&str; 2] = ["kotlin", "swift"];
+
+fn markers(name: &str) -> (String, String) {
+    (
+        format!("<!-- written by `cargo xtask bench {name}` -->\n"),
+        format!("<!-- end of `cargo xtask bench {name}` -->\n"),
+    )
+}
+
+/// The body of section `name` in `doc`, markers included.
+fn find_section<'a>(doc: &'a str, name: &str) -> Option<&'a str> {
+    let (start, end) = markers(name);
+    let from = doc.find(&start)?;
+    let to = doc[from..].find(&end)? + from + end.len();
+    Some(&doc[from..to])
+}
+
+/// `doc` with section `name` replaced by `section` (markers included), or appended.
+fn with_section(doc: &str, name: &str, section: &str) -> String {
+    match find_section(doc, name) {
+        Some(old) => doc.replacen(old, section, 1),
+        None => format!("{}\n\n{section}", doc.trim_end()),
+    }
+}
+
+/// Writes what a bindings benchmark printed into its section of docs/PERFORMANCE.md, with the
+/// date, the machine and the load, so the figure and its Rust baseline (same run) stay beside
+/// the rest.
+pub fn write_language_section(
+    name: &str,
+    title: &str,
+    how: &str,
+    printed: &str,
+) -> Result<(), String> {
+    let path = root().join("docs").join("PERFORMANCE.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (start, end) = markers(name);
+    let section = format!(
+        "{start}## {title}\n\n{how}\n\n- Date: {}; machine: {}; load average after: {}.\n\n```text\n{}\n```\n{end}",
+        output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        machine(),
+        load_average(),
+        printed.trim_end()
+    );
+    std::fs::write(&path, with_section(&doc, name, &section))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    eprintln!("wrote the {name} section of {}", path.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod section_tests {
+    use super::*;
+
+    #[test]
+    fn a_language_section_is_appended_then_replaced_and_found_again() {
+        let doc = "# Performance\n\n| a | b |\n";
+        let (start, end) = markers("swift");
+        let one = format!("{start}first\n{end}");
+        let two = format!("{start}second\n{end}");
+        let with_one = with_section(doc, "swift", &one);
+        assert!(with_one.starts_with(doc.trim_end()) && with_one.ends_with(&one));
+        let with_two = with_section(&with_one, "swift", &two);
+        assert_eq!(
+            with_two.matches(start.as_str()).count(),
+            1,
+            "replaced, not added"
+        );
+        assert_eq!(find_section(&with_two, "swift"), Some(two.as_str()));
+        assert_eq!(find_section(&with_two, "kotlin"), None);
+    }
 }

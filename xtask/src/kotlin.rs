@@ -697,18 +697,28 @@ pub fn bench() -> Result<(), String> {
     sources.extend(kotlin_sources(&layer.join("bench/kotlin")));
     let jar = work.join("core-kotlin-bench.jar");
     compile(&kotlin, &jna, &sources, &jar)?;
-    let status = java(
+    let out = java(
         &kotlin,
         &jna,
         &jar,
         &target,
         "org.weprotect.core.bench.BenchKt",
     )
-    .status()
+    .stderr(std::process::Stdio::inherit())
+    .output()
     .map_err(|e| format!("cannot start java: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the Kotlin benchmark failed ({status})"))
+    let printed = String::from_utf8_lossy(&out.stdout);
+    print!("{printed}");
+    if !out.status.success() {
+        return Err(format!("the Kotlin benchmark failed ({})", out.status));
     }
+    crate::bench::write_language_section(
+        "kotlin",
+        "The editor from Kotlin (`cargo xtask bench kotlin`)",
+        "`set` and `snapshot()` called from Kotlin on the JVM (JNA) through the generated \
+         bindings, against the same calls made inside the library (`benchmarkEditorInRust`), \
+         interleaved in one process; library profile `release-ffi`. Each `PersonalText` in a \
+         snapshot is its own object handle (issue 25 item 6, not done).",
+        &printed,
+    )
 }

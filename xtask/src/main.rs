@@ -52,6 +52,7 @@ fn main() -> ExitCode {
         ["bench", "quick"] => postgres::prepare().and_then(|()| bench::quick()),
         ["bench", "size"] => size::bench(),
         ["bench", "kotlin"] => kotlin::bench(),
+        ["bench", "swift"] => swift::bench(),
         ["bench", "form"] => run(
             "form inputs",
             &cargo(),
@@ -63,7 +64,7 @@ fn main() -> ExitCode {
         ["fuzz", rest @ ..] => fuzz::fuzz(rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask test [rust|kotlin|android|swift|shells|console]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|form|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
+                "usage: cargo xtask test [rust|kotlin|android|swift|shells|console]\n       cargo xtask schema\n       cargo xtask bench [quick|size|kotlin|swift|form|postgres [quick]|NAME]\n       cargo xtask proof [short|long] [loops|api]\n       cargo xtask fuzz [short|long] [TARGET...]"
             );
             return ExitCode::from(2);
         }

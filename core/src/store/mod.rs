@@ -437,6 +437,26 @@ mod tests {
     }
 
     #[test]
+    fn a_store_with_a_damaged_header_is_corrupt_not_foreign_and_is_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap());
+        let path = dir.path().join(DB_FILE_NAME);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Keep SQLite's magic string (bytes 0-15), damage the header fields after it.
+        for b in &mut bytes[16..48] {
+            *b = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let err =
+            Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap_err();
+        assert!(matches!(err, StoreError::CorruptStore(_)), "{err:?}");
+        let err =
+            Store::open_read_only(dir.path().into(), key(), StoreSettings::default()).unwrap_err();
+        assert!(matches!(err, StoreError::CorruptStore(_)), "{err:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing written");
+    }
+
+    #[test]
     fn a_damaged_store_gives_a_clear_error_and_is_not_deleted() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().into(), key(), StoreSettings::default(), t0()).unwrap();

@@ -280,9 +280,21 @@ fn check_sqlite_header(path: &Path) -> Result<()> {
     }
 }
 
+/// What the file is. Runs after `check_sqlite_header` accepted the file (absent, empty, or
+/// starting with SQLite's magic string), so when SQLite still cannot read the header (the page
+/// size, the counters and the schema cookie in bytes 16-100 are damaged) the file is a damaged
+/// database, most likely a damaged store: `CorruptStore`, not `NotAWeprotectStore`.
 fn identify(conn: &Connection) -> Result<Found> {
-    let app_id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
-    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let damaged_header = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::CorruptStore("database header"),
+        _ => StoreError::from(e),
+    };
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(damaged_header)?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(damaged_header)?;
     if app_id == APPLICATION_ID {
         return Ok(if version == 0 {
             Found::Fresh

@@ -125,52 +125,50 @@ public final class InMemoryKeyVault: KeyVault, @unchecked Sendable {
     }
 }
 
-#if canImport(Security)
-import Security
+/// A place that keeps small secrets by name: the Keychain on Apple systems
+/// (`KeychainSecretItems`), a stand-in elsewhere (the Linux tests keep them in files, so a
+/// process killed mid-rotation leaves them exactly as the Keychain would). The rotation protocol
+/// itself is `ItemKeyVault`, plain Swift over this protocol, so it runs and is tested on Linux.
+public protocol SecretItems: Sendable {
+    /// The item called `name`, or nil when there is none.
+    func read(_ name: String) throws -> Data?
+    /// Adds `value` as `name`; false (and nothing changed) when `name` exists already.
+    func add(_ name: String, _ value: Data) throws -> Bool
+    /// Sets `name` to `value`, adding the item if there is none.
+    func replace(_ name: String, _ value: Data) throws
+    /// Removes `name`; no item is not an error.
+    func delete(_ name: String) throws
+}
 
-/// The data key as a generic password in the Keychain, on this device only, and during a
-/// rotation the pending key as a second item (account `<account>.pending`).
+/// The data key as one item and, during a rotation, the pending key as a second item
+/// (`<account>.pending`), in any `SecretItems`: the Keychain (`KeychainKeyVault`) or a stand-in.
 ///
-/// Accessibility is `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`: readable after the first
-/// unlock since boot, so a BGProcessingTask can open the store while the phone is locked
-/// (`WhenUnlocked` would make every background sync fail), and never migrated to another device
-/// or into a backup. On macOS the items go to the data protection keychain
-/// (`kSecUseDataProtectionKeychain`, which needs the keychain-access-groups entitlement), where
-/// the accessibility class applies; the legacy file keychain ignores it and may prompt.
-public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
-    private let service: String
+/// The order of writes is what makes a crash harmless: `beginRotation` writes the pending item
+/// before the store is rekeyed; `commitRotation` overwrites the current item with it and only
+/// then deletes the pending one, so a crash in between leaves two items with the same key.
+/// `Store.open(folder:vault:)` settles whatever a crash left.
+public final class ItemKeyVault: KeyVault, @unchecked Sendable {
+    private let items: any SecretItems
     private let account: String
     private let lock = NSLock()
 
-    /// `service` and `account` name the Keychain item; the defaults suit one store per app.
-    public init(service: String = "org.weprotect.core", account: String = "data-key") {
-        self.service = service
+    /// `account` names the current key's item; the pending key is `<account>.pending`.
+    public init(items: any SecretItems, account: String = "data-key") {
+        self.items = items
         self.account = account
     }
 
     private var pendingAccount: String { account + ".pending" }
-
-    private func query(_ account: String) -> [String: Any] {
-        var q: [String: Any] = [
-            kSecClass as String: kSecClassGenericPassword,
-            kSecAttrService as String: service,
-            kSecAttrAccount as String: account,
-        ]
-        #if os(macOS)
-        q[kSecUseDataProtectionKeychain as String] = true
-        #endif
-        return q
-    }
 
     public func dataKey() throws -> Data {
         lock.lock()
         defer { lock.unlock() }
         if let existing = try read(account) { return existing }
         let fresh = try newRandomDataKey()
-        let status = add(account, fresh)
-        if status == errSecDuplicateItem, let raced = try read(account) { return raced }
-        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
-        return fresh
+        if try items.add(account, fresh) { return fresh }
+        // Another process or vault added it first: use theirs.
+        guard let raced = try read(account) else { throw KeyVaultError.noCurrentKey }
+        return raced
     }
 
     public func beginRotation() throws -> Data {
@@ -178,9 +176,7 @@ public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
         defer { lock.unlock() }
         guard try read(account) != nil else { throw KeyVaultError.noCurrentKey }
         let fresh = try newRandomDataKey()
-        try delete(pendingAccount)
-        let status = add(pendingAccount, fresh)
-        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
+        try items.replace(pendingAccount, fresh)
         return fresh
     }
 
@@ -196,42 +192,80 @@ public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
         guard let pending = try read(pendingAccount) else { throw KeyVaultError.noPendingKey }
         // Current first, then the pending item goes: a crash in between leaves both items with
         // the same key, which opens the store either way.
-        let attributes: [String: Any] = [kSecValueData as String: pending]
-        var status = SecItemUpdate(query(account) as CFDictionary, attributes as CFDictionary)
-        if status == errSecItemNotFound { status = add(account, pending) }
-        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
-        try delete(pendingAccount)
+        try items.replace(account, pending)
+        try items.delete(pendingAccount)
     }
 
     public func discardPendingKey() throws {
         lock.lock()
         defer { lock.unlock() }
-        try delete(pendingAccount)
+        try items.delete(pendingAccount)
     }
 
     public func deleteDataKey() throws {
         lock.lock()
         defer { lock.unlock() }
-        try delete(pendingAccount)
-        try delete(account)
+        try items.delete(pendingAccount)
+        try items.delete(account)
     }
 
-    private func add(_ account: String, _ key: Data) -> OSStatus {
-        var add = query(account)
-        add[kSecValueData as String] = key
-        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
-        return SecItemAdd(add as CFDictionary, nil)
+    private func read(_ name: String) throws -> Data? {
+        guard let data = try items.read(name) else { return nil }
+        guard data.count == dataKeyLength else { throw KeyVaultError.wrongLength(data.count) }
+        return data
+    }
+}
+
+#if canImport(Security)
+import Security
+
+/// The data key in the Keychain, on this device only: an `ItemKeyVault` over
+/// `KeychainSecretItems` (generic passwords of one service).
+///
+/// Accessibility is `kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly`: readable after the first
+/// unlock since boot, so a BGProcessingTask can open the store while the phone is locked
+/// (`WhenUnlocked` would make every background sync fail), and never migrated to another device
+/// or into a backup. On macOS the items go to the data protection keychain
+/// (`kSecUseDataProtectionKeychain`, which needs the keychain-access-groups entitlement), where
+/// the accessibility class applies; the legacy file keychain ignores it and may prompt.
+public final class KeychainKeyVault: KeyVault, Sendable {
+    private let vault: ItemKeyVault
+
+    /// `service` and `account` name the Keychain item; the defaults suit one store per app.
+    public init(service: String = "org.weprotect.core", account: String = "data-key") {
+        vault = ItemKeyVault(items: KeychainSecretItems(service: service), account: account)
     }
 
-    private func delete(_ account: String) throws {
-        let status = SecItemDelete(query(account) as CFDictionary)
-        guard status == errSecSuccess || status == errSecItemNotFound else {
-            throw KeyVaultError.keychain(status)
-        }
+    public func dataKey() throws -> Data { try vault.dataKey() }
+    public func beginRotation() throws -> Data { try vault.beginRotation() }
+    public func pendingDataKey() throws -> Data? { try vault.pendingDataKey() }
+    public func commitRotation() throws { try vault.commitRotation() }
+    public func discardPendingKey() throws { try vault.discardPendingKey() }
+    public func deleteDataKey() throws { try vault.deleteDataKey() }
+}
+
+/// Generic-password items of one Keychain service. Thin: each method is one `SecItem` call.
+public struct KeychainSecretItems: SecretItems {
+    private let service: String
+
+    public init(service: String) {
+        self.service = service
     }
 
-    private func read(_ account: String) throws -> Data? {
-        var query = query(account)
+    private func query(_ account: String) -> [String: Any] {
+        var q: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+        ]
+        #if os(macOS)
+        q[kSecUseDataProtectionKeychain as String] = true
+        #endif
+        return q
+    }
+
+    public func read(_ name: String) throws -> Data? {
+        var query = query(name)
         query[kSecReturnData as String] = true
         query[kSecMatchLimit as String] = kSecMatchLimitOne
         var result: CFTypeRef?
@@ -240,8 +274,34 @@ public final class KeychainKeyVault: KeyVault, @unchecked Sendable {
         guard status == errSecSuccess, let data = result as? Data else {
             throw KeyVaultError.keychain(status)
         }
-        guard data.count == dataKeyLength else { throw KeyVaultError.wrongLength(data.count) }
         return data
+    }
+
+    public func add(_ name: String, _ value: Data) throws -> Bool {
+        var add = query(name)
+        add[kSecValueData as String] = value
+        add[kSecAttrAccessible as String] = kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly
+        let status = SecItemAdd(add as CFDictionary, nil)
+        if status == errSecDuplicateItem { return false }
+        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
+        return true
+    }
+
+    public func replace(_ name: String, _ value: Data) throws {
+        let attributes: [String: Any] = [kSecValueData as String: value]
+        let status = SecItemUpdate(query(name) as CFDictionary, attributes as CFDictionary)
+        if status == errSecItemNotFound {
+            if try add(name, value) { return }
+            return try replace(name, value)  // added by someone else meanwhile
+        }
+        guard status == errSecSuccess else { throw KeyVaultError.keychain(status) }
+    }
+
+    public func delete(_ name: String) throws {
+        let status = SecItemDelete(query(name) as CFDictionary)
+        guard status == errSecSuccess || status == errSecItemNotFound else {
+            throw KeyVaultError.keychain(status)
+        }
     }
 }
 #endif

@@ -74,9 +74,17 @@ extension Store {
     /// Re-encrypts the store under a new random key: the vault keeps it as pending first, the
     /// store is rekeyed in one transaction, then the key becomes current. A crash at any point
     /// leaves a store that `open(folder:vault:)` opens.
+    /// (Android: `Weprotect.rotateKey`, over the vault's `beginRotation` / `commitRotation`.)
     public func rotateKey(vault: KeyVault) throws {
+        try rotateKey(vault: vault, afterRekey: {})
+    }
+
+    /// The rotation with a hook between the rekey and the commit, where the tests kill the
+    /// process (see RotationCrashTests).
+    func rotateKey(vault: KeyVault, afterRekey: () throws -> Void) throws {
         let next = try vault.beginRotation()
         try rekey(newKey: next)
+        try afterRekey()
         try vault.commitRotation()
     }
 }

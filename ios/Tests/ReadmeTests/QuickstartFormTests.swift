@@ -7,9 +7,9 @@ import XCTest
 @testable import WeProtectCore
 
 final class QuickstartFormTests: XCTestCase, @unchecked Sendable {
-    func testTheQuickstartRendersTheFormWithTheNormalisedPhone() throws {
-        let store = try quickstartOpenStore(folder: temporaryFolder(self))
-        let lines = try quickstartRenderForm(store: store)
+    func testTheQuickstartRendersTheFormWithTheNormalisedPhone() async throws {
+        let store = try await quickstartOpenStore(folder: temporaryFolder(self))
+        let lines = try await quickstartRenderForm(store: store)
         XCTAssertTrue(lines.contains { $0.contains("+447700900123") }, "normalised phone shown")
     }
 }

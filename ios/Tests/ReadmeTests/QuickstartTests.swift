@@ -8,7 +8,7 @@ import XCTest
 
 final class QuickstartTests: XCTestCase, @unchecked Sendable {
     func testTheQuickstartOpensSubmitsAndSends() async throws {
-        let store = try quickstartOpenStore(folder: temporaryFolder(self))
+        let store = try await quickstartOpenStore(folder: temporaryFolder(self))
         let (service, token) = try referenceService()
         let draft = try store.saveDraftJson(id: nil, json: try exampleReferralJson())
         let report = try await quickstartSubmitAndSend(

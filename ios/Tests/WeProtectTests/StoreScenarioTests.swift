@@ -20,6 +20,26 @@ final class StoreScenarioTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(try again.listDrafts().count, 1, "the wrong key changed nothing")
     }
 
+    /// Issue 25, item 7: damage inside SQLite's header (bytes 16-48: page size, counters) of a
+    /// real store is `corrupt_store`, as docs/storage.md says, and nothing is written.
+    func testAStoreWithADamagedHeaderIsCorruptStoreAndLeftAlone() throws {
+        let folder = temporaryFolder(self)
+        let vault = InMemoryKeyVault()
+        do {
+            let store = try Store.open(folder: folder, vault: vault)
+            _ = try store.saveDraftJson(id: nil, json: try exampleWithCanary())
+        }
+        let file = folder.appendingPathComponent("weprotect.db")
+        var bytes = try Data(contentsOf: file)
+        for i in 16..<48 { bytes[i] = 0xA5 }
+        try bytes.write(to: file)
+        XCTAssertThrowsError(try Store.open(folder: folder, vault: vault)) { error in
+            XCTAssertEqual(error as? WeprotectError, .CorruptStore)
+            XCTAssertEqual((error as? WeprotectError)?.code, "corrupt_store")
+        }
+        XCTAssertEqual(try Data(contentsOf: file), bytes, "the damaged store was not touched")
+    }
+
     func testAKeyOfTheWrongLengthIsAnError() throws {
         let folder = temporaryFolder(self)
         XCTAssertThrowsError(try Store.open(dir: folder.path, dataKey: Data(count: 31))) { error in
