@@ -350,9 +350,14 @@ fn delete_content(tx: &Connection, referral_id: &str, at: &str) -> Result<()> {
         |r| r.get(0),
     )?;
     if console {
+        // A referral the console has not triaged yet gets its row now (no urgency: there is
+        // nothing left to triage), so the queue never tries to open the deleted content.
         tx.execute(
-            "UPDATE console_cases SET content_deleted_at = COALESCE(content_deleted_at, ?2),
-                    withdrawn = 1 WHERE referral_id = ?1",
+            "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
+                                        content_deleted_at, withdrawn)
+             VALUES (?1, 0, 0, 0, ?2, 1)
+             ON CONFLICT (referral_id) DO UPDATE
+                SET content_deleted_at = COALESCE(content_deleted_at, ?2), withdrawn = 1",
             params![referral_id, at],
         )?;
         tx.execute(

@@ -497,6 +497,30 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
         .is_err()
     );
 
+    // The console (SQLite) has the case as withdrawn, though it never triaged it.
+    if !on_postgres() {
+        let conn =
+            rusqlite::Connection::open(h.dir.path().join(weprotect_server::DB_FILE)).unwrap();
+        let (withdrawn, deleted): (bool, bool) = conn
+            .query_row(
+                "SELECT withdrawn, content_deleted_at IS NOT NULL FROM console_cases
+                  WHERE referral_id = ?1",
+                [&referral],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(withdrawn && deleted);
+        let audited: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM console_audit
+                  WHERE referral_id = ?1 AND action = 'content_deleted_consent_withdrawn'",
+                [&referral],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+
     // No copy of the content, in clear or sealed, is left in the database's files.
     let Harness { dir, server, .. } = h;
     let mut files = all_files(dir.path());
