@@ -640,3 +640,35 @@ async fn a_version_1_referral_receives_addenda() {
 async fn a_version_2_referral_receives_addenda() {
     an_older_referral_receives_addenda("v2-store", 2).await;
 }
+
+#[tokio::test]
+async fn an_addendum_whose_answer_was_lost_after_its_commit_gets_its_receipt_on_the_retry() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/9/26"}),
+    );
+    let body = seal(&h.server.service_config(), &id, &doc);
+    h.server.set_faults("drop=1".parse().unwrap());
+    let lost = h
+        .client
+        .post(format!(
+            "{}/v1/referrals/{referral}/addenda",
+            h.server.url()
+        ))
+        .bearer_auth(&h.token)
+        .header("idempotency-key", &id)
+        .body(body.clone())
+        .send()
+        .await;
+    assert!(lost.is_err(), "the answer was not dropped");
+    h.server.set_faults(weprotect_server::Faults::default());
+    let retry = add(&h.client, &h.server.url(), &h.token, &referral, &id, body).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(read_addenda(h.dir.path(), &referral).unwrap().len(), 1);
+    h.server.shutdown().await;
+}

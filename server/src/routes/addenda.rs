@@ -48,6 +48,7 @@ use crate::body;
 use crate::error::{ApiError, WireProblem};
 use crate::limits::BudgetHold;
 use crate::records;
+use crate::serve::ConnectionKill;
 use crate::storage::Scrub;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -104,6 +105,7 @@ const NOT_JSON: ApiError = bad_request("addendum.not_json", "The sealed addendum
 pub(crate) async fn submit(
     State(app): State<AppState>,
     Extension(device): Extension<Device>,
+    kill: Option<Extension<ConnectionKill>>,
     referral_id: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Body,
@@ -164,6 +166,17 @@ pub(crate) async fn submit(
         RecordedAddendum::Withdrawn => return Err(WITHDRAWN),
         RecordedAddendum::NotFound => return Err(NOT_FOUND),
     };
+    // The fault proxy's "lost response": committed, then the connection closes unanswered, so
+    // the device's retry must get the original receipt (as for referrals).
+    if let Some(Extension(kill)) = kill
+        && app.faults.roll_drop()
+    {
+        app.log.request(format!(
+            "FAULT drop: committed addendum for referral={referral_id}, closing the connection without a response"
+        ));
+        kill.fire();
+        std::future::pending::<()>().await;
+    }
     let location = format!("/v1/referrals/{referral_id}/status");
     let mut response = (status, Json(receipt)).into_response();
     let headers = response.headers_mut();
