@@ -388,6 +388,35 @@ fn sealed_windows(dir: &std::path::Path, referral_id: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// On PostgreSQL, the files (relfilenodes) of the referrals and addenda tables and their TOAST
+/// tables: a rewrite (`VACUUM FULL`) gives each a new one.
+fn table_files(dir: &std::path::Path) -> Option<Vec<u32>> {
+    let weprotect_server::Database::Postgres(url) = database_for(dir) else {
+        return None;
+    };
+    postgres::on_own_runtime(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(connection);
+        let rows = client
+            .query(
+                "SELECT c.relfilenode, t.relfilenode FROM pg_class c
+                   JOIN pg_class t ON t.oid = c.reltoastrelid
+                  WHERE c.relname IN ('referrals', 'addenda') ORDER BY c.relname",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .flat_map(|r| [r.get::<_, u32>(0), r.get::<_, u32>(1)])
+            .collect())
+    })
+    .map_err(|e| eprintln!("table files: {e}"))
+    .ok()
+}
+
 fn holds(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -416,11 +445,20 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
     let windows = sealed_windows(h.dir.path(), &referral);
     assert_eq!(windows.len(), 2);
 
+    let files_before = table_files(h.dir.path());
     let first = new_id();
     let response = h
         .add(&referral, &first, &withdrawal(&referral, &first))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // On PostgreSQL both tables and their TOAST tables were rewritten into new files.
+    if let (Some(before), Some(after)) = (files_before, table_files(h.dir.path())) {
+        assert_eq!(before.len(), 4);
+        assert!(
+            before.iter().all(|file| !after.contains(file)),
+            "{before:?} {after:?}"
+        );
+    }
 
     // The device sees it through the status endpoints it already polls.
     let history: Value = h.status(&referral, &h.token).await.json().await.unwrap();
