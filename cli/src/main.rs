@@ -286,6 +286,13 @@ enum AdminAction {
         /// The status.
         status: String,
     },
+    /// Print a received referral and its addenda (information that followed, withdrawals of
+    /// consent), opened with the data key file of the data directory. Personal data: for the
+    /// operator's screen only.
+    Referral {
+        /// The referral id.
+        referral_id: String,
+    },
 }
 
 /// How a command ended; mapped to the exit code contract above.
@@ -403,6 +410,9 @@ fn main() -> ExitCode {
                         referral_id,
                         status,
                     } => commands::serve::status_add(&at, &referral_id, &status),
+                    AdminAction::Referral { referral_id } => {
+                        commands::serve::referral_show(&at, &referral_id)
+                    }
                 }
             }
         },

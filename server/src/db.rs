@@ -10,9 +10,10 @@
 //! once" is enforced by the database itself, not by a cache in front of it. The key is kept
 //! for ever: a device that was offline for a month still gets its original receipt.
 //!
-//! Columns holding personal data are marked `ENCRYPTED`; there is exactly one, the referral
-//! JSON, sealed with the server's data key and bound to its row (see `keys.rs`). Everything
-//! else is identifiers, hashes and times.
+//! Columns holding personal data are marked `ENCRYPTED`: the referral JSON and an addendum's
+//! information, sealed with the server's data key and bound to their rows (see `keys.rs`).
+//! Everything else is identifiers, hashes, codes and times. Connections that write run with
+//! `secure_delete`, so content deleted on a withdrawal of consent is zeroed in the file.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -79,6 +80,32 @@ CREATE TABLE service_keys (
     added_at    TEXT NOT NULL
 ) STRICT;
 "#,
+    r#"
+-- Set when the victim withdrew consent: the referral's content was deleted then
+-- (referral_json emptied), its ids, times, sender and statuses stay.
+ALTER TABLE referrals ADD COLUMN withdrawn_at TEXT;
+
+-- Addenda (issue 23): what a device sent about a referral after it, each once, kept for ever
+-- as the referral is (the permanent idempotency record of addenda).
+CREATE TABLE addenda (
+    addendum_id        TEXT PRIMARY KEY,    -- the Idempotency-Key: a random UUID from the device
+    referral_id        TEXT NOT NULL REFERENCES referrals(referral_id),
+    seq                INTEGER NOT NULL UNIQUE,
+    kind               TEXT NOT NULL,       -- information | consent_withdrawn
+    body_sha256        BLOB NOT NULL,       -- SHA-256 of the envelope bytes
+    received_at        TEXT NOT NULL,
+    key_id             TEXT NOT NULL,       -- service key the envelope was sealed to
+    schema_version     INTEGER NOT NULL,    -- the addendum document's version
+    token_id           TEXT NOT NULL REFERENCES tokens(id),
+    content            BLOB,                -- ENCRYPTED: the information, sealed with the data key;
+                                            -- NULL for a withdrawal and once deleted
+    withdrawn_by       TEXT,                -- a withdrawal's codes (no free text)
+    withdrawn_at       TEXT,
+    recorded_how       TEXT,
+    content_deleted_at TEXT
+) STRICT;
+CREATE INDEX addenda_by_referral ON addenda (referral_id, seq);
+"#,
 ];
 
 /// Path of the database file in `dir`.
@@ -112,6 +139,9 @@ pub fn open(dir: &Path) -> Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Deleted content (a withdrawal of consent) is overwritten with zeros in the file, not
+    // only unlinked from the b-tree; the WAL is checkpointed and truncated after it (addenda.rs).
+    conn.pragma_update(None, "secure_delete", true)?;
     migrate(&mut conn)?;
     Ok(conn)
 }

@@ -61,6 +61,14 @@ pub enum ServerError {
     /// No referral with this id.
     #[error("no such referral")]
     ReferralNotFound,
+    /// The referral's content was deleted (consent withdrawn, or the retention period ended);
+    /// its ids, times and statuses remain.
+    #[error("the referral's content was deleted (consent withdrawn or retention)")]
+    ContentDeleted,
+    /// A status only the service itself records (`consent_withdrawn`, from the device's
+    /// withdrawal addendum) cannot be added by hand.
+    #[error("this status is recorded by the service itself, not added by hand")]
+    StatusNotSettable,
     /// No token with this value or id.
     #[error("no such token")]
     TokenNotFound,
@@ -246,6 +254,17 @@ impl ApiError {
                 "The request cannot be processed as sent.",
             ),
         }
+    }
+
+    /// 422 `addendum.invalid` with the problems, paths and codes only.
+    pub(crate) fn invalid_addendum(problems: Vec<WireProblem>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "addendum.invalid",
+            "The addendum does not pass its checks; see problems.",
+        );
+        e.problems = Some(problems);
+        e
     }
 
     /// 422 `referral.invalid` with the problems, paths and codes only.

@@ -33,6 +33,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod addenda;
 mod auth;
 mod body;
 mod config;
@@ -53,6 +54,7 @@ mod status;
 mod storage;
 mod tokens;
 
+pub use addenda::{Addendum, AddendumReceipt, read_addenda};
 pub use config::{DEFAULT_MAX_BODY_BYTES, ServerConfig};
 pub use console::ConsoleSettings;
 pub use db::DB_FILE;

@@ -333,6 +333,10 @@ pub(crate) fn open_sealed(
     sealed: &[u8],
     schema_version: u32,
 ) -> Result<String> {
+    // Emptied when consent was withdrawn (or by the console's retention).
+    if sealed.is_empty() {
+        return Err(ServerError::ContentDeleted);
+    }
     let plain = key.open(&row_aad(referral_id, schema_version), sealed)?;
     String::from_utf8(plain).map_err(|_| ServerError::Corrupt("referral text"))
 }

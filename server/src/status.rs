@@ -35,11 +35,14 @@ pub enum ReferralStatus {
     OrderGranted,
     /// The service has closed the case.
     Closed,
+    /// The victim withdrew consent (the device's withdrawal addendum): the service stopped
+    /// and deleted the referral's content. Recorded by the service only, never by hand.
+    ConsentWithdrawn,
 }
 
 impl ReferralStatus {
     /// Every status, in the usual order of a case.
-    pub const ALL: [ReferralStatus; 8] = [
+    pub const ALL: [ReferralStatus; 9] = [
         ReferralStatus::Received,
         ReferralStatus::AdvisorAssigned,
         ReferralStatus::VictimContacted,
@@ -48,6 +51,7 @@ impl ReferralStatus {
         ReferralStatus::OrderApplied,
         ReferralStatus::OrderGranted,
         ReferralStatus::Closed,
+        ReferralStatus::ConsentWithdrawn,
     ];
 
     /// The wire name, e.g. `advisor_assigned`.
@@ -61,7 +65,17 @@ impl ReferralStatus {
             ReferralStatus::OrderApplied => "order_applied",
             ReferralStatus::OrderGranted => "order_granted",
             ReferralStatus::Closed => "closed",
+            ReferralStatus::ConsentWithdrawn => "consent_withdrawn",
         }
+    }
+}
+
+impl ReferralStatus {
+    /// Whether an advisor's action (the CLI, the admin endpoint, the console) may record it:
+    /// every status but `consent_withdrawn`, which only a withdrawal addendum records,
+    /// together with the deletion it stands for.
+    pub fn settable(self) -> bool {
+        self != ReferralStatus::ConsentWithdrawn
     }
 }
 
@@ -74,7 +88,7 @@ impl std::fmt::Display for ReferralStatus {
 /// The text is not a known status name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown status; expected one of received, advisor_assigned, victim_contacted, could_not_contact, legal_aid_applied, order_applied, order_granted, closed"
+    "unknown status; expected one of received, advisor_assigned, victim_contacted, could_not_contact, legal_aid_applied, order_applied, order_granted, closed, consent_withdrawn"
 )]
 pub struct UnknownStatus;
 
@@ -120,6 +134,9 @@ pub(crate) fn add(
     status: ReferralStatus,
     at: DateTime<Utc>,
 ) -> Result<StatusEntry> {
+    if !status.settable() {
+        return Err(ServerError::StatusNotSettable);
+    }
     let at = db::parse_time(&db::format_time(at))?;
     let inserted = conn
         .prepare_cached(

@@ -192,7 +192,11 @@ pub fn token_list(at: &ServerAt<'_>) -> Outcome {
 /// Records an advisor's action on a referral.
 pub fn status_add(at: &ServerAt<'_>, referral_id: &str, status: &str) -> Outcome {
     let Ok(status) = status.parse::<ReferralStatus>() else {
-        let known: Vec<&str> = ReferralStatus::ALL.iter().map(|s| s.as_str()).collect();
+        let known: Vec<&str> = ReferralStatus::ALL
+            .iter()
+            .filter(|s| s.settable())
+            .map(|s| s.as_str())
+            .collect();
         return Outcome::Unusable(format!("unknown status; one of: {}", known.join(", ")));
     };
     let now = Utc::now();
@@ -213,6 +217,76 @@ pub fn status_add(at: &ServerAt<'_>, referral_id: &str, status: &str) -> Outcome
         }
         Ok(Err(e)) => Outcome::Unusable(format!("cannot add the status: {e}")),
     }
+}
+
+/// What the service holds about a referral, for the operator: the referral JSON (or that its
+/// content was deleted) and its addenda, opened with the data key file of the data directory.
+/// Personal data: printed to the operator's terminal only, never logged.
+pub fn referral_show(at: &ServerAt<'_>, referral_id: &str) -> Outcome {
+    let read = at.run(
+        |dir| {
+            let referral = weprotect_server::read_referral(dir, referral_id);
+            let addenda = weprotect_server::read_addenda(dir, referral_id)?;
+            Ok((referral, addenda))
+        },
+        |storage| async move {
+            let hex = std::fs::read_to_string(at.dir.join(weprotect_server::DATA_KEY_FILE))
+                .map_err(|e| weprotect_server::ServerError::Io {
+                    what: "reading the data key file".into(),
+                    source: e,
+                })?;
+            let key = weprotect_core::crypto::DataKey::from_hex(hex.trim())?;
+            let referral = storage.read_referral(&key, referral_id).await;
+            let addenda = storage.read_addenda(&key, referral_id).await?;
+            Ok((referral, addenda))
+        },
+    );
+    let (referral, addenda) = match read {
+        Err(e) => return Outcome::Unusable(e),
+        Ok(Err(e)) => return Outcome::Unusable(format!("cannot read the referral: {e}")),
+        Ok(Ok(found)) => found,
+    };
+    match referral {
+        Ok(json) => {
+            let pretty = serde_json::from_str::<serde_json::Value>(&json)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(json);
+            println!("{pretty}");
+        }
+        Err(weprotect_server::ServerError::ContentDeleted) => {
+            println!("(content deleted: consent withdrawn, or the retention period ended)");
+        }
+        Err(e) => return Outcome::Unusable(format!("cannot read the referral: {e}")),
+    }
+    println!("addenda: {}", addenda.len());
+    for a in addenda {
+        println!(
+            "- {} {} received {}{}",
+            a.addendum_id,
+            a.kind.as_str(),
+            a.received_at.to_rfc3339(),
+            if a.content_deleted {
+                " (content deleted)"
+            } else {
+                ""
+            }
+        );
+        if let Some(information) = &a.information {
+            for (path, value) in information {
+                println!("    {path}: {value}");
+            }
+        }
+        if let Some(w) = &a.withdrawal {
+            let codes = serde_json::to_value(w).unwrap_or_default();
+            println!(
+                "    withdrawn_by: {}, withdrawn_at: {}, recorded_how: {}",
+                codes["withdrawn_by"].as_str().unwrap_or("?"),
+                codes["withdrawn_at"].as_str().unwrap_or("?"),
+                codes["recorded_how"].as_str().unwrap_or("?")
+            );
+        }
+    }
+    Outcome::Ok
 }
 
 impl ServerAt<'_> {

@@ -26,6 +26,10 @@ use crate::validation::{DocumentError, Problem};
 /// Most information items one addendum carries (a referral's to-follow list is shorter).
 pub const MAX_INFORMATION_ITEMS: usize = 64;
 
+/// The version of the addendum document format: the envelope's schema version when an
+/// addendum is sealed (`seal_addendum`), and the only one the service reads today.
+pub const ADDENDUM_SCHEMA_VERSION: u32 = 1;
+
 /// What an addendum is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

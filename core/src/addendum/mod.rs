@@ -23,7 +23,7 @@ mod editor;
 
 pub use check::{apply_information, check_information_alone};
 pub use document::{
-    AddendumDocument, AddendumKind, MAX_INFORMATION_ITEMS, RecordedHow, Withdrawal, WithdrawnBy,
-    parse_addendum,
+    ADDENDUM_SCHEMA_VERSION, AddendumDocument, AddendumKind, MAX_INFORMATION_ITEMS, RecordedHow,
+    Withdrawal, WithdrawnBy, parse_addendum,
 };
 pub use editor::{FollowUpEditor, FollowUpSnapshot};

@@ -40,6 +40,13 @@ pub(crate) async fn add_status(
             "Send JSON {\"status\": <status name>, \"at\": <RFC 3339 time, optional>}.",
         )
     })?;
+    if !body.status.settable() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "status.not_settable",
+            "consent_withdrawn is recorded by the service when the device sends the withdrawal.",
+        ));
+    }
     let at = body.at.unwrap_or_else(Utc::now);
     let result = app
         .db(async {

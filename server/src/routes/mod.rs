@@ -5,6 +5,7 @@
 //! Handlers reach the database through [`App::storage`] (SQLite or PostgreSQL, see
 //! `storage`), via [`App::db`], which logs a failure and answers 500.
 
+mod addenda;
 mod admin;
 mod referrals;
 mod status;
@@ -102,6 +103,7 @@ pub(crate) fn router(app: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/referrals", post(referrals::submit))
         .route("/v1/referrals/{id}/status", get(status::history))
+        .route("/v1/referrals/{id}/addenda", post(addenda::submit))
         .route("/v1/referrals/statuses", post(status::histories))
         .route_layer(from_fn_with_state(app.clone(), faults::inject))
         .route_layer(from_fn_with_state(app.clone(), device_gate));

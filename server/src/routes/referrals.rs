@@ -253,7 +253,7 @@ fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, 
 }
 
 /// A problem without its message: the message is for the officer's screen.
-fn wire(problem: Problem) -> WireProblem {
+pub(crate) fn wire(problem: Problem) -> WireProblem {
     WireProblem {
         path: problem.path,
         code: problem.code,

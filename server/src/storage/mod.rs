@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::addenda::{Addendum, CheckedAddendum, Lookup, PendingAddendum, RecordedAddendum};
 use crate::error::{ApiError, Result};
 use crate::records::{Checked, Receipt, Recorded};
 use crate::status::{ReferralStatus, StatusEntry};
@@ -158,6 +159,9 @@ impl Storage {
         status: ReferralStatus,
         at: DateTime<Utc>,
     ) -> Result<StatusEntry> {
+        if !status.settable() {
+            return Err(crate::ServerError::StatusNotSettable);
+        }
         let at = crate::db::parse_time(&crate::db::format_time(at))?;
         match &*self.backend {
             Backend::Sqlite(s) => s.add_status(referral_id, status, at).await,
@@ -196,6 +200,57 @@ impl Storage {
     ) -> Result<String> {
         let (sealed, version) = self.sealed_referral(referral_id).await?;
         crate::records::open_sealed(data_key, referral_id, &sealed, version)
+    }
+
+    /// A referral's addenda, opened with the data key, in order of receipt (an advisor's view,
+    /// beside [`Storage::read_referral`]): information as JSON values by path, a withdrawal's
+    /// codes, and whether the content was deleted. An unknown referral is
+    /// [`crate::ServerError::ReferralNotFound`]; one without addenda has an empty list.
+    pub async fn read_addenda(
+        &self,
+        data_key: &weprotect_core::crypto::DataKey,
+        referral_id: &str,
+    ) -> Result<Vec<Addendum>> {
+        self.sealed_referral(referral_id).await?;
+        let stored = match &*self.backend {
+            Backend::Sqlite(s) => s.stored_addenda(referral_id)?,
+            Backend::Postgres(p) => p.stored_addenda(referral_id).await?,
+        };
+        crate::addenda::open_all(data_key, stored)
+    }
+
+    /// The referral an addendum is for, if the token may add to it, and the addendum id's
+    /// record if it is known (reads only).
+    pub(crate) async fn lookup_addendum(
+        &self,
+        referral_id: &str,
+        addendum_id: &str,
+        body_sha256: &[u8],
+        token_id: &str,
+    ) -> Result<Option<Lookup>> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                s.lookup_addendum(referral_id, addendum_id, body_sha256, token_id)
+            }
+            Backend::Postgres(p) => {
+                p.lookup_addendum(referral_id, addendum_id, body_sha256, token_id)
+                    .await
+            }
+        }
+    }
+
+    /// Records a checked addendum in one transaction (a withdrawal deletes the content and
+    /// adds its status there), then, after a first withdrawal, scrubs what the database keeps
+    /// of the deleted bytes (see [`Scrub`]).
+    pub(crate) async fn record_addendum(
+        &self,
+        pending: PendingAddendum,
+        checked: CheckedAddendum,
+    ) -> Result<(RecordedAddendum, Scrub)> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.record_addendum(pending, checked).await,
+            Backend::Postgres(p) => p.record_addendum(pending, checked).await,
+        }
     }
 
     /// A stored referral, still sealed with the data key, and its schema version.
@@ -314,6 +369,19 @@ impl Storage {
             Backend::Postgres(p) => p.history(referral_id).await,
         }
     }
+}
+
+/// What became of the old bytes after a withdrawal deleted a referral's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scrub {
+    /// Nothing was deleted by this request.
+    NotNeeded,
+    /// SQLite: the WAL was checkpointed and truncated. PostgreSQL: the tables were rewritten
+    /// (`VACUUM FULL`).
+    Done,
+    /// It could not be done now (a long reader, a lock); why, without personal data. SQLite's
+    /// next checkpoint, or PostgreSQL's autovacuum, deals with it later.
+    Deferred(String),
 }
 
 /// Runs `check` on the blocking pool (the HPKE open and validation are CPU work).

@@ -22,7 +22,11 @@ use chrono::{DateTime, Datelike, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
-use super::{Pending, run_check};
+use super::{Pending, Scrub, run_check};
+use crate::addenda::{
+    AddendumReceipt, CheckedAddendum, Known, Lookup, PendingAddendum, RecordedAddendum,
+    StoredAddendum, Target, WithdrawalCodes,
+};
 use crate::error::{ApiError, Result, ServerError};
 use crate::records::{Checked, Found, Receipt, Recorded};
 use crate::status::{ReferralStatus, StatusEntry};
@@ -94,6 +98,31 @@ CREATE TABLE service_keys (
     private_key BYTEA NOT NULL,             -- ENCRYPTED: sealed with the data key
     added_at    TIMESTAMPTZ NOT NULL
 );
+"#,
+    r#"
+-- Set when the victim withdrew consent: the referral's content was deleted then.
+ALTER TABLE referrals ADD COLUMN withdrawn_at TIMESTAMPTZ;
+
+CREATE SEQUENCE addendum_seq;
+
+-- Addenda (issue 23), each received once and kept for ever (see db.rs).
+CREATE TABLE addenda (
+    addendum_id        TEXT PRIMARY KEY,
+    referral_id        TEXT NOT NULL REFERENCES referrals (referral_id),
+    seq                BIGINT NOT NULL UNIQUE,
+    kind               TEXT NOT NULL,          -- information | consent_withdrawn
+    body_sha256        BYTEA NOT NULL,
+    received_at        TIMESTAMPTZ NOT NULL,
+    key_id             TEXT NOT NULL,
+    schema_version     INTEGER NOT NULL,
+    token_id           TEXT NOT NULL REFERENCES tokens (id),
+    content            BYTEA,                  -- ENCRYPTED: the information, sealed with the data key
+    withdrawn_by       TEXT,
+    withdrawn_at       TIMESTAMPTZ,
+    recorded_how       TEXT,
+    content_deleted_at TIMESTAMPTZ
+);
+CREATE INDEX addenda_by_referral ON addenda (referral_id, seq);
 "#,
 ];
 
@@ -471,6 +500,234 @@ impl PgStorage {
         }
         statuses(&rows).map(Some)
     }
+}
+
+impl PgStorage {
+    pub(crate) async fn lookup_addendum(
+        &self,
+        referral_id: &str,
+        addendum_id: &str,
+        body_sha256: &[u8],
+        token_id: &str,
+    ) -> Result<Option<Lookup>> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "SELECT r.service_reference, r.schema_version, r.referral_json,
+                        r.withdrawn_at IS NOT NULL, a.referral_id, a.body_sha256, a.received_at
+                   FROM referrals r LEFT JOIN addenda a ON a.addendum_id = $3
+                  WHERE r.referral_id = $1 AND {MAY_READ}"
+            ))
+            .await?;
+        let Some(row) = client
+            .query_opt(&statement, &[&referral_id, &token_id, &addendum_id])
+            .await?
+        else {
+            return Ok(None);
+        };
+        let target = Target {
+            service_reference: row.get(0),
+            schema_version: version(row.get(1))?,
+            sealed_json: row.get(2),
+            withdrawn: row.get(3),
+        };
+        let stored_referral: Option<String> = row.get(4);
+        let known = stored_referral.map(|stored_referral| {
+            let stored_sha: Vec<u8> = row.get(5);
+            if stored_referral == referral_id && stored_sha == body_sha256 {
+                Known::Replay(AddendumReceipt {
+                    addendum_id: addendum_id.to_string(),
+                    referral_id: referral_id.to_string(),
+                    service_reference: target.service_reference.clone(),
+                    received_at: row.get(6),
+                })
+            } else {
+                Known::Conflict
+            }
+        });
+        Ok(Some(Lookup { target, known }))
+    }
+
+    /// Records an addendum in one transaction that first locks the referral's row, so
+    /// addenda to one referral (a duplicate racing on another instance, a withdrawal racing
+    /// information) are serialised; the addendum id's primary key settles the rest.
+    pub(crate) async fn record_addendum(
+        &self,
+        pending: PendingAddendum,
+        checked: CheckedAddendum,
+    ) -> Result<(RecordedAddendum, Scrub)> {
+        let received_at = crate::db::parse_time(&crate::db::format_time(Utc::now()))?;
+        let schema_version = i32::try_from(checked.schema_version)
+            .map_err(|_| ServerError::Corrupt("schema version"))?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        let Some(row) = tx
+            .query_opt(
+                &format!(
+                    "SELECT r.service_reference, r.withdrawn_at IS NOT NULL, {MAY_READ}
+                       FROM referrals r WHERE r.referral_id = $1 FOR UPDATE"
+                ),
+                &[&pending.referral_id, &pending.token_id],
+            )
+            .await?
+        else {
+            return Ok((RecordedAddendum::NotFound, Scrub::NotNeeded));
+        };
+        let service_reference: String = row.get(0);
+        let withdrawn: bool = row.get(1);
+        if !row.get::<_, bool>(2) {
+            return Ok((RecordedAddendum::NotFound, Scrub::NotNeeded));
+        }
+        let receipt = AddendumReceipt {
+            addendum_id: pending.addendum_id.clone(),
+            referral_id: pending.referral_id.clone(),
+            service_reference,
+            received_at,
+        };
+        if let Some(known) = known_addendum(&tx, &pending, &receipt).await? {
+            return Ok((known, Scrub::NotNeeded));
+        }
+        if checked.kind == weprotect_core::addendum::AddendumKind::Information && withdrawn {
+            return Ok((RecordedAddendum::Withdrawn, Scrub::NotNeeded));
+        }
+        let codes = WithdrawalCodes::of(checked.withdrawal.as_ref());
+        let inserted = tx
+            .execute(
+                "INSERT INTO addenda (addendum_id, referral_id, seq, kind, body_sha256,
+                                      received_at, key_id, schema_version, token_id, content,
+                                      withdrawn_by, withdrawn_at, recorded_how)
+                 VALUES ($1, $2, nextval('addendum_seq'), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (addendum_id) DO NOTHING",
+                &[
+                    &pending.addendum_id,
+                    &pending.referral_id,
+                    &checked.kind.as_str(),
+                    &pending.body_sha256,
+                    &received_at,
+                    &checked.key_id,
+                    &schema_version,
+                    &pending.token_id,
+                    &checked.sealed_content,
+                    &codes.withdrawn_by,
+                    &codes.withdrawn_at,
+                    &codes.recorded_how,
+                ],
+            )
+            .await?;
+        if inserted == 0 {
+            // The same id, committed meanwhile for another referral (this one's row lock
+            // does not cover it): read what it is.
+            tx.rollback().await?;
+            let known = known_addendum(&client, &pending, &receipt)
+                .await?
+                .ok_or(ServerError::Corrupt("addendum row"))?;
+            return Ok((known, Scrub::NotNeeded));
+        }
+        let deleted =
+            checked.kind == weprotect_core::addendum::AddendumKind::ConsentWithdrawn && !withdrawn;
+        if deleted {
+            tx.execute(
+                "UPDATE referrals SET referral_json = ''::bytea, withdrawn_at = $2
+                  WHERE referral_id = $1",
+                &[&pending.referral_id, &received_at],
+            )
+            .await?;
+            tx.execute(
+                "UPDATE addenda SET content = NULL, content_deleted_at = $2
+                  WHERE referral_id = $1 AND content_deleted_at IS NULL",
+                &[&pending.referral_id, &received_at],
+            )
+            .await?;
+            tx.execute(
+                "INSERT INTO status_updates (referral_id, status, at) VALUES ($1, $2, $3)",
+                &[
+                    &pending.referral_id,
+                    &ReferralStatus::ConsentWithdrawn.as_str(),
+                    &received_at,
+                ],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let scrub = if deleted {
+            // An UPDATE leaves the old row version in the table's pages (MVCC) until vacuum,
+            // and a plain VACUUM marks its space free without overwriting it. VACUUM FULL
+            // rewrites both tables (and their TOAST tables) into new files and truncates the
+            // old ones; it holds an exclusive lock on them while it runs (docs/SECURITY.md).
+            match client
+                .batch_execute("VACUUM (FULL) referrals, addenda")
+                .await
+            {
+                Ok(()) => Scrub::Done,
+                Err(e) => Scrub::Deferred(format!("VACUUM FULL failed: {e}")),
+            }
+        } else {
+            Scrub::NotNeeded
+        };
+        Ok((RecordedAddendum::New { receipt, deleted }, scrub))
+    }
+
+    pub(crate) async fn stored_addenda(&self, referral_id: &str) -> Result<Vec<StoredAddendum>> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT addendum_id, kind, received_at, schema_version, content,
+                        withdrawn_by, withdrawn_at, recorded_how, content_deleted_at IS NOT NULL
+                   FROM addenda WHERE referral_id = $1 ORDER BY seq",
+                &[&referral_id],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredAddendum {
+                    addendum_id: r.get(0),
+                    kind: r.get(1),
+                    received_at: r.get(2),
+                    schema_version: version(r.get(3))?,
+                    sealed_content: r.get(4),
+                    codes: WithdrawalCodes {
+                        withdrawn_by: r.get(5),
+                        withdrawn_at: r.get(6),
+                        recorded_how: r.get(7),
+                    },
+                    content_deleted: r.get(8),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The answer for an addendum id the record already holds (a replay or a conflict).
+async fn known_addendum(
+    client: &impl deadpool_postgres::GenericClient,
+    pending: &PendingAddendum,
+    receipt: &AddendumReceipt,
+) -> Result<Option<RecordedAddendum>> {
+    let Some(row) = client
+        .query_opt(
+            "SELECT referral_id, body_sha256, received_at FROM addenda WHERE addendum_id = $1",
+            &[&pending.addendum_id],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let stored_referral: String = row.get(0);
+    let stored_sha: Vec<u8> = row.get(1);
+    Ok(Some(
+        if stored_referral == pending.referral_id && stored_sha == pending.body_sha256 {
+            RecordedAddendum::Replay(AddendumReceipt {
+                received_at: row.get(2),
+                ..receipt.clone()
+            })
+        } else {
+            RecordedAddendum::Conflict
+        },
+    ))
+}
+
+fn version(stored: i32) -> Result<u32> {
+    u32::try_from(stored).map_err(|_| ServerError::Corrupt("schema version"))
 }
 
 /// The record's answer to a known id (see `records::lookup`), adding a new sender token of

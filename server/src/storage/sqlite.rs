@@ -21,7 +21,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
-use super::Pending;
+use super::{Pending, Scrub};
+use crate::addenda::{
+    self, CheckedAddendum, Lookup, PendingAddendum, RecordedAddendum, StoredAddendum,
+};
 use crate::db;
 use crate::error::{ApiError, Result, ServerError};
 use crate::records::{self, Checked, NewReferral, Receipt, Recorded};
@@ -315,6 +318,42 @@ impl SqliteStorage {
 
     pub(crate) fn history(&self, referral_id: &str) -> Result<Option<Vec<StatusEntry>>> {
         self.read(|conn| status::history(conn, referral_id))
+    }
+
+    pub(crate) fn lookup_addendum(
+        &self,
+        referral_id: &str,
+        addendum_id: &str,
+        body_sha256: &[u8],
+        token_id: &str,
+    ) -> Result<Option<Lookup>> {
+        self.read(|conn| addenda::lookup(conn, referral_id, addendum_id, body_sha256, token_id))
+    }
+
+    pub(crate) async fn record_addendum(
+        &self,
+        pending: PendingAddendum,
+        checked: CheckedAddendum,
+    ) -> Result<(RecordedAddendum, Scrub)> {
+        self.write(move |conn| {
+            let recorded = addenda::record(conn, &pending, &checked, Utc::now())?;
+            let scrub = match &recorded {
+                RecordedAddendum::New { deleted: true, .. } => {
+                    if addenda::scrub_wal(conn)? {
+                        Scrub::Done
+                    } else {
+                        Scrub::Deferred("a reader kept the WAL from being truncated".into())
+                    }
+                }
+                _ => Scrub::NotNeeded,
+            };
+            Ok((recorded, scrub))
+        })
+        .await
+    }
+
+    pub(crate) fn stored_addenda(&self, referral_id: &str) -> Result<Vec<StoredAddendum>> {
+        self.read(|conn| addenda::stored(conn, referral_id))
     }
 }
 

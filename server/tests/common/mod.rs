@@ -298,3 +298,17 @@ pub fn read_referral(dir: &std::path::Path, referral_id: &str) -> weprotect_serv
         move |s| async move { s.read_referral(&key, &id).await },
     )
 }
+
+/// The stored referral's addenda, opened with the data key file in `dir`.
+pub fn read_addenda(
+    dir: &std::path::Path,
+    referral_id: &str,
+) -> weprotect_server::Result<Vec<weprotect_server::Addendum>> {
+    if !on_postgres() {
+        return weprotect_server::read_addenda(dir, referral_id);
+    }
+    let hex = std::fs::read_to_string(dir.join(weprotect_server::DATA_KEY_FILE)).unwrap();
+    let key = weprotect_core::crypto::DataKey::from_hex(hex.trim()).unwrap();
+    let id = referral_id.to_string();
+    with_storage(dir, move |s| async move { s.read_addenda(&key, &id).await })
+}

@@ -1,0 +1,712 @@
+//! `POST /v1/referrals/{id}/addenda` (issue 23) end to end: a real server on loopback, real
+//! envelopes sealed as a device seals them, the real database files scanned afterwards.
+//! `addenda_postgres.rs` runs the same tests on PostgreSQL.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use weprotect_core::addendum::{ADDENDUM_SCHEMA_VERSION, AddendumKind};
+use weprotect_core::config::ServiceConfig;
+use weprotect_core::crypto::ServicePublicKey;
+use weprotect_core::crypto::envelope::seal_addendum;
+use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
+use weprotect_server::{ReferralStatus, ServerConfig, ServerError};
+
+/// A distinctive value in the information that follows, to look for in the files afterwards.
+const CANARY_REFERENCE: &str = "CANARYCR-771/26";
+
+/// The example referral sent with its crime reference and the victim's date of birth to follow.
+fn referral_with_to_follow() -> String {
+    let mut r: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    r["incident"]["crime_reference"] = Value::Null;
+    r["victim"]["date_of_birth"] = Value::Null;
+    r["victim"]["aged_16_or_over"] = json!(true);
+    r["to_follow"] = json!([
+        {"path": "incident.crime_reference", "code": "crime_reference.to_follow"},
+        {"path": "victim.date_of_birth", "code": "victim.date_of_birth_to_follow"},
+    ]);
+    r.to_string()
+}
+
+fn information(referral_id: &str, addendum_id: &str, information: Value) -> Value {
+    json!({
+        "addendum_id": addendum_id,
+        "referral_id": referral_id,
+        "kind": "information",
+        "written_at": chrono::Utc::now(),
+        "information": information,
+    })
+}
+
+fn withdrawal(referral_id: &str, addendum_id: &str) -> Value {
+    json!({
+        "addendum_id": addendum_id,
+        "referral_id": referral_id,
+        "kind": "consent_withdrawn",
+        "written_at": chrono::Utc::now(),
+        "withdrawal": {"withdrawn_by": "victim", "withdrawn_at": chrono::Utc::now(),
+                       "recorded_how": "by_phone"},
+    })
+}
+
+/// Seals an addendum document as a device does.
+fn seal(service: &ServiceConfig, addendum_id: &str, doc: &Value) -> Vec<u8> {
+    let pk = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
+    seal_addendum(
+        &pk,
+        addendum_id,
+        ADDENDUM_SCHEMA_VERSION,
+        doc.to_string().as_bytes(),
+    )
+    .unwrap()
+}
+
+async fn add(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    referral_id: &str,
+    addendum_id: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    client
+        .post(format!("{url}/v1/referrals/{referral_id}/addenda"))
+        .bearer_auth(token)
+        .header("idempotency-key", addendum_id)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+impl Harness {
+    async fn add(&self, referral_id: &str, addendum_id: &str, doc: &Value) -> reqwest::Response {
+        let body = seal(&self.server.service_config(), addendum_id, doc);
+        add(
+            &self.client,
+            &self.server.url(),
+            &self.token,
+            referral_id,
+            addendum_id,
+            body,
+        )
+        .await
+    }
+
+    /// Sends the referral with items to follow; its receipt.
+    async fn sent_referral(&self) -> (String, Value) {
+        let id = new_id();
+        let body = seal_json(
+            &self.server.service_config(),
+            &id,
+            &referral_with_to_follow(),
+        );
+        let response = self.submit(&id, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        (id, response.json().await.unwrap())
+    }
+}
+
+fn codes(body: &Value) -> Vec<(String, String)> {
+    body["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["path"].as_str().unwrap().to_string(),
+                p["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_addendum_is_received_once_and_a_replay_gets_the_original_receipt() {
+    let h = harness(|_| {}).await;
+    let (referral, sent) = h.sent_referral().await;
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": CANARY_REFERENCE}),
+    );
+    let body = seal(&h.server.service_config(), &id, &doc);
+    let first = add(
+        &h.client,
+        &h.server.url(),
+        &h.token,
+        &referral,
+        &id,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert_eq!(
+        first.headers()["location"],
+        format!("/v1/referrals/{referral}/status").as_str()
+    );
+    let receipt: Value = first.json().await.unwrap();
+    assert_eq!(receipt["addendum_id"], id.as_str());
+    assert_eq!(receipt["referral_id"], referral.as_str());
+    assert_eq!(receipt["service_reference"], sent["service_reference"]);
+    assert!(receipt["received_at"].is_string());
+
+    let again = add(&h.client, &h.server.url(), &h.token, &referral, &id, body).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.unwrap(), receipt);
+
+    // The same id with other bytes (a new sealing of another document) is refused.
+    let other = information(
+        &referral,
+        &id,
+        json!({"victim.date_of_birth": "1990-04-12"}),
+    );
+    let response = h.add(&referral, &id, &other).await;
+    assert_eq!(
+        error_code(response, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+        "idempotency_key.reused"
+    );
+
+    // Whoever reads the referral sees the information that followed, once.
+    let addenda = read_addenda(h.dir.path(), &referral).unwrap();
+    assert_eq!(addenda.len(), 1);
+    assert_eq!(addenda[0].kind, AddendumKind::Information);
+    assert_eq!(
+        addenda[0].information.as_ref().unwrap()["incident.crime_reference"],
+        CANARY_REFERENCE
+    );
+    assert!(!format!("{addenda:?}").contains(CANARY_REFERENCE));
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn another_senders_referral_and_an_unknown_referral_get_the_same_404() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let stranger = issue_token(h.dir.path(), "another device").unwrap().token;
+    let answer = |referral: String, token: String| {
+        let (client, url) = (h.client.clone(), h.server.url());
+        let service = h.server.service_config();
+        async move {
+            let id = new_id();
+            let body = seal(&service, &id, &withdrawal(&referral, &id));
+            let response = add(&client, &url, &token, &referral, &id, body).await;
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let others = answer(referral.clone(), stranger.clone()).await;
+    let unknown = answer(new_id(), h.token.clone()).await;
+    assert_eq!(others.0, StatusCode::NOT_FOUND);
+    assert_eq!(others, unknown);
+    assert!(others.1.contains("referral.not_found"), "{}", others.1);
+    // Nothing changed for the sender.
+    let history = h
+        .status(&referral, &h.token)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 1);
+    assert!(read_addenda(h.dir.path(), &referral).unwrap().is_empty());
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn information_that_breaks_a_rule_is_refused_by_path_and_code_without_its_value() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    // A path that was not to follow, and a date of birth in the future: each refused by its
+    // path and code, and neither value is echoed.
+    for (given, path, code) in [
+        (
+            json!({"victim.name": "CANARYNAME Someone"}),
+            "victim.name",
+            Some("addendum.not_to_follow"),
+        ),
+        (
+            json!({"victim.date_of_birth": "2999-01-01"}),
+            "victim.date_of_birth",
+            None,
+        ),
+    ] {
+        let id = new_id();
+        let doc = information(&referral, &id, given);
+        let response = h.add(&referral, &id, &doc).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = response.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["code"], "addendum.invalid", "{text}");
+        let found = codes(&body);
+        assert!(found.iter().all(|(p, _)| p == path), "{found:?}");
+        if let Some(code) = code {
+            assert_eq!(found, [(path.to_string(), code.to_string())]);
+        }
+        assert!(
+            body["problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["kind"] == "error")
+        );
+        assert!(
+            !text.contains("CANARYNAME") && !text.contains("2999"),
+            "{text}"
+        );
+    }
+
+    // The referral id inside must be the path's.
+    let id = new_id();
+    let doc = information(
+        &new_id(),
+        &id,
+        json!({"incident.crime_reference": "CR/1/26"}),
+    );
+    let body = error_code(
+        h.add(&referral, &id, &doc).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        codes(&body),
+        [("referral_id".into(), "addendum.referral_mismatch".into())]
+    );
+    // A referral's envelope is not an addendum, even under the right ids.
+    let id = new_id();
+    let sealed = seal_json(&h.server.service_config(), &id, &doc.to_string());
+    let response = add(&h.client, &h.server.url(), &h.token, &referral, &id, sealed).await;
+    let body = error_code(response, StatusCode::BAD_REQUEST).await;
+    assert!(
+        ["envelope.undecryptable", "addendum.unknown_schema_version"]
+            .contains(&body["code"].as_str().unwrap()),
+        "{body}"
+    );
+    assert!(read_addenda(h.dir.path(), &referral).unwrap().is_empty());
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn racing_duplicates_of_an_addendum_give_one_row_and_identical_receipts() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/42/26"}),
+    );
+    let body = seal(&h.server.service_config(), &id, &doc);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, url, token) = (client(), h.server.url(), h.token.clone());
+            let (referral, id, body) = (referral.clone(), id.clone(), body.clone());
+            tokio::spawn(async move {
+                let response = add(&client, &url, &token, &referral, &id, body).await;
+                (response.status(), response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    let created = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::OK)
+    );
+    assert!(
+        answers.iter().all(|(_, r)| *r == answers[0].1),
+        "{answers:?}"
+    );
+    assert_eq!(read_addenda(h.dir.path(), &referral).unwrap().len(), 1);
+    h.server.shutdown().await;
+}
+
+/// The sealed bytes the database holds for a referral and its addenda (a window from the
+/// middle of each, long enough to be unique), read straight from the tables.
+fn sealed_windows(dir: &std::path::Path, referral_id: &str) -> Vec<Vec<u8>> {
+    let blobs: Vec<Vec<u8>> = match database_for(dir) {
+        weprotect_server::Database::DataDir => {
+            let conn = rusqlite::Connection::open(dir.join(weprotect_server::DB_FILE)).unwrap();
+            let mut blobs: Vec<Vec<u8>> = vec![
+                conn.query_row(
+                    "SELECT referral_json FROM referrals WHERE referral_id = ?1",
+                    [referral_id],
+                    |r| r.get(0),
+                )
+                .unwrap(),
+            ];
+            let mut stmt = conn
+                .prepare(
+                    "SELECT content FROM addenda WHERE referral_id = ?1 AND content IS NOT NULL",
+                )
+                .unwrap();
+            blobs.extend(
+                stmt.query_map([referral_id], |r| r.get(0))
+                    .unwrap()
+                    .map(|b| b.unwrap()),
+            );
+            blobs
+        }
+        weprotect_server::Database::Postgres(url) => {
+            let id = referral_id.to_string();
+            postgres::on_own_runtime(async move {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tokio::spawn(connection);
+                let rows = client
+                    .query(
+                        "SELECT referral_json FROM referrals WHERE referral_id = $1
+                         UNION ALL
+                         SELECT content FROM addenda WHERE referral_id = $1 AND content IS NOT NULL",
+                        &[&id],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(rows.iter().map(|r| r.get::<_, Vec<u8>>(0)).collect())
+            })
+            .unwrap()
+        }
+    };
+    blobs
+        .iter()
+        .map(|b| {
+            assert!(b.len() >= 64, "a sealed value of {} bytes", b.len());
+            b[b.len() / 2 - 16..b.len() / 2 + 16].to_vec()
+        })
+        .collect()
+}
+
+/// On PostgreSQL, the files (relfilenodes) of the referrals and addenda tables and their TOAST
+/// tables: a rewrite (`VACUUM FULL`) gives each a new one.
+fn table_files(dir: &std::path::Path) -> Option<Vec<u32>> {
+    let weprotect_server::Database::Postgres(url) = database_for(dir) else {
+        return None;
+    };
+    postgres::on_own_runtime(async move {
+        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(connection);
+        let rows = client
+            .query(
+                "SELECT c.relfilenode, t.relfilenode FROM pg_class c
+                   JOIN pg_class t ON t.oid = c.reltoastrelid
+                  WHERE c.relname IN ('referrals', 'addenda') ORDER BY c.relname",
+                &[],
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .flat_map(|r| [r.get::<_, u32>(0), r.get::<_, u32>(1)])
+            .collect())
+    })
+    .map_err(|e| eprintln!("table files: {e}"))
+    .ok()
+}
+
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let info = new_id();
+    let doc = information(
+        &referral,
+        &info,
+        json!({"incident.crime_reference": CANARY_REFERENCE}),
+    );
+    let info_body = seal(&h.server.service_config(), &info, &doc);
+    let response = add(
+        &h.client,
+        &h.server.url(),
+        &h.token,
+        &referral,
+        &info,
+        info_body.clone(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let windows = sealed_windows(h.dir.path(), &referral);
+    assert_eq!(windows.len(), 2);
+
+    let files_before = table_files(h.dir.path());
+    let first = new_id();
+    let response = h
+        .add(&referral, &first, &withdrawal(&referral, &first))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // On PostgreSQL both tables and their TOAST tables were rewritten into new files.
+    if let (Some(before), Some(after)) = (files_before, table_files(h.dir.path())) {
+        assert_eq!(before.len(), 4);
+        assert!(
+            before.iter().all(|file| !after.contains(file)),
+            "{before:?} {after:?}"
+        );
+    }
+
+    // The device sees it through the status endpoints it already polls.
+    let history: Value = h.status(&referral, &h.token).await.json().await.unwrap();
+    let statuses: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["received", "consent_withdrawn"]);
+    let batch: Value = h
+        .client
+        .post(format!("{}/v1/referrals/statuses", h.server.url()))
+        .bearer_auth(&h.token)
+        .json(&json!({"referral_ids": [referral]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(batch.to_string().contains("consent_withdrawn"), "{batch}");
+
+    // Information can no longer be added; a replay still gets its receipt; a second
+    // withdrawal is received and changes nothing more.
+    let late = new_id();
+    let doc = information(
+        &referral,
+        &late,
+        json!({"victim.date_of_birth": "1990-04-12"}),
+    );
+    assert_eq!(
+        error_code(h.add(&referral, &late, &doc).await, StatusCode::CONFLICT).await["code"],
+        "referral.withdrawn"
+    );
+    let replay = add(
+        &h.client,
+        &h.server.url(),
+        &h.token,
+        &referral,
+        &info,
+        info_body,
+    )
+    .await;
+    assert_eq!(replay.status(), StatusCode::OK);
+    let second = new_id();
+    let response = h
+        .add(&referral, &second, &withdrawal(&referral, &second))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let after: Value = h.status(&referral, &h.token).await.json().await.unwrap();
+    assert_eq!(after, history);
+
+    // Readers: ids, times and the withdrawal's codes stay; the content is gone.
+    assert!(matches!(
+        read_referral(h.dir.path(), &referral),
+        Err(ServerError::ContentDeleted)
+    ));
+    let addenda = read_addenda(h.dir.path(), &referral).unwrap();
+    assert_eq!(addenda.len(), 3);
+    assert_eq!(addenda[0].kind, AddendumKind::Information);
+    assert!(addenda[0].information.is_none() && addenda[0].content_deleted);
+    assert_eq!(addenda[1].kind, AddendumKind::ConsentWithdrawn);
+    let codes = serde_json::to_value(addenda[1].withdrawal.unwrap()).unwrap();
+    assert_eq!(codes["withdrawn_by"], "victim");
+    assert_eq!(codes["recorded_how"], "by_phone");
+    assert!(
+        add_status(
+            h.dir.path(),
+            &referral,
+            ReferralStatus::ConsentWithdrawn,
+            chrono::Utc::now()
+        )
+        .is_err()
+    );
+
+    // The console (SQLite) has the case as withdrawn, though it never triaged it.
+    if !on_postgres() {
+        let conn =
+            rusqlite::Connection::open(h.dir.path().join(weprotect_server::DB_FILE)).unwrap();
+        let (withdrawn, deleted): (bool, bool) = conn
+            .query_row(
+                "SELECT withdrawn, content_deleted_at IS NOT NULL FROM console_cases
+                  WHERE referral_id = ?1",
+                [&referral],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(withdrawn && deleted);
+        let audited: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM console_audit
+                  WHERE referral_id = ?1 AND action = 'content_deleted_consent_withdrawn'",
+                [&referral],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+
+    // No copy of the content, in clear or sealed, is left in the database's files.
+    let Harness { dir, server, .. } = h;
+    let mut files = all_files(dir.path());
+    let mut wal = Vec::new();
+    if let weprotect_server::Database::Postgres(url) = database_for(dir.path()) {
+        for (name, bytes) in postgres::cluster().unwrap().database_files(&url) {
+            if name.contains("pg_wal") {
+                wal.push((name, bytes));
+            } else {
+                files.push((name, bytes));
+            }
+        }
+    }
+    for (name, bytes) in &files {
+        for canary in CANARIES.iter().chain([&CANARY_REFERENCE]) {
+            assert!(!contains(bytes, canary), "{canary} in {name}");
+        }
+        for window in &windows {
+            assert!(!holds(bytes, window), "sealed content left in {name}");
+        }
+    }
+    // PostgreSQL's write-ahead log keeps the sealed bytes until its segments are recycled
+    // (docs/SECURITY.md); never the plaintext, which never reaches the database.
+    let kept = wal
+        .iter()
+        .filter(|(_, bytes)| windows.iter().any(|w| holds(bytes, w)))
+        .count();
+    for (name, bytes) in &wal {
+        for canary in CANARIES.iter().chain([&CANARY_REFERENCE]) {
+            assert!(!contains(bytes, canary), "{canary} in {name}");
+        }
+    }
+    if !wal.is_empty() {
+        eprintln!(
+            "PostgreSQL WAL: {kept} of {} segments still hold sealed bytes",
+            wal.len()
+        );
+    }
+    server.shutdown().await;
+}
+
+/// A server holding a fixture store's service key, and the referral that phone queued.
+async fn fixture_server(store: &str, version: u32) -> (Harness, String) {
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/fixtures")
+            .join(store)
+            .join(name)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("ids.json")).unwrap()).unwrap();
+    let private_key = std::fs::read_to_string(fixture("service_private_key.hex")).unwrap();
+    let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
+    std::fs::write(
+        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
+        key_file.to_string(),
+    )
+    .unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let token = issue_token(dir.path(), "older phone").unwrap().token;
+    let id = ids["referral_id"].as_str().unwrap().to_string();
+    let sealed = std::fs::read(fixture(&format!("sealed-v{version}.bin"))).unwrap();
+    let h = Harness {
+        dir,
+        server,
+        token,
+        client: client(),
+    };
+    assert_eq!(h.submit(&id, sealed).await.status(), StatusCode::CREATED);
+    (h, id)
+}
+
+async fn an_older_referral_receives_addenda(store: &str, version: u32) {
+    let (h, referral) = fixture_server(store, version).await;
+    // Nothing was to follow in versions 1 and 2: information is refused by its path.
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/7/26"}),
+    );
+    let body = error_code(
+        h.add(&referral, &id, &doc).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(
+        codes(&body),
+        [(
+            "incident.crime_reference".into(),
+            "addendum.not_to_follow".into()
+        )]
+    );
+    // A withdrawal is received and deletes the content.
+    let id = new_id();
+    let response = h.add(&referral, &id, &withdrawal(&referral, &id)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let history: Value = h.status(&referral, &h.token).await.json().await.unwrap();
+    assert_eq!(
+        history.as_array().unwrap().last().unwrap()["status"],
+        "consent_withdrawn"
+    );
+    assert!(matches!(
+        read_referral(h.dir.path(), &referral),
+        Err(ServerError::ContentDeleted)
+    ));
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_version_1_referral_receives_addenda() {
+    an_older_referral_receives_addenda("v1-store", 1).await;
+}
+
+#[tokio::test]
+async fn a_version_2_referral_receives_addenda() {
+    an_older_referral_receives_addenda("v2-store", 2).await;
+}
+
+#[tokio::test]
+async fn an_addendum_whose_answer_was_lost_after_its_commit_gets_its_receipt_on_the_retry() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/9/26"}),
+    );
+    let body = seal(&h.server.service_config(), &id, &doc);
+    h.server.set_faults("drop=1".parse().unwrap());
+    let lost = h
+        .client
+        .post(format!(
+            "{}/v1/referrals/{referral}/addenda",
+            h.server.url()
+        ))
+        .bearer_auth(&h.token)
+        .header("idempotency-key", &id)
+        .body(body.clone())
+        .send()
+        .await;
+    assert!(lost.is_err(), "the answer was not dropped");
+    h.server.set_faults(weprotect_server::Faults::default());
+    let retry = add(&h.client, &h.server.url(), &h.token, &referral, &id, body).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(read_addenda(h.dir.path(), &referral).unwrap().len(), 1);
+    h.server.shutdown().await;
+}
