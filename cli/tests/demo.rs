@@ -14,7 +14,8 @@ fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 }
 
 #[test]
-fn the_demo_delivers_one_referral_with_a_receipt_and_a_status_update() {
+fn the_demo_delivers_one_referral_with_a_receipt_a_status_update_and_the_crime_number_that_followed()
+ {
     let keep = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_weprotect"))
         .args(["demo", "--keep"])
@@ -28,13 +29,16 @@ fn the_demo_delivers_one_referral_with_a_receipt_and_a_status_update() {
         String::from_utf8_lossy(&out.stderr)
     );
     for expected in [
-        "[4/9] Signal lost",
+        "[4/10] Signal lost",
+        "to follow: incident.crime_reference",
         "network.connect",
         "next attempt at",
         "delivered 1 (still waiting: 0)",
         "receipt: service reference WP-",
         "the service holds 1 referral(s)",
         "advisor_assigned at",
+        "delivered 1 (still waiting: 0); still to follow on the device: 0",
+        "the service holds incident.crime_reference, received",
     ] {
         assert!(
             stdout.contains(expected),
@@ -58,6 +62,9 @@ fn the_demo_delivers_one_referral_with_a_receipt_and_a_status_update() {
     assert!(outbox.status.success());
     let entries: serde_json::Value = serde_json::from_slice(&outbox.stdout).unwrap();
     assert_eq!(entries[0]["state"], "delivered");
+    assert_eq!(entries[0]["addenda"][0]["kind"], "information");
+    assert_eq!(entries[0]["addenda"][0]["state"], "delivered");
+    assert_eq!(entries[0]["to_follow"], serde_json::json!([]));
     assert!(
         entries[0]["receipt"]["service_reference"]
             .as_str()
@@ -77,6 +84,7 @@ fn the_demo_delivers_one_referral_with_a_receipt_and_a_status_update() {
             "Example Street",
             "+447700900123",
             "CAD-2026-000123",
+            "CR/0012345/26",
         ] {
             assert!(
                 !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),

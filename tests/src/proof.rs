@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use weprotect_core::crypto::DataKey;
-use weprotect_core::store::{OutboxState, Store, StoreError, StoreSettings};
+use weprotect_core::store::{OutboxEntry, OutboxState, Store, StoreError, StoreSettings};
 
 /// How big a run is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,17 @@ pub struct Tally {
     pub lost: u64,
     /// Records on the server that the device never created.
     pub unexpected: u64,
+    /// Addenda (information that followed, withdrawals) the device queued to send: every one
+    /// not dropped on the device by a withdrawal of consent before it was sent.
+    pub addenda_created: u64,
+    /// Held by the server and delivered on the device with the server's receipt time.
+    pub addenda_delivered_once: u64,
+    /// Refused by the service for good (information after a withdrawal: `referral.withdrawn`).
+    pub addenda_refused: u64,
+    /// Queued on the device but missing on the server, or held without the device's receipt.
+    pub addenda_lost: u64,
+    /// Addenda on the server the device never queued.
+    pub addenda_unexpected: u64,
 }
 
 impl Tally {
@@ -141,22 +152,72 @@ impl Tally {
             }
         }
         tally.unexpected = on_server.keys().filter(|k| !created.contains(*k)).count() as u64;
+        tally.count_addenda(&outbox, server_dir);
         // Every record beyond the first for a referral is one duplicate.
         tally.duplicated = stored.saturating_sub(on_server.len() as u64);
         tally
+    }
+
+    /// The addenda from both ends: what each referral's outbox entry queued, against what the
+    /// server holds for it (one row per addendum id: the id is the primary key).
+    fn count_addenda(&mut self, outbox: &BTreeMap<String, OutboxEntry>, server_dir: &Path) {
+        for (referral_id, entry) in outbox {
+            if entry.addenda.is_empty() && entry.state != OutboxState::Delivered {
+                continue;
+            }
+            let held: BTreeMap<String, chrono::DateTime<Utc>> =
+                match weprotect_server::read_addenda(server_dir, referral_id) {
+                    Ok(list) => list
+                        .into_iter()
+                        .map(|a| (a.addendum_id, a.received_at))
+                        .collect(),
+                    Err(_) => BTreeMap::new(),
+                };
+            let mine: BTreeSet<&str> = entry
+                .addenda
+                .iter()
+                .map(|a| a.addendum_id.as_str())
+                .collect();
+            self.addenda_unexpected +=
+                held.keys().filter(|id| !mine.contains(id.as_str())).count() as u64;
+            for a in &entry.addenda {
+                match (a.state, a.rejection_code.as_deref()) {
+                    // Dropped on the device when consent was withdrawn: never to be sent (one
+                    // already in flight may have arrived, which is no loss).
+                    (OutboxState::Rejected, Some("consent.withdrawn")) => continue,
+                    (OutboxState::Rejected, _) => {
+                        self.addenda_created += 1;
+                        self.addenda_refused += 1;
+                        continue;
+                    }
+                    _ => self.addenda_created += 1,
+                }
+                match (held.get(&a.addendum_id), a.state, a.received_at) {
+                    (Some(at), OutboxState::Delivered, Some(mine)) if *at == mine => {
+                        self.addenda_delivered_once += 1;
+                    }
+                    _ => self.addenda_lost += 1,
+                }
+            }
+        }
     }
 
     /// Prints the `PROOF` line for `loop_name` with `extra` figures, then asserts the targets:
     /// nothing duplicated, nothing lost, nothing the device did not send.
     pub fn report_and_check(&self, loop_name: &str, mode: Mode, extra: &str) {
         let line = format!(
-            "PROOF {loop_name} mode={} created={} delivered_exactly_once={} duplicated={} lost={} unexpected={} {extra}",
+            "PROOF {loop_name} mode={} created={} delivered_exactly_once={} duplicated={} lost={} unexpected={} addenda_created={} addenda_delivered_exactly_once={} addenda_refused={} addenda_lost={} addenda_unexpected={} {extra}",
             mode.name(),
             self.created,
             self.delivered_once,
             self.duplicated,
             self.lost,
-            self.unexpected
+            self.unexpected,
+            self.addenda_created,
+            self.addenda_delivered_once,
+            self.addenda_refused,
+            self.addenda_lost,
+            self.addenda_unexpected
         );
         println!("{line}");
         assert_eq!(self.duplicated, 0, "{line}");
@@ -164,6 +225,13 @@ impl Tally {
         assert_eq!(self.unexpected, 0, "{line}");
         assert_eq!(self.delivered_once, self.created, "{line}");
         assert!(self.created > 0, "{line}");
+        assert_eq!(self.addenda_lost, 0, "{line}");
+        assert_eq!(self.addenda_unexpected, 0, "{line}");
+        assert_eq!(
+            self.addenda_delivered_once + self.addenda_refused,
+            self.addenda_created,
+            "{line}"
+        );
     }
 }
 

@@ -125,6 +125,51 @@ pub fn queue_referrals(
         .collect()
 }
 
+/// Saves and submits `n` copies of the example referral without its crime number (issued
+/// later: the referral goes with it to follow), at `now`.
+pub fn queue_referrals_to_follow(
+    store: &Store,
+    service: &ServiceConfig,
+    n: usize,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let mut referral = example_referral();
+            referral.incident.crime_reference = None;
+            let draft = store.save_draft(None, referral, now).unwrap();
+            store
+                .submit(draft, service.clone(), now)
+                .unwrap()
+                .referral_id
+        })
+        .collect()
+}
+
+/// Queues the crime number that was to follow for each of `referral_ids` (as an addendum);
+/// returns the addendum ids.
+pub fn queue_crime_numbers(
+    store: &Store,
+    service: &ServiceConfig,
+    referral_ids: &[String],
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    referral_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let information = std::collections::BTreeMap::from([(
+                "incident.crime_reference".to_string(),
+                serde_json::json!(format!("CR/{:06}/26", i + 1)),
+            )]);
+            store
+                .queue_information(id.clone(), information, service.clone(), now)
+                .unwrap()
+                .addendum_id
+        })
+        .collect()
+}
+
 /// Records every event, for assertions.
 #[derive(Default)]
 pub struct Recorder(pub Mutex<Vec<SyncEvent>>);

@@ -2,7 +2,8 @@
 //! (requests and responses cut mid-way, stalls, delays, resets) to the real reference server on
 //! loopback, which injects its own faults too (503s, responses dropped after commit, delays).
 //! Counted from both ends: every referral created is on the server exactly once and delivered
-//! on the device with that record's receipt; nothing duplicated, nothing lost.
+//! on the device with that record's receipt; half of them go with their crime number to follow
+//! and it is sent as an addendum, which must arrive once too; nothing duplicated, nothing lost.
 //!
 //! `WEPROTECT_PROOF=long` for the published figures; `WEPROTECT_SEED=N` replays a run.
 
@@ -59,9 +60,18 @@ async fn referrals_synced_through_a_faulty_network_arrive_exactly_once() {
             created.extend(weprotect_tests::rig::queue_referrals(
                 &rig.store,
                 &service,
-                per_batch,
+                per_batch / 2,
                 Utc::now(),
             ));
+            // The other half with their crime numbers to follow, sent as addenda.
+            let to_follow = weprotect_tests::rig::queue_referrals_to_follow(
+                &rig.store,
+                &service,
+                per_batch - per_batch / 2,
+                Utc::now(),
+            );
+            weprotect_tests::rig::queue_crime_numbers(&rig.store, &service, &to_follow, Utc::now());
+            created.extend(to_follow);
         }
         // A few passes per batch; after the last batch, passes until nothing waits.
         let limit = if batch == batches { 400 } else { 2 };

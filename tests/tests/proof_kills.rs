@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 use weprotect_core::config::ServiceConfig;
 use weprotect_core::sync::{StaticToken, SyncEngine, SyncPolicy};
 use weprotect_tests::proof::{Dice, Mode, Tally, open_either_key};
-use weprotect_tests::rig::{Rig, fast_policy, open_device, queue_referrals};
+use weprotect_tests::rig::{
+    Rig, fast_policy, open_device, queue_crime_numbers, queue_referrals, queue_referrals_to_follow,
+};
 
 /// Runs sync passes until nothing waits (or panics after `limit` passes).
 async fn drain(engine: &SyncEngine, limit: u32) -> u32 {
@@ -215,7 +217,11 @@ async fn killing_the_server_while_it_commits_loses_and_duplicates_nothing() {
     let mut created = BTreeSet::new();
     let started = Instant::now();
     for _ in 0..kills {
-        created.extend(queue_referrals(&store, &service, 4, chrono::Utc::now()));
+        created.extend(queue_referrals(&store, &service, 2, chrono::Utc::now()));
+        // Two more with their crime numbers to follow, sent at once as addenda.
+        let to_follow = queue_referrals_to_follow(&store, &service, 2, chrono::Utc::now());
+        queue_crime_numbers(&store, &service, &to_follow, chrono::Utc::now());
+        created.extend(to_follow);
         tokio::time::sleep(Duration::from_millis(10 + dice.below(250))).await;
         server.kill().unwrap(); // SIGKILL, often mid-request
         server.wait().unwrap();

@@ -4,7 +4,9 @@
 //! store is prepared; the example referral (fictional people) is filled and submitted while the
 //! service is unreachable, so it waits in the encrypted outbox; signal returns, one sync pass
 //! delivers it exactly once and the device shows the service's receipt; an advisor's status
-//! update then reaches the device. Everything is real: SQLite files, HTTP on loopback, HPKE.
+//! update then reaches the device. The crime number, not issued at the scene, follows an hour
+//! later as an addendum, and the service shows it with the referral. Everything is real: SQLite
+//! files, HTTP on loopback, HPKE.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,7 +22,7 @@ use weprotect_server::{ReferralStatus, ServerConfig};
 
 use crate::Outcome;
 
-const STEPS: usize = 9;
+const STEPS: usize = 10;
 
 fn step(n: usize, text: &str) {
     println!("[{n}/{STEPS}] {text}");
@@ -105,15 +107,19 @@ async fn story(root: &Path, keep: bool, console: bool) -> Result<(), String> {
         3,
         "Filling the example referral (fictional people) and saving it as an encrypted draft",
     );
-    let referral = example_referral();
+    // The crime number is not issued yet at the scene: it will follow.
+    let mut referral = example_referral();
+    referral.incident.crime_reference = None;
     let check = weprotect_core::validate_draft(&referral, Utc::now());
     let draft = store
         .save_draft(None, referral, Utc::now())
         .map_err(|e| format!("draft: {e}"))?;
+    let to_follow: Vec<String> = check.to_follow().map(|p| p.path.clone()).collect();
     detail(format!(
-        "draft {draft} saved; {} problem(s), {} mandatory field(s) missing",
-        check.problems.len(),
-        check.missing.len()
+        "draft {draft} saved; {} error(s), {} warning(s); to follow: {}",
+        check.errors().count(),
+        check.warnings().count(),
+        to_follow.join(", ")
     ));
 
     step(4, "Signal lost: the service is unreachable");
@@ -135,7 +141,7 @@ async fn story(root: &Path, keep: bool, console: bool) -> Result<(), String> {
     ));
     let engine = SyncEngine::new(
         store.clone(),
-        service,
+        service.clone(),
         SyncPolicy::default(),
         Arc::new(StaticToken(Some(token.token.clone()))),
         None,
@@ -208,6 +214,46 @@ async fn story(root: &Path, keep: bool, console: bool) -> Result<(), String> {
             s.status,
             s.at.with_timezone(&Local).format("%H:%M:%S")
         ));
+    }
+    step(
+        10,
+        "An hour later the crime number is issued: the officer sends it, and the service shows it",
+    );
+    let information = std::collections::BTreeMap::from([(
+        "incident.crime_reference".to_string(),
+        serde_json::json!("CR/0012345/26"),
+    )]);
+    let addendum = store
+        .queue_information(
+            queued.referral_id.clone(),
+            information,
+            service.clone(),
+            Utc::now(),
+        )
+        .map_err(|e| format!("follow-up: {e}"))?;
+    detail(format!(
+        "addendum {} sealed to the service and queued (its own idempotency key)",
+        addendum.addendum_id
+    ));
+    let report = engine
+        .sync_now(Duration::from_secs(30))
+        .await
+        .map_err(|e| format!("sync: {e}"))?;
+    detail(format!(
+        "delivered {} (still waiting: {}); still to follow on the device: {}",
+        report.delivered,
+        report.waiting,
+        only_entry(&store)?.to_follow.len()
+    ));
+    for added in weprotect_server::read_addenda(&service_dir, &queued.referral_id)
+        .map_err(|e| format!("service: {e}"))?
+    {
+        for path in added.information.iter().flat_map(|i| i.keys()) {
+            detail(format!(
+                "the service holds {path}, received {}",
+                added.received_at.with_timezone(&Local).format("%H:%M:%S")
+            ));
+        }
     }
     if console {
         // The service keeps running so a newcomer can look at the referral in a browser.

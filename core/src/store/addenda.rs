@@ -29,10 +29,12 @@ use super::Store;
 use super::cipher::{self, check_code};
 use super::error::{Result, StoreError};
 use super::outbox::{OutboxState, Receipt};
-use crate::addendum::{AddendumDocument, AddendumKind, Withdrawal, check_information_alone};
+use crate::addendum::{
+    ADDENDUM_SCHEMA_VERSION, AddendumDocument, AddendumKind, Withdrawal, check_information_alone,
+};
 use crate::config::ServiceConfig;
 use crate::crypto::{ServicePublicKey, envelope};
-use crate::model::{SCHEMA_VERSION, ToFollowItem};
+use crate::model::ToFollowItem;
 
 /// One addendum as the officer's "sent" screen shows it: codes, paths and times only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -283,8 +285,9 @@ fn insert(
 ) -> Result<QueuedAddendum> {
     doc.check_shape().map_err(StoreError::Invalid)?;
     let json = doc.to_json();
-    let sealed = envelope::seal_addendum(public_key, &doc.addendum_id, SCHEMA_VERSION, &json)
-        .map_err(StoreError::ServiceConfig)?;
+    let sealed =
+        envelope::seal_addendum(public_key, &doc.addendum_id, ADDENDUM_SCHEMA_VERSION, &json)
+            .map_err(StoreError::ServiceConfig)?;
     let t = cipher::to_millis(doc.written_at);
     tx.execute(
         "INSERT INTO addenda (addendum_id, referral_id, kind, schema_version, state, queued_at,
@@ -294,7 +297,7 @@ fn insert(
             doc.addendum_id,
             doc.referral_id,
             doc.kind.as_str(),
-            SCHEMA_VERSION,
+            ADDENDUM_SCHEMA_VERSION,
             t,
             items_to_sql(items).unwrap_or_else(|| "[]".into()),
             sealed
@@ -575,6 +578,9 @@ mod tests {
         assert_eq!(due.len(), 1);
         assert_eq!(due[0].referral_id, queued.addendum_id);
         assert_eq!(due[0].addendum_of.as_deref(), Some(id.as_str()));
+        let header = envelope::peek(&due[0].sealed).unwrap();
+        assert_eq!(header.schema_version, ADDENDUM_SCHEMA_VERSION);
+        assert_eq!(header.referral_id, queued.addendum_id);
         let doc = open(&sk, &due[0].sealed);
         assert_eq!(doc.kind, AddendumKind::Information);
         assert_eq!(doc.referral_id, id);

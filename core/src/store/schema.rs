@@ -108,7 +108,7 @@ CREATE TABLE addenda (
     addendum_id     TEXT PRIMARY KEY NOT NULL, -- uuid v4: the idempotency key
     referral_id     TEXT NOT NULL REFERENCES outbox(referral_id) ON DELETE CASCADE,
     kind            TEXT NOT NULL CHECK (kind IN ('information', 'consent_withdrawn')),
-    schema_version  INTEGER NOT NULL,
+    schema_version  INTEGER NOT NULL, -- the addendum document's version (ADDENDUM_SCHEMA_VERSION)
     state           TEXT NOT NULL CHECK (state IN ('queued', 'delivered', 'rejected')),
     queued_at       INTEGER NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
