@@ -238,7 +238,7 @@ impl DraftEditor {
     pub(crate) fn open_follow_up(doc: Value) -> Result<Arc<DraftEditor>, FormError> {
         let mut doc = doc;
         let mut stash = BTreeMap::new();
-        let computed = compute(&mut doc, &mut stash, Utc::now())?;
+        let computed = compute_with(&mut doc, &mut stash, Utc::now(), true)?;
         Ok(Arc::new(DraftEditor {
             store: None,
             from_scratch: false,
@@ -274,7 +274,7 @@ impl DraftEditor {
             computed,
             ..
         } = &mut *st;
-        if let Ok(c) = compute(doc, stash, now) {
+        if let Ok(c) = compute_with(doc, stash, now, self.show_all) {
             *computed = c;
         }
     }
@@ -512,7 +512,7 @@ impl DraftEditor {
     ) -> Result<SetOutcome, FormError> {
         let now = st.now();
         let mut stash = st.stash.clone();
-        let outcome = if self.from_scratch {
+        let outcome = if self.from_scratch || self.show_all {
             Outcome::Reshaped
         } else {
             let State {
@@ -533,7 +533,7 @@ impl DraftEditor {
                     .collect()
             }
             Outcome::Reshaped => {
-                let computed = compute(&mut doc, &mut stash, now)?;
+                let computed = compute_with(&mut doc, &mut stash, now, self.show_all)?;
                 let old: HashMap<&str, &FieldState> = st
                     .computed
                     .fields
@@ -1276,7 +1276,20 @@ fn compute(
     stash: &mut BTreeMap<String, Value>,
     now: DateTime<Utc>,
 ) -> Result<Computed, FormError> {
-    apply_visibility(doc, stash);
+    compute_with(doc, stash, now, false)
+}
+
+/// As [`compute`]; with `all_shown`, no value is set aside for being hidden (the follow-up
+/// editor's form, whose conditions would read parts of the referral it does not have).
+fn compute_with(
+    doc: &mut Value,
+    stash: &mut BTreeMap<String, Value>,
+    now: DateTime<Utc>,
+    all_shown: bool,
+) -> Result<Computed, FormError> {
+    if !all_shown {
+        apply_visibility(doc, stash);
+    }
     let (referral, held) = parse_doc(doc)?;
     Ok(derive(doc, referral, held, now))
 }

@@ -763,6 +763,39 @@ mod tests {
     }
 
     #[test]
+    fn the_follow_up_editor_takes_a_field_its_condition_would_hide_without_the_referral() {
+        // The crime reference is shown only when a crime was recorded: the device no longer has
+        // that answer, and the value must still be taken, checked and sent.
+        let (_dir, store) = open_store();
+        let (sk, service) = service();
+        let id = sent_without_crime_reference(&store, &service);
+        let editor = FollowUpEditor::open(store.clone(), id.clone()).unwrap();
+        editor.pin_clock(Some(t0()));
+        let snapshot = editor
+            .set(
+                "incident.crime_reference".into(),
+                FormValue::text(&"X".repeat(300)),
+            )
+            .unwrap();
+        assert!(!snapshot.ready);
+        assert_eq!(snapshot.problems[0].path, "incident.crime_reference");
+        let snapshot = editor
+            .set(
+                "incident.crime_reference".into(),
+                FormValue::text("CR/123456/26"),
+            )
+            .unwrap();
+        assert!(snapshot.ready, "{:?}", snapshot.problems);
+        editor.submit(service).unwrap();
+        deliver(&store, &id, t0());
+        let due = store.due_for_delivery(t0(), 10).unwrap();
+        assert_eq!(
+            open(&sk, &due[0].sealed).information,
+            crime_reference("CR/123456/26")
+        );
+    }
+
+    #[test]
     fn the_follow_up_editor_offers_only_the_items_to_follow_and_queues_what_was_typed() {
         let (_dir, store) = open_store();
         let (sk, service) = service();
