@@ -74,6 +74,12 @@ pub struct ConsoleSettings {
     pub retention_after_closure: chrono::Duration,
     /// How often the server looks for content to delete (default every 10 minutes).
     pub retention_sweep_every: std::time::Duration,
+    /// On PostgreSQL, rewrite the tables that held deleted content (`VACUUM FULL`) after each
+    /// deletion, so that nothing of it is left in their files; this locks `referrals` while it
+    /// runs (waiting at most 2 s for the lock). Off by default: a plain `VACUUM` runs instead,
+    /// which frees the space but leaves the old bytes (sealed) until new rows reuse it.
+    /// SQLite overwrites deleted content with zeros in any case (`secure_delete`).
+    pub rewrite_tables_after_deletion: bool,
 }
 
 impl Default for ConsoleSettings {
@@ -88,6 +94,7 @@ impl Default for ConsoleSettings {
             lockout_for: chrono::Duration::minutes(15),
             retention_after_closure: chrono::Duration::days(180),
             retention_sweep_every: std::time::Duration::from_secs(600),
+            rewrite_tables_after_deletion: false,
         }
     }
 }
@@ -128,6 +135,21 @@ impl Console {
     }
 }
 
+impl Console {
+    /// After a deletion, makes the database drop what it keeps of the deleted rows.
+    pub(crate) async fn reclaim(&self) {
+        if let Err(e) = self
+            .store
+            .reclaim(self.settings.rewrite_tables_after_deletion)
+            .await
+        {
+            self.log.warn(format!(
+                "after a deletion, reclaiming the database's space failed (tried again after the next deletion): {e}"
+            ));
+        }
+    }
+}
+
 /// Deletes closed referrals' content once their retention period has passed, every
 /// `retention_sweep_every`, for as long as the console is served (the task holds the console
 /// weakly and ends with the server). Any instance may run it: the sweep is one transaction.
@@ -141,9 +163,12 @@ async fn retention(console: std::sync::Weak<Console>) {
                     .await
                 {
                     Ok(0) => {}
-                    Ok(n) => console.log.request(format!(
-                        "retention: content of {n} closed referral(s) deleted"
-                    )),
+                    Ok(n) => {
+                        console.log.request(format!(
+                            "retention: content of {n} closed referral(s) deleted"
+                        ));
+                        console.reclaim().await;
+                    }
                     Err(e) => console.log.warn(format!("retention sweep failed: {e}")),
                 }
                 console.settings.retention_sweep_every

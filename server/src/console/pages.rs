@@ -903,6 +903,7 @@ pub(crate) async fn action(
     if kind == "consent_withdrawn" {
         // The victim withdrew consent: the content goes now, not after the retention period.
         console.store.delete_content(id.clone()).await?;
+        console.reclaim().await;
     }
     Ok(back_to(&id))
 }
