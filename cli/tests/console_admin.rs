@@ -75,3 +75,29 @@ fn advisor_commands(database: &str) {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+#[test]
+fn serve_refuses_a_time_zone_it_does_not_know_naming_the_flag_and_starting_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("service");
+    let out = Command::new(env!("CARGO_BIN_EXE_weprotect"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--time-zone",
+            "Mars/Olympus",
+        ])
+        .arg("--server-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--time-zone") && stderr.contains("Mars/Olympus"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Europe/London"), "{stderr}");
+    assert!(!data.exists(), "nothing was started");
+}

@@ -23,6 +23,7 @@
 
 mod audit;
 mod auth;
+mod clock;
 mod pages;
 mod queue;
 mod sessions;
@@ -50,6 +51,9 @@ use crate::storage::{Database, Storage};
 
 pub use audit::AuditEntry;
 pub use auth::{Enrolment, Role, totp_code_for_key};
+/// A time zone of the IANA database (`Europe/London`), as [`ConsoleSettings::time_zone`] takes.
+pub use chrono_tz::Tz as TimeZone;
+pub use clock::{DEFAULT_TIME_ZONE, time_zone};
 pub use store::{AdvisorInfo, QUEUE_SQL};
 
 /// The console's settings: time limits of sessions and the service's targets.
@@ -80,6 +84,9 @@ pub struct ConsoleSettings {
     /// which frees the space but leaves the old bytes (sealed) until new rows reuse it.
     /// SQLite overwrites deleted content with zeros in any case (`secure_delete`).
     pub rewrite_tables_after_deletion: bool,
+    /// The zone pages show times in, named on each page, and the zone of the victim's safe
+    /// windows (default `Europe/London`).
+    pub time_zone: TimeZone,
 }
 
 impl Default for ConsoleSettings {
@@ -95,6 +102,7 @@ impl Default for ConsoleSettings {
             retention_after_closure: chrono::Duration::days(180),
             retention_sweep_every: std::time::Duration::from_secs(600),
             rewrite_tables_after_deletion: false,
+            time_zone: DEFAULT_TIME_ZONE,
         }
     }
 }
@@ -107,6 +115,8 @@ pub(crate) struct Console {
     pub settings: ConsoleSettings,
     pub log: LogTarget,
     pub sign_in_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// A reclaim after a deletion failed (a lock not had in time): the next sweep retries.
+    pub reclaim_pending: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) type ConsoleState = Arc<Console>;
@@ -129,6 +139,7 @@ impl Console {
             settings,
             log,
             sign_in_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            reclaim_pending: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(retention(Arc::downgrade(&console)));
         Ok(console)
@@ -136,16 +147,22 @@ impl Console {
 }
 
 impl Console {
-    /// After a deletion, makes the database drop what it keeps of the deleted rows.
+    /// After a deletion, makes the database drop what it keeps of the deleted rows; when it
+    /// cannot now, the next retention sweep tries again.
     pub(crate) async fn reclaim(&self) {
-        if let Err(e) = self
+        use std::sync::atomic::Ordering;
+        match self
             .store
             .reclaim(self.settings.rewrite_tables_after_deletion)
             .await
         {
-            self.log.warn(format!(
-                "after a deletion, reclaiming the database's space failed (tried again after the next deletion): {e}"
-            ));
+            Ok(()) => self.reclaim_pending.store(false, Ordering::Relaxed),
+            Err(e) => {
+                self.reclaim_pending.store(true, Ordering::Relaxed);
+                self.log.warn(format!(
+                    "after a deletion, reclaiming the database's space failed (tried again at the next sweep): {e}"
+                ));
+            }
         }
     }
 }
@@ -162,7 +179,14 @@ async fn retention(console: std::sync::Weak<Console>) {
                     .delete_closed_content(console.settings.retention_after_closure)
                     .await
                 {
-                    Ok(0) => {}
+                    Ok(0) => {
+                        if console
+                            .reclaim_pending
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                        {
+                            console.reclaim().await;
+                        }
+                    }
                     Ok(n) => {
                         console.log.request(format!(
                             "retention: content of {n} closed referral(s) deleted"

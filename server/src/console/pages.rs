@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::ConsoleState;
 use super::auth::{self, sha256};
+use super::clock;
 use super::queue::{self, FLAG_NAMES};
 use super::sessions::{self, PRE_COOKIE, SESSION_COOKIE, Session};
 use super::view::{self, Group, Row};
@@ -113,6 +114,7 @@ struct QueueLine {
 #[template(path = "console/queue.html")]
 struct QueuePage {
     signed_in: Option<String>,
+    zone: &'static str,
     me: String,
     supervisor: bool,
     target_hours: i64,
@@ -128,6 +130,7 @@ struct QueuePage {
 #[template(path = "console/referral.html")]
 struct ReferralPage {
     signed_in: Option<String>,
+    zone: &'static str,
     csrf: String,
     referral_id: String,
     reference: String,
@@ -146,6 +149,7 @@ struct ReferralPage {
 #[template(path = "console/summary.html")]
 struct SummaryPage {
     signed_in: Option<String>,
+    zone: &'static str,
     referral_id: String,
     reference: String,
     printed_at: String,
@@ -157,6 +161,7 @@ struct SummaryPage {
 #[template(path = "console/audit.html")]
 struct AuditPage {
     signed_in: Option<String>,
+    zone: &'static str,
     workload: Vec<(String, String, usize, &'static str)>,
     entries: Vec<(String, String, String, String)>,
 }
@@ -542,6 +547,7 @@ pub(crate) async fn queue(
     Query(query): Query<QueueQuery>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     triage_new(&console).await?;
     let filter = query
         .filter
@@ -581,7 +587,7 @@ pub(crate) async fn queue(
                     queue::describe_time_left(left)
                 },
                 overdue,
-                received: row.received_at.format("%d %b %H:%M").to_string(),
+                received: clock::short(zone, row.received_at),
                 status: row.last_status.replace('_', " "),
                 advisor: row.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
                 urgency: row.urgency,
@@ -600,6 +606,7 @@ pub(crate) async fn queue(
         .collect();
     Ok(html(&QueuePage {
         signed_in: Some(session.csrf.clone()),
+        zone: zone.name(),
         supervisor: session.is_supervisor(),
         me: session.advisor_id,
         target_hours: target.num_hours(),
@@ -622,6 +629,7 @@ pub(crate) async fn referral(
     Path(id): Path<String>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !valid_referral_id(&id) {
         return Err(Fail::NotFound);
     }
@@ -670,7 +678,7 @@ pub(crate) async fn referral(
                 .unwrap_or_default();
             format!(
                 "{} {} by {advisor}{detail}",
-                at.format("%d %b %H:%M"),
+                clock::short(zone, at),
                 kind.replace(['_', ':'], " ")
             )
         })
@@ -682,10 +690,11 @@ pub(crate) async fn referral(
     };
     Ok(html(&ReferralPage {
         signed_in: Some(session.csrf.clone()),
+        zone: zone.name(),
         csrf: session.csrf,
         referral_id: id,
         reference: case.service_reference,
-        instruction: view::safe_contact_instruction(&value, now),
+        instruction: view::safe_contact_instruction(&value, now, zone),
         time_left: if case.contacted {
             "contacted".to_string()
         } else {
@@ -694,7 +703,7 @@ pub(crate) async fn referral(
         status: case.last_status.replace('_', " "),
         advisor: case.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
         to_follow: view::to_follow(&value),
-        groups: view::groups(&value),
+        groups: view::groups(&value, zone),
         events,
         advisors,
     }))
@@ -910,6 +919,7 @@ pub(crate) async fn action(
 
 pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: HeaderMap) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !session.is_supervisor() {
         return Err(Fail::Forbidden("Only supervisors see the audit log."));
     }
@@ -945,7 +955,7 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
         .into_iter()
         .map(|e| {
             (
-                e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                clock::precise(zone, e.at),
                 e.advisor_id.unwrap_or_default(),
                 e.action,
                 e.referral_id.unwrap_or_default(),
@@ -955,6 +965,7 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
     let _ = HeaderValue::from_static("");
     Ok(html(&AuditPage {
         signed_in: Some(session.csrf),
+        zone: zone.name(),
         workload,
         entries,
     }))
@@ -966,6 +977,7 @@ pub(crate) async fn summary(
     Path(id): Path<String>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !valid_referral_id(&id) {
         return Err(Fail::NotFound);
     }
@@ -1007,7 +1019,7 @@ pub(crate) async fn summary(
             format!(
                 "{} {detail} ({})",
                 kind.replace('_', " "),
-                at.format("%d %b %Y")
+                at.with_timezone(&zone).format("%-d %b %Y")
             )
         })
         .collect();
@@ -1016,9 +1028,10 @@ pub(crate) async fn summary(
         signed_in: Some(session.csrf),
         referral_id: id,
         reference: case.service_reference,
-        printed_at: now.format("%d %b %Y %H:%M").to_string(),
+        printed_at: clock::long(zone, now),
+        zone: zone.name(),
         advisor: session.advisor_id,
-        parts: super::summary::parts(&value, &orders, now),
+        parts: super::summary::parts(&value, &orders, now, zone),
     }))
 }
 

@@ -80,6 +80,15 @@ CREATE TABLE IF NOT EXISTS console_events (
 CREATE INDEX IF NOT EXISTS console_events_by_referral ON console_events (referral_id, id);
 "#;
 
+/// The console's tables, as `SCHEMA` creates them.
+const TABLES: [&str; 5] = [
+    "console_advisors",
+    "console_sessions",
+    "console_audit",
+    "console_cases",
+    "console_events",
+];
+
 const ACCOUNT_COLUMNS: &str =
     "id, password_hash, totp_secret, totp_last_step, locked_until, revoked_at IS NOT NULL";
 
@@ -150,6 +159,20 @@ impl PgConsole {
     /// Creates the console's tables if needed (once, whichever instance starts first).
     pub(crate) async fn open(pool: Pool) -> Result<PgConsole> {
         let mut client = pool.get().await?;
+        // Once they exist, creating them again is skipped: even `CREATE INDEX IF NOT EXISTS`
+        // locks its table, which would queue behind (and hold up) a running rewrite.
+        let present: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM pg_tables
+                  WHERE schemaname = current_schema() AND tablename = ANY($1)",
+                &[&TABLES.to_vec()],
+            )
+            .await?
+            .get(0);
+        if present == TABLES.len() as i64 {
+            drop(client);
+            return Ok(PgConsole { pool });
+        }
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
@@ -616,6 +639,13 @@ impl PgConsole {
                 .await;
             client.batch_execute("RESET lock_timeout").await?;
             done?;
+            // Recorded, so the DPO (and a test) can see when the files were rewritten.
+            client
+                .execute(
+                    "INSERT INTO console_audit (at, action) VALUES ($1, 'deleted_content_rewritten_out')",
+                    &[&millis(Utc::now())?],
+                )
+                .await?;
         } else {
             client
                 .batch_execute("VACUUM referrals, console_events")
