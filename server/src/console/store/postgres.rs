@@ -626,32 +626,74 @@ impl PgConsole {
     /// until a vacuum, and a vacuum frees its space without overwriting it, so its bytes (sealed)
     /// stay in the table's files until new rows reuse the space. `VACUUM` runs at once rather
     /// than whenever autovacuum comes by; with `rewrite`, `VACUUM FULL` writes the two tables
-    /// anew and removes the old files, so nothing deleted is left in them. The rewrite holds an
-    /// exclusive lock on `referrals` while it runs (devices are answered `503` with
-    /// `Retry-After` meanwhile, and retry), so it waits at most 2 s for that lock and else
-    /// leaves it to the next deletion. Best effort: the deletion is committed already.
+    /// anew and removes the old files, so nothing deleted is left in them.
+    ///
+    /// A rewrite must copy a deleted row that some open snapshot may still see, so it first
+    /// waits (at most 5 s) until every snapshot in this database is younger than the deletion;
+    /// it then holds an exclusive lock on `referrals` while it runs (devices are answered `503`
+    /// with `Retry-After` meanwhile, and retry), waiting at most 2 s for that lock. Either wait
+    /// running out is an error, and the next retention sweep tries again.
     pub(crate) async fn reclaim(&self, rewrite: bool) -> Result<()> {
         let client = self.client().await?;
-        if rewrite {
-            client.batch_execute("SET lock_timeout = '2s'").await?;
-            let done = client
-                .batch_execute("VACUUM FULL referrals, console_events")
-                .await;
-            client.batch_execute("RESET lock_timeout").await?;
-            done?;
-            // Recorded, so the DPO (and a test) can see when the files were rewritten.
-            client
-                .execute(
-                    "INSERT INTO console_audit (at, action) VALUES ($1, 'deleted_content_rewritten_out')",
-                    &[&millis(Utc::now())?],
-                )
-                .await?;
-        } else {
+        if !rewrite {
             client
                 .batch_execute("VACUUM referrals, console_events")
                 .await?;
+            return Ok(());
         }
+        if !Self::older_snapshots_gone(&client).await? {
+            return Err(ServerError::Console(
+                "a transaction older than the deletion is still open",
+            ));
+        }
+        client.batch_execute("SET lock_timeout = '2s'").await?;
+        let done = client
+            .batch_execute("VACUUM FULL referrals, console_events")
+            .await;
+        client.batch_execute("RESET lock_timeout").await?;
+        done?;
+        // Recorded, so the DPO (and a test) can see when the files were rewritten.
+        client
+            .execute(
+                "INSERT INTO console_audit (at, action) VALUES ($1, 'deleted_content_rewritten_out')",
+                &[&millis(Utc::now())?],
+            )
+            .await?;
         Ok(())
+    }
+
+    /// Waits until no other session of this database holds a snapshot older than now (the
+    /// deletion committed before), so that a rewrite may drop the deleted rows. `false` after
+    /// 5 s. A transaction id taken now marks "now"; a snapshot whose `xmin` is not after it
+    /// may still see the deleted rows.
+    async fn older_snapshots_gone(client: &deadpool_postgres::Object) -> Result<bool> {
+        let now: String = client
+            .query_one(
+                "SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text",
+                &[],
+            )
+            .await?
+            .get(0);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let older: i64 = client
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_stat_activity
+                      WHERE datname = current_database() AND pid <> pg_backend_pid()
+                        AND backend_xmin IS NOT NULL
+                        AND age(backend_xmin) >= age($1::text::xid)",
+                    &[&now],
+                )
+                .await?
+                .get(0);
+            if older == 0 {
+                return Ok(true);
+            }
+            if std::time::Instant::now() > deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     pub(crate) async fn content_deleted(&self, referral_id: String) -> Result<bool> {
