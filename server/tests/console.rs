@@ -635,21 +635,8 @@ async fn a_supervisor_assigns_a_referral_to_an_advisor_and_an_advisor_cannot() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_database_serve_one_session_and_a_revocation_ends_it_on_both() {
     let h = harness(|_| {}).await;
-    // A second instance on the same database, with the first one's key files (on SQLite: the
-    // same data directory, the only way two instances share one file).
     let other_dir = tempfile::tempdir().unwrap();
-    let mut config = weprotect_server::ServerConfig::new(h.dir.path());
-    if let Database::Postgres(_) = database_for(h.dir.path()) {
-        for file in [
-            weprotect_server::SERVICE_KEY_FILE,
-            weprotect_server::DATA_KEY_FILE,
-        ] {
-            std::fs::copy(h.dir.path().join(file), other_dir.path().join(file)).unwrap();
-        }
-        config = weprotect_server::ServerConfig::new(other_dir.path());
-    }
-    config.database = database_for(h.dir.path());
-    let second = weprotect_server::start(config).await.unwrap();
+    let second = second_instance(&h, other_dir.path(), |_| {}).await;
     let id = new_id();
     h.submit(&id, sealed_example(&h.server.service_config(), &id))
         .await;
@@ -689,6 +676,66 @@ async fn two_instances_on_one_database_serve_one_session_and_a_revocation_ends_i
         .unwrap();
     assert_eq!(browser.get("/console/queue").await.0, StatusCode::SEE_OTHER);
     assert_eq!(there.get("/console/queue").await.0, StatusCode::SEE_OTHER);
+    second.shutdown().await;
+}
+
+/// A second instance on the database of `h`, with `h`'s key files (on SQLite: the same data
+/// directory, the only way two instances share one file), changed by `configure`.
+async fn second_instance(
+    h: &Harness,
+    other_dir: &std::path::Path,
+    configure: impl FnOnce(&mut weprotect_server::ServerConfig),
+) -> weprotect_server::RunningServer {
+    let mut config = weprotect_server::ServerConfig::new(h.dir.path());
+    if let Database::Postgres(_) = database_for(h.dir.path()) {
+        for file in [
+            weprotect_server::SERVICE_KEY_FILE,
+            weprotect_server::DATA_KEY_FILE,
+        ] {
+            std::fs::copy(h.dir.path().join(file), other_dir.join(file)).unwrap();
+        }
+        config = weprotect_server::ServerConfig::new(other_dir);
+    }
+    config.database = database_for(h.dir.path());
+    configure(&mut config);
+    weprotect_server::start(config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_from_one_address_are_counted_across_instances() {
+    let h = harness(|config| config.console.sign_ins_per_minute = 3).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let second = second_instance(&h, other_dir.path(), |c| c.console.sign_ins_per_minute = 3).await;
+    // The count is per minute: start early in one.
+    let second_of_minute = now() % 60;
+    if second_of_minute > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second_of_minute)).await;
+    }
+    let mut browsers = [Browser::new(h.server.url()), Browser::new(second.url())];
+    let stranger = "nobody@service.example";
+    for (instance, expected) in [
+        (0, StatusCode::UNAUTHORIZED),
+        (1, StatusCode::UNAUTHORIZED),
+        (0, StatusCode::UNAUTHORIZED),
+        // The fourth attempt from this address this minute, on either instance.
+        (1, StatusCode::TOO_MANY_REQUESTS),
+        (0, StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let (status, page, _) = browsers[instance]
+            .sign_in(stranger, "JBSWY3DPEHPK3PXP", now())
+            .await;
+        assert_eq!(status, expected, "{page}");
+    }
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "sign_in_rate_limited")
+            .count(),
+        2
+    );
     second.shutdown().await;
 }
 

@@ -32,7 +32,6 @@ mod summary;
 mod view;
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -42,7 +41,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{get, post};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use weprotect_core::crypto::DataKey;
 
 use crate::error::Result;
@@ -67,7 +65,8 @@ pub struct ConsoleSettings {
     pub absolute_timeout: chrono::Duration,
     /// How long an enrolment link stays valid (default 72 hours).
     pub enrolment_valid_for: chrono::Duration,
-    /// Sign-in attempts allowed per client address per minute (default 10).
+    /// Sign-in attempts allowed per client address per minute, counted in the database so all
+    /// instances share the count (default 10).
     pub sign_ins_per_minute: u32,
     /// Failed sign-ins in a row after which an account is locked (default 5).
     pub lockout_after: u32,
@@ -114,7 +113,6 @@ pub(crate) struct Console {
     pub data_key: Arc<DataKey>,
     pub settings: ConsoleSettings,
     pub log: LogTarget,
-    pub sign_in_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// A reclaim after a deletion failed (a lock not had in time): the next sweep retries.
     pub reclaim_pending: std::sync::atomic::AtomicBool,
 }
@@ -130,15 +128,12 @@ impl Console {
         log: LogTarget,
     ) -> Result<ConsoleState> {
         let store = store::ConsoleStore::open(&storage).await?;
-        let per_minute =
-            NonZeroU32::new(settings.sign_ins_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let console = Arc::new(Console {
             storage,
             store,
             data_key,
             settings,
             log,
-            sign_in_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             reclaim_pending: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(retention(Arc::downgrade(&console)));
@@ -147,6 +142,25 @@ impl Console {
 }
 
 impl Console {
+    /// Counts a sign-in attempt from `addr` in this minute, on every instance alike (the count
+    /// is a row); `true` while the minute's attempts are within `sign_ins_per_minute`. The
+    /// address is kept only as a SHA-256 keyed with the data key, never in clear.
+    pub(crate) async fn sign_in_allowed(&self, addr: IpAddr) -> Result<bool> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"weprotect console sign-in address v1\0");
+        hash.update(self.data_key.to_hex().as_bytes());
+        hash.update(addr.to_string().as_bytes());
+        let now = chrono::Utc::now();
+        let window = now - chrono::Duration::seconds(i64::from(chrono::Timelike::second(&now)));
+        let window = chrono::Timelike::with_nanosecond(&window, 0).unwrap_or(window);
+        let attempts = self
+            .store
+            .count_sign_in(hash.finalize().to_vec(), window)
+            .await?;
+        Ok(attempts <= i64::from(self.settings.sign_ins_per_minute.max(1)))
+    }
+
     /// After a deletion, makes the database drop what it keeps of the deleted rows; when it
     /// cannot now, the next retention sweep tries again.
     pub(crate) async fn reclaim(&self) {
@@ -194,6 +208,15 @@ async fn retention(console: std::sync::Weak<Console>) {
                         console.reclaim().await;
                     }
                     Err(e) => console.log.warn(format!("retention sweep failed: {e}")),
+                }
+                if let Err(e) = console
+                    .store
+                    .forget_sign_ins_before(chrono::Utc::now() - chrono::Duration::hours(1))
+                    .await
+                {
+                    console
+                        .log
+                        .warn(format!("forgetting old sign-in counts failed: {e}"));
                 }
                 console.settings.retention_sweep_every
             }

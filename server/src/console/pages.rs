@@ -264,7 +264,7 @@ pub(crate) async fn sign_in(
         Ok(with_pre_cookie((status, page).into_response(), &csrf))
     };
     if let Some(axum::Extension(ClientAddr(addr))) = client
-        && console.sign_in_limiter.check_key(&addr.ip()).is_err()
+        && !console.sign_in_allowed(addr.ip()).await?
     {
         console
             .store

@@ -11,8 +11,8 @@
 //!
 //! Everything several instances must agree on is a row: sessions (so any instance serves any
 //! session, and revoking an advisor deletes them everywhere at once), failed sign-ins and
-//! lockouts, the used TOTP step (a code works once, on whichever instance), claims and the
-//! audit log. Only the per-address sign-in rate limit is kept in each instance's memory.
+//! lockouts, the per-address sign-in counts (the rate limit), the used TOTP step (a code works
+//! once, on whichever instance), claims and the audit log.
 //!
 //! Nothing here is personal data in clear: an advisor is found by a SHA-256 of their email
 //! (the email itself is not kept), passwords are argon2id hashes, TOTP secrets and notes are
@@ -277,6 +277,21 @@ impl ConsoleStore {
             ConsoleStore::Sqlite(_) => Ok(()),
             ConsoleStore::Postgres(p) => p.reclaim(rewrite).await,
         }
+    }
+
+    /// Adds one sign-in attempt to the count of this (hashed) address and minute, and returns
+    /// the count: one row per address and minute, shared by every instance.
+    pub(crate) async fn count_sign_in(
+        &self,
+        addr_key: Vec<u8>,
+        window: DateTime<Utc>,
+    ) -> Result<i64> {
+        on_backend!(self, count_sign_in(addr_key, window))
+    }
+
+    /// Drops the sign-in counts of minutes before `before`.
+    pub(crate) async fn forget_sign_ins_before(&self, before: DateTime<Utc>) -> Result<()> {
+        on_backend!(self, forget_sign_ins_before(before))
     }
 
     /// Whether this referral's content was deleted (retention or withdrawal).

@@ -78,15 +78,25 @@ CREATE TABLE IF NOT EXISTS console_events (
     detail      BYTEA                        -- ENCRYPTED when present: sealed with the data key
 );
 CREATE INDEX IF NOT EXISTS console_events_by_referral ON console_events (referral_id, id);
+
+-- Sign-in attempts per client address and minute (the rate limit all instances share). The
+-- address is a SHA-256 keyed with the data key, never the address itself.
+CREATE TABLE IF NOT EXISTS console_sign_in_counts (
+    addr_key     BYTEA NOT NULL,
+    window_start TIMESTAMPTZ NOT NULL,
+    attempts     INTEGER NOT NULL,
+    PRIMARY KEY (addr_key, window_start)
+);
 "#;
 
 /// The console's tables, as `SCHEMA` creates them.
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 6] = [
     "console_advisors",
     "console_sessions",
     "console_audit",
     "console_cases",
     "console_events",
+    "console_sign_in_counts",
 ];
 
 const ACCOUNT_COLUMNS: &str =
@@ -694,6 +704,36 @@ impl PgConsole {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    pub(crate) async fn count_sign_in(
+        &self,
+        addr_key: Vec<u8>,
+        window: DateTime<Utc>,
+    ) -> Result<i64> {
+        let client = self.client().await?;
+        let attempts: i32 = client
+            .query_one(
+                "INSERT INTO console_sign_in_counts (addr_key, window_start, attempts) VALUES ($1, $2, 1)
+                 ON CONFLICT (addr_key, window_start)
+                 DO UPDATE SET attempts = console_sign_in_counts.attempts + 1
+                 RETURNING attempts",
+                &[&addr_key, &window],
+            )
+            .await?
+            .get(0);
+        Ok(i64::from(attempts))
+    }
+
+    pub(crate) async fn forget_sign_ins_before(&self, before: DateTime<Utc>) -> Result<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "DELETE FROM console_sign_in_counts WHERE window_start < $1",
+                &[&before],
+            )
+            .await?;
+        Ok(())
     }
 
     pub(crate) async fn content_deleted(&self, referral_id: String) -> Result<bool> {

@@ -72,6 +72,15 @@ CREATE TABLE IF NOT EXISTS console_events (
     detail      BLOB                         -- ENCRYPTED when present: sealed with the data key
 ) STRICT;
 CREATE INDEX IF NOT EXISTS console_events_by_referral ON console_events (referral_id, id);
+
+-- Sign-in attempts per client address and minute (the rate limit all instances share). The
+-- address is a SHA-256 keyed with the data key, never the address itself.
+CREATE TABLE IF NOT EXISTS console_sign_in_counts (
+    addr_key     BLOB NOT NULL,
+    window_start TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    PRIMARY KEY (addr_key, window_start)
+) STRICT;
 "#;
 
 /// The console's connection to the intake database.
@@ -562,6 +571,34 @@ impl SqliteConsole {
             )?;
             tx.commit()?;
             reclaim(conn);
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn count_sign_in(
+        &self,
+        addr_key: Vec<u8>,
+        window: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.run(move |conn| {
+            Ok(conn.query_row(
+                "INSERT INTO console_sign_in_counts (addr_key, window_start, attempts) VALUES (?1, ?2, 1)
+                 ON CONFLICT (addr_key, window_start) DO UPDATE SET attempts = attempts + 1
+                 RETURNING attempts",
+                params![addr_key, format_time(window)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    pub(crate) async fn forget_sign_ins_before(&self, before: DateTime<Utc>) -> Result<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "DELETE FROM console_sign_in_counts WHERE window_start < ?1",
+                [format_time(before)],
+            )?;
             Ok(())
         })
         .await
