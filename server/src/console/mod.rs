@@ -79,7 +79,8 @@ pub struct ConsoleSettings {
     pub retention_sweep_every: std::time::Duration,
     /// On PostgreSQL, rewrite the tables that held deleted content (`VACUUM FULL`) after each
     /// deletion, so that nothing of it is left in their files; this locks `referrals` while it
-    /// runs (waiting at most 2 s for the lock). Off by default: a plain `VACUUM` runs instead,
+    /// runs (after waiting at most 5 s for older transactions to end and 2 s for the lock, else
+    /// retried at the next sweep). Off by default: a plain `VACUUM` runs instead,
     /// which frees the space but leaves the old bytes (sealed) until new rows reuse it.
     /// SQLite overwrites deleted content with zeros in any case (`secure_delete`).
     pub rewrite_tables_after_deletion: bool,

@@ -555,47 +555,32 @@ pub(crate) async fn queue(
         .unwrap_or_else(|| "open".to_string());
     let now = Utc::now();
     let target = console.settings.first_contact_target;
-    let rows = console
+    // Filter every row (cheap), then describe only the page's rows (times in the zone, flag
+    // names), so a long queue costs its query and one page of text.
+    let overdue = |row: &super::store::QueueRow| {
+        !row.contacted
+            && row.last_status != "closed"
+            && queue::time_left(row.received_at, target, now) < chrono::Duration::zero()
+    };
+    let rows: Vec<super::store::QueueRow> = console
         .store
         .queue()
         .await?
         .into_iter()
-        .filter_map(|row| {
+        .filter(|row| {
             let closed = row.last_status == "closed";
-            let left = queue::time_left(row.received_at, target, now);
-            let overdue = !row.contacted && !closed && left < chrono::Duration::zero();
-            let keep = match filter.as_str() {
+            match filter.as_str() {
                 "withdrawn" => row.withdrawn,
                 "closed" => closed,
                 _ if closed => false,
                 "mine" => row.assigned_to.as_deref() == Some(&session.advisor_id),
                 "unassigned" => row.assigned_to.is_none(),
-                "overdue" => overdue,
+                "overdue" => overdue(row),
                 "to_follow" => row.to_follow > 0,
                 _ => true,
-            };
-            keep.then(|| QueueLine {
-                flags: FLAG_NAMES
-                    .iter()
-                    .filter(|(bit, _)| row.flags & bit != 0)
-                    .map(|(_, name)| *name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                time_left: if row.contacted {
-                    "contacted".to_string()
-                } else {
-                    queue::describe_time_left(left)
-                },
-                overdue,
-                received: clock::short(zone, row.received_at),
-                status: row.last_status.replace('_', " "),
-                advisor: row.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
-                urgency: row.urgency,
-                reference: row.service_reference,
-                referral_id: row.referral_id,
-            })
+            }
         })
-        .collect::<Vec<_>>();
+        .collect();
     let total = rows.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
@@ -603,6 +588,26 @@ pub(crate) async fn queue(
         .into_iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
+        .map(|row| QueueLine {
+            flags: FLAG_NAMES
+                .iter()
+                .filter(|(bit, _)| row.flags & bit != 0)
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            time_left: if row.contacted {
+                "contacted".to_string()
+            } else {
+                queue::describe_time_left(queue::time_left(row.received_at, target, now))
+            },
+            overdue: overdue(&row),
+            received: clock::short(zone, row.received_at),
+            status: row.last_status.replace('_', " "),
+            advisor: row.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
+            urgency: row.urgency,
+            reference: row.service_reference,
+            referral_id: row.referral_id,
+        })
         .collect();
     Ok(html(&QueuePage {
         signed_in: Some(session.csrf.clone()),
