@@ -161,6 +161,10 @@ enum Command {
         /// or set `WEPROTECT_DATABASE_PASSWORD`.
         #[arg(long, value_name = "FILE")]
         database_password_file: Option<PathBuf>,
+        /// The zone the advisors' console shows times in and reads the victims' safe
+        /// windows in (an IANA name).
+        #[arg(long, value_name = "ZONE", default_value = "Europe/London")]
+        time_zone: String,
     },
     /// Operator tasks of the reference server: device tokens and advisors' status updates.
     Admin {
@@ -375,8 +379,11 @@ fn main() -> ExitCode {
             faults,
             database,
             database_password_file,
+            time_zone,
         } => match commands::serve::database_url(&database, database_password_file.as_deref()) {
-            Ok(database) => commands::serve::serve(&server_dir, bind, faults.as_deref(), &database),
+            Ok(database) => {
+                commands::serve::serve(&server_dir, bind, faults.as_deref(), &database, &time_zone)
+            }
             Err(outcome) => outcome,
         },
         Command::Admin {

@@ -139,8 +139,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
         data_dir.display(),
         app.storage.backend_name()
     ));
-    // The advisors' console: its own routes beside the device API's (issue 24); SQLite only
-    // for now, so on PostgreSQL the server runs without it.
+    // The advisors' console: its own routes beside the device API's (issue 24), on either
+    // backend. A console that cannot be opened leaves the device API served alone.
     let console = match crate::console::Console::open(
         app.storage.clone(),
         app.keys.data.clone(),

@@ -1,6 +1,9 @@
 //! The advisors' console end to end over HTTP on loopback: enrolment, sign-in with a TOTP code,
 //! the queue, a referral view (audited), a contact attempt that becomes the status the device
 //! reads, CSRF refusals, the session limits and the security headers.
+//!
+//! The same text runs on PostgreSQL as `console_postgres.rs` (a database of its own per data
+//! directory, in the test process's cluster: `tests/src/postgres.rs`).
 
 mod common;
 
@@ -180,8 +183,66 @@ impl Browser {
     }
 }
 
+/// Every file the server's records are in: the data directory (with the SQLite file and its
+/// WAL), and on PostgreSQL the database's table files (after a checkpoint) and the WAL.
+fn database_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files = all_files(dir);
+    if let Database::Postgres(url) = database_for(dir) {
+        files.extend(postgres::cluster().unwrap().database_files(&url));
+    }
+    files
+}
+
+/// The table files only (no write-ahead log of either backend): where deleted rows must be
+/// gone once the server has reclaimed their space.
+fn table_files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    database_files(dir)
+        .into_iter()
+        .filter(|(name, _)| !name.contains("pg_wal") && !name.ends_with("-wal"))
+        .collect()
+}
+
+/// Runs one SQL query returning bytes on the server's database, whichever backend it is.
+async fn sql_bytes(dir: &std::path::Path, sql: &'static str) -> Vec<Vec<u8>> {
+    match database_for(dir) {
+        Database::Postgres(url) => {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            let rows = client.query(sql, &[]).await.unwrap();
+            rows.iter().map(|r| r.get(0)).collect()
+        }
+        Database::DataDir => {
+            let conn = rusqlite::Connection::open(dir.join("intake.sqlite3")).unwrap();
+            let mut stmt = conn.prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        }
+    }
+}
+
+/// Whether `needle` (bytes) is in `haystack`; quick enough in a debug build for the WAL's
+/// 16 MiB segments, as it compares only where the first byte matches.
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(at) = haystack[from..].iter().position(|&b| b == first) {
+        let start = from + at + 1;
+        if haystack.get(start..start + rest.len()) == Some(rest) {
+            return true;
+        }
+        from = start;
+    }
+    false
+}
+
 async fn enrolled(h: &Harness, role: Role, email: &str) -> (Browser, String) {
-    let enrolment = add_advisor(h.dir.path(), &Database::DataDir, email, role)
+    let enrolment = add_advisor(h.dir.path(), &database_for(h.dir.path()), email, role)
         .await
         .unwrap();
     let mut browser = Browser::new(h.server.url());
@@ -223,7 +284,7 @@ async fn an_advisor_enrols_signs_in_sees_the_queue_opens_a_referral_and_the_devi
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Testperson"), "the view opens the referral");
     assert!(element_text(&page, "safe-contact").contains("no voicemail"));
-    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
         .await
         .unwrap();
     assert!(
@@ -267,7 +328,7 @@ async fn an_advisor_enrols_signs_in_sees_the_queue_opens_a_referral_and_the_devi
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
     assert!(page.contains("CANARYNOTE"));
-    for (name, bytes) in all_files(h.dir.path()) {
+    for (name, bytes) in database_files(h.dir.path()) {
         assert!(!contains(&bytes, "CANARYNOTE"), "a note in clear in {name}");
         assert!(
             !contains(&bytes, "sam.advisor"),
@@ -330,7 +391,7 @@ async fn wrong_codes_lock_the_account_and_a_used_code_does_not_work_twice() {
     // Locked: even the right code is refused now.
     let (status, _, _) = browser.sign_in(EMAIL, &key, now() + 30).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.action == "sign_in_locked"));
@@ -351,7 +412,7 @@ async fn an_idle_session_ends_and_revoking_an_advisor_ends_theirs_at_once() {
     let (mut browser, key) = enrolled(&h, Role::Supervisor, other).await;
     browser.sign_in(other, &key, now() + 30).await;
     assert_eq!(browser.get("/console/audit").await.0, StatusCode::OK);
-    revoke_advisor(h.dir.path(), &Database::DataDir, other)
+    revoke_advisor(h.dir.path(), &database_for(h.dir.path()), other)
         .await
         .unwrap();
     assert_eq!(browser.get("/console/audit").await.0, StatusCode::SEE_OTHER);
@@ -360,9 +421,14 @@ async fn an_idle_session_ends_and_revoking_an_advisor_ends_theirs_at_once() {
 #[tokio::test]
 async fn an_advisor_is_not_a_supervisor_and_weak_passwords_are_refused_at_enrolment() {
     let h = harness(|_| {}).await;
-    let enrolment = add_advisor(h.dir.path(), &Database::DataDir, EMAIL, Role::Advisor)
-        .await
-        .unwrap();
+    let enrolment = add_advisor(
+        h.dir.path(),
+        &database_for(h.dir.path()),
+        EMAIL,
+        Role::Advisor,
+    )
+    .await
+    .unwrap();
     let mut browser = Browser::new(h.server.url());
     let (_, page, _) = browser.get(&enrolment.path()).await;
     let csrf = field(&page, "csrf");
@@ -390,7 +456,7 @@ async fn an_advisor_is_not_a_supervisor_and_weak_passwords_are_refused_at_enrolm
     assert!(
         add_advisor(
             h.dir.path(),
-            &Database::DataDir,
+            &database_for(h.dir.path()),
             "not an email",
             Role::Advisor
         )
@@ -441,7 +507,7 @@ async fn a_closed_referrals_content_is_deleted_by_the_server_after_its_retention
     // Nothing of the referral or the reason is left, sealed or not (the WAL is checkpointed
     // by reopening; the sealed copy would not show the canaries anyway, so check the row).
     assert!(h.server.read_referral(&id).await.is_err());
-    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
         .await
         .unwrap();
     assert!(
@@ -487,7 +553,7 @@ async fn the_printable_summary_follows_the_application_and_is_audited_and_withdr
     let positions: Vec<usize> = order.iter().map(|t| summary.find(t).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
     assert!(summary.contains("order applied non-molestation"));
-    let audit = audit_log(h.dir.path(), &Database::DataDir, 50)
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
         .await
         .unwrap();
     assert!(audit.iter().any(|e| e.action == "summary_printed"));
@@ -564,4 +630,232 @@ async fn a_supervisor_assigns_a_referral_to_an_advisor_and_an_advisor_cannot() {
     );
     let (_, mine, _) = advisor.get("/console/queue?filter=mine").await;
     assert!(mine.contains(&format!("/console/referrals/{id}")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_on_one_database_serve_one_session_and_a_revocation_ends_it_on_both() {
+    let h = harness(|_| {}).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let second = second_instance(&h, other_dir.path(), |_| {}).await;
+    let id = new_id();
+    h.submit(&id, sealed_example(&h.server.service_config(), &id))
+        .await;
+
+    let (mut browser, key) = enrolled(&h, Role::Supervisor, EMAIL).await;
+    let (status, _, _) = browser.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // The same cookie, sent to the other instance: the same advisor, the same session.
+    let cookies = browser.cookies.clone();
+    let mut there = Browser::new(second.url());
+    there.cookies = cookies;
+    let (status, page, _) = there.get(&format!("/console/referrals/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Testperson"));
+    // A form from one instance is accepted by the other (the CSRF token is the session's).
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = browser
+        .post(
+            &format!("/console/referrals/{id}/contact"),
+            &[("csrf", &csrf), ("result", "no_answer")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+        .await
+        .unwrap();
+    assert!(audit.iter().any(|e| e.action == "referral_viewed"));
+    assert!(audit.iter().any(|e| e.action == "contact_recorded"));
+
+    // A code used on one instance does not work on the other.
+    let mut again = Browser::new(second.url());
+    let (status, _, _) = again.sign_in(EMAIL, &key, now() + 30).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    revoke_advisor(h.dir.path(), &database_for(h.dir.path()), EMAIL)
+        .await
+        .unwrap();
+    assert_eq!(browser.get("/console/queue").await.0, StatusCode::SEE_OTHER);
+    assert_eq!(there.get("/console/queue").await.0, StatusCode::SEE_OTHER);
+    second.shutdown().await;
+}
+
+/// A second instance on the database of `h`, with `h`'s key files (on SQLite: the same data
+/// directory, the only way two instances share one file), changed by `configure`.
+async fn second_instance(
+    h: &Harness,
+    other_dir: &std::path::Path,
+    configure: impl FnOnce(&mut weprotect_server::ServerConfig),
+) -> weprotect_server::RunningServer {
+    let mut config = weprotect_server::ServerConfig::new(h.dir.path());
+    if let Database::Postgres(_) = database_for(h.dir.path()) {
+        for file in [
+            weprotect_server::SERVICE_KEY_FILE,
+            weprotect_server::DATA_KEY_FILE,
+        ] {
+            std::fs::copy(h.dir.path().join(file), other_dir.join(file)).unwrap();
+        }
+        config = weprotect_server::ServerConfig::new(other_dir);
+    }
+    config.database = database_for(h.dir.path());
+    configure(&mut config);
+    weprotect_server::start(config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_attempts_from_one_address_are_counted_across_instances() {
+    let h = harness(|config| config.console.sign_ins_per_minute = 3).await;
+    let other_dir = tempfile::tempdir().unwrap();
+    let second = second_instance(&h, other_dir.path(), |c| c.console.sign_ins_per_minute = 3).await;
+    // The count is per minute: start early in one.
+    let second_of_minute = now() % 60;
+    if second_of_minute > 45 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - second_of_minute)).await;
+    }
+    let mut browsers = [Browser::new(h.server.url()), Browser::new(second.url())];
+    let stranger = "nobody@service.example";
+    for (instance, expected) in [
+        (0, StatusCode::UNAUTHORIZED),
+        (1, StatusCode::UNAUTHORIZED),
+        (0, StatusCode::UNAUTHORIZED),
+        // The fourth attempt from this address this minute, on either instance.
+        (1, StatusCode::TOO_MANY_REQUESTS),
+        (0, StatusCode::TOO_MANY_REQUESTS),
+    ] {
+        let (status, page, _) = browsers[instance]
+            .sign_in(stranger, "JBSWY3DPEHPK3PXP", now())
+            .await;
+        assert_eq!(status, expected, "{page}");
+    }
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "sign_in_rate_limited")
+            .count(),
+        2
+    );
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_leaves_ids_times_and_statuses_and_the_deleted_ciphertext_leaves_the_table_files()
+{
+    let h = harness(|config| {
+        config.console.retention_after_closure = chrono::Duration::zero();
+        config.console.retention_sweep_every = std::time::Duration::from_millis(200);
+        config.console.rewrite_tables_after_deletion = true;
+    })
+    .await;
+    let (kept, gone) = (new_id(), new_id());
+    for id in [&kept, &gone] {
+        h.submit(id, sealed_example(&h.server.service_config(), id))
+            .await;
+    }
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{gone}")).await;
+    let csrf = field(&page, "csrf");
+    browser
+        .post(
+            &format!("/console/referrals/{gone}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "note"),
+                ("detail", "CANARYNOTE two"),
+            ],
+        )
+        .await;
+    let before = h.server.storage().status_history(&gone).await.unwrap();
+    // The ciphertexts about to be deleted: slices of the sealed referral and the sealed note.
+    let sealed = sql_bytes(
+        h.dir.path(),
+        "SELECT referral_json FROM referrals ORDER BY seq",
+    )
+    .await;
+    let notes = sql_bytes(
+        h.dir.path(),
+        "SELECT detail FROM console_events WHERE detail IS NOT NULL",
+    )
+    .await;
+    assert_eq!((sealed.len(), notes.len()), (2, 1));
+    let slice = |b: &[u8]| b[b.len() / 2..b.len() / 2 + 24].to_vec();
+    let (kept_cipher, gone_cipher) = (slice(&sealed[0]), slice(&sealed[1]));
+    let note_cipher = notes[0][notes[0].len() - 20..].to_vec();
+    assert!(
+        database_files(h.dir.path())
+            .iter()
+            .any(|(_, b)| holds(b, &gone_cipher)),
+        "the check can see the ciphertext before deletion"
+    );
+
+    browser
+        .post(
+            &format!("/console/referrals/{gone}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "closed"),
+                ("detail", "moved away"),
+            ],
+        )
+        .await;
+    // Retention runs, and (on PostgreSQL) the tables are rewritten after it.
+    let rewritten = matches!(database_for(h.dir.path()), Database::Postgres(_));
+    let mut done = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+            .await
+            .unwrap();
+        let has = |action: &str| audit.iter().any(|e| e.action == action);
+        if has("content_deleted_retention") && (!rewritten || has("deleted_content_rewritten_out"))
+        {
+            done = true;
+            break;
+        }
+    }
+    assert!(
+        done,
+        "retention did not run (or the tables were not rewritten)"
+    );
+
+    // Ids, times and statuses stay; the referral left open keeps its content.
+    let after = h.server.storage().status_history(&gone).await.unwrap();
+    assert_eq!(&after[..before.len()], &before[..]);
+    assert_eq!(after.last().unwrap().status, ReferralStatus::Closed);
+    let receipts = h.server.storage().receipts().await.unwrap();
+    assert!(receipts.iter().any(|r| r.referral_id == gone));
+    assert!(h.server.read_referral(&gone).await.is_err());
+    assert!(
+        h.server
+            .read_referral(&kept)
+            .await
+            .unwrap()
+            .contains("Testperson")
+    );
+    let (_, page, _) = browser.get(&format!("/console/referrals/{gone}")).await;
+    assert!(page.contains("Content deleted"));
+
+    // The deleted ciphertexts are in no table file any more; the kept one still is (so the
+    // scan would see them if they were there). The write-ahead logs are left out: they hold
+    // old pages until the database recycles them, sealed (docs/SECURITY.md).
+    let files = table_files(h.dir.path());
+    assert!(files.iter().any(|(_, b)| holds(b, &kept_cipher)));
+    for (name, bytes) in &files {
+        assert!(
+            !holds(bytes, &gone_cipher),
+            "deleted referral still in {name}"
+        );
+        assert!(!holds(bytes, &note_cipher), "deleted note still in {name}");
+    }
+    for (name, bytes) in database_files(h.dir.path()) {
+        let text = String::from_utf8_lossy(&bytes).to_ascii_lowercase();
+        for canary in CANARIES.iter().chain(&["CANARYNOTE"]) {
+            assert!(
+                !text.contains(&canary.to_ascii_lowercase()),
+                "{canary} in clear in {name}"
+            );
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! Installs what the browser tests need when it is missing, as the other layers do: Debian's
 //! `chromium` and `chromium-driver` with apt-get (CI machines run as root), and axe-core from
 //! npm into `target/console-tools/` (no network at test time: the test injects the file). Then
-//! runs the console's HTTP tests and its browser test (ignored by a plain `cargo test`), and
+//! runs the console's HTTP tests on SQLite and on PostgreSQL (`console_postgres`, which needs
+//! `postgres::prepare` first) and its browser test (ignored by a plain `cargo test`), and
 //! prints how long the layer took. Screenshots land in `target/console-screenshots/`.
 
 use std::path::Path;
@@ -82,6 +83,8 @@ pub fn test() -> Result<(), String> {
             "weprotect-server",
             "--test",
             "console",
+            "--test",
+            "console_postgres",
             "--test",
             "console_browser",
             "--",

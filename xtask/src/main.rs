@@ -46,7 +46,7 @@ fn main() -> ExitCode {
         ["test", "android"] => android::test(),
         ["test", "swift"] => swift::test(),
         ["test", "shells"] => shells::test(),
-        ["test", "console"] => console::test(),
+        ["test", "console"] => postgres::prepare().and_then(|()| console::test()),
         ["schema"] => schema(),
         ["bench"] => postgres::prepare().and_then(|()| bench::full()),
         ["bench", "quick"] => postgres::prepare().and_then(|()| bench::quick()),

@@ -67,7 +67,13 @@ fn with_password(url: &str, password: &str) -> Result<String, String> {
 }
 
 /// Runs the server until Ctrl-C.
-pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>, database: &str) -> Outcome {
+pub fn serve(
+    dir: &Path,
+    bind: SocketAddr,
+    faults: Option<&str>,
+    database: &str,
+    time_zone: &str,
+) -> Outcome {
     let faults: Faults = match faults.map(str::parse).transpose() {
         Ok(f) => f.unwrap_or_default(),
         Err(e) => return Outcome::Unusable(format!("{e}")),
@@ -76,7 +82,12 @@ pub fn serve(dir: &Path, bind: SocketAddr, faults: Option<&str>, database: &str)
         Ok(database) => database,
         Err(e) => return Outcome::Unusable(format!("{e}")),
     };
+    let time_zone = match weprotect_server::console::time_zone(time_zone) {
+        Ok(zone) => zone,
+        Err(e) => return Outcome::Unusable(format!("--time-zone: {e}")),
+    };
     let mut config = ServerConfig::new(dir);
+    config.console.time_zone = time_zone;
     config.bind = bind;
     config.faults = faults;
     config.log = weprotect_server::LogTarget::Stderr;

@@ -23,6 +23,7 @@
 
 mod audit;
 mod auth;
+mod clock;
 mod pages;
 mod queue;
 mod sessions;
@@ -31,7 +32,6 @@ mod summary;
 mod view;
 
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -41,7 +41,6 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{get, post};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use weprotect_core::crypto::DataKey;
 
 use crate::error::Result;
@@ -50,6 +49,9 @@ use crate::storage::{Database, Storage};
 
 pub use audit::AuditEntry;
 pub use auth::{Enrolment, Role, totp_code_for_key};
+/// A time zone of the IANA database (`Europe/London`), as [`ConsoleSettings::time_zone`] takes.
+pub use chrono_tz::Tz as TimeZone;
+pub use clock::{DEFAULT_TIME_ZONE, time_zone};
 pub use store::{AdvisorInfo, QUEUE_SQL};
 
 /// The console's settings: time limits of sessions and the service's targets.
@@ -63,7 +65,8 @@ pub struct ConsoleSettings {
     pub absolute_timeout: chrono::Duration,
     /// How long an enrolment link stays valid (default 72 hours).
     pub enrolment_valid_for: chrono::Duration,
-    /// Sign-in attempts allowed per client address per minute (default 10).
+    /// Sign-in attempts allowed per client address per minute, counted in the database so all
+    /// instances share the count (default 10).
     pub sign_ins_per_minute: u32,
     /// Failed sign-ins in a row after which an account is locked (default 5).
     pub lockout_after: u32,
@@ -74,6 +77,16 @@ pub struct ConsoleSettings {
     pub retention_after_closure: chrono::Duration,
     /// How often the server looks for content to delete (default every 10 minutes).
     pub retention_sweep_every: std::time::Duration,
+    /// On PostgreSQL, rewrite the tables that held deleted content (`VACUUM FULL`) after each
+    /// deletion, so that nothing of it is left in their files; this locks `referrals` while it
+    /// runs (after waiting at most 5 s for older transactions to end and 2 s for the lock, else
+    /// retried at the next sweep). Off by default: a plain `VACUUM` runs instead,
+    /// which frees the space but leaves the old bytes (sealed) until new rows reuse it.
+    /// SQLite overwrites deleted content with zeros in any case (`secure_delete`).
+    pub rewrite_tables_after_deletion: bool,
+    /// The zone pages show times in, named on each page, and the zone of the victim's safe
+    /// windows (default `Europe/London`).
+    pub time_zone: TimeZone,
 }
 
 impl Default for ConsoleSettings {
@@ -88,6 +101,8 @@ impl Default for ConsoleSettings {
             lockout_for: chrono::Duration::minutes(15),
             retention_after_closure: chrono::Duration::days(180),
             retention_sweep_every: std::time::Duration::from_secs(600),
+            rewrite_tables_after_deletion: false,
+            time_zone: DEFAULT_TIME_ZONE,
         }
     }
 }
@@ -99,7 +114,8 @@ pub(crate) struct Console {
     pub data_key: Arc<DataKey>,
     pub settings: ConsoleSettings,
     pub log: LogTarget,
-    pub sign_in_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// A reclaim after a deletion failed (a lock not had in time): the next sweep retries.
+    pub reclaim_pending: std::sync::atomic::AtomicBool,
 }
 
 pub(crate) type ConsoleState = Arc<Console>;
@@ -113,18 +129,56 @@ impl Console {
         log: LogTarget,
     ) -> Result<ConsoleState> {
         let store = store::ConsoleStore::open(&storage).await?;
-        let per_minute =
-            NonZeroU32::new(settings.sign_ins_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let console = Arc::new(Console {
             storage,
             store,
             data_key,
             settings,
             log,
-            sign_in_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            reclaim_pending: std::sync::atomic::AtomicBool::new(false),
         });
         tokio::spawn(retention(Arc::downgrade(&console)));
         Ok(console)
+    }
+}
+
+impl Console {
+    /// Counts a sign-in attempt from `addr` in this minute, on every instance alike (the count
+    /// is a row); `true` while the minute's attempts are within `sign_ins_per_minute`. The
+    /// address is kept only as a SHA-256 keyed with the data key, never in clear.
+    pub(crate) async fn sign_in_allowed(&self, addr: IpAddr) -> Result<bool> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(b"weprotect console sign-in address v1\0");
+        hash.update(self.data_key.to_hex().as_bytes());
+        hash.update(addr.to_string().as_bytes());
+        let now = chrono::Utc::now();
+        let window = now - chrono::Duration::seconds(i64::from(chrono::Timelike::second(&now)));
+        let window = chrono::Timelike::with_nanosecond(&window, 0).unwrap_or(window);
+        let attempts = self
+            .store
+            .count_sign_in(hash.finalize().to_vec(), window)
+            .await?;
+        Ok(attempts <= i64::from(self.settings.sign_ins_per_minute.max(1)))
+    }
+
+    /// After a deletion, makes the database drop what it keeps of the deleted rows; when it
+    /// cannot now, the next retention sweep tries again.
+    pub(crate) async fn reclaim(&self) {
+        use std::sync::atomic::Ordering;
+        match self
+            .store
+            .reclaim(self.settings.rewrite_tables_after_deletion)
+            .await
+        {
+            Ok(()) => self.reclaim_pending.store(false, Ordering::Relaxed),
+            Err(e) => {
+                self.reclaim_pending.store(true, Ordering::Relaxed);
+                self.log.warn(format!(
+                    "after a deletion, reclaiming the database's space failed (tried again at the next sweep): {e}"
+                ));
+            }
+        }
     }
 }
 
@@ -140,11 +194,30 @@ async fn retention(console: std::sync::Weak<Console>) {
                     .delete_closed_content(console.settings.retention_after_closure)
                     .await
                 {
-                    Ok(0) => {}
-                    Ok(n) => console.log.request(format!(
-                        "retention: content of {n} closed referral(s) deleted"
-                    )),
+                    Ok(0) => {
+                        if console
+                            .reclaim_pending
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                        {
+                            console.reclaim().await;
+                        }
+                    }
+                    Ok(n) => {
+                        console.log.request(format!(
+                            "retention: content of {n} closed referral(s) deleted"
+                        ));
+                        console.reclaim().await;
+                    }
                     Err(e) => console.log.warn(format!("retention sweep failed: {e}")),
+                }
+                if let Err(e) = console
+                    .store
+                    .forget_sign_ins_before(chrono::Utc::now() - chrono::Duration::hours(1))
+                    .await
+                {
+                    console
+                        .log
+                        .warn(format!("forgetting old sign-in counts failed: {e}"));
                 }
                 console.settings.retention_sweep_every
             }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::ConsoleState;
 use super::auth::{self, sha256};
+use super::clock;
 use super::queue::{self, FLAG_NAMES};
 use super::sessions::{self, PRE_COOKIE, SESSION_COOKIE, Session};
 use super::view::{self, Group, Row};
@@ -113,6 +114,7 @@ struct QueueLine {
 #[template(path = "console/queue.html")]
 struct QueuePage {
     signed_in: Option<String>,
+    zone: &'static str,
     me: String,
     supervisor: bool,
     target_hours: i64,
@@ -128,6 +130,7 @@ struct QueuePage {
 #[template(path = "console/referral.html")]
 struct ReferralPage {
     signed_in: Option<String>,
+    zone: &'static str,
     csrf: String,
     referral_id: String,
     reference: String,
@@ -146,6 +149,7 @@ struct ReferralPage {
 #[template(path = "console/summary.html")]
 struct SummaryPage {
     signed_in: Option<String>,
+    zone: &'static str,
     referral_id: String,
     reference: String,
     printed_at: String,
@@ -157,6 +161,7 @@ struct SummaryPage {
 #[template(path = "console/audit.html")]
 struct AuditPage {
     signed_in: Option<String>,
+    zone: &'static str,
     workload: Vec<(String, String, usize, &'static str)>,
     entries: Vec<(String, String, String, String)>,
 }
@@ -259,7 +264,7 @@ pub(crate) async fn sign_in(
         Ok(with_pre_cookie((status, page).into_response(), &csrf))
     };
     if let Some(axum::Extension(ClientAddr(addr))) = client
-        && console.sign_in_limiter.check_key(&addr.ip()).is_err()
+        && !console.sign_in_allowed(addr.ip()).await?
     {
         console
             .store
@@ -542,6 +547,7 @@ pub(crate) async fn queue(
     Query(query): Query<QueueQuery>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     triage_new(&console).await?;
     let filter = query
         .filter
@@ -549,47 +555,32 @@ pub(crate) async fn queue(
         .unwrap_or_else(|| "open".to_string());
     let now = Utc::now();
     let target = console.settings.first_contact_target;
-    let rows = console
+    // Filter every row (cheap), then describe only the page's rows (times in the zone, flag
+    // names), so a long queue costs its query and one page of text.
+    let overdue = |row: &super::store::QueueRow| {
+        !row.contacted
+            && row.last_status != "closed"
+            && queue::time_left(row.received_at, target, now) < chrono::Duration::zero()
+    };
+    let rows: Vec<super::store::QueueRow> = console
         .store
         .queue()
         .await?
         .into_iter()
-        .filter_map(|row| {
+        .filter(|row| {
             let closed = row.last_status == "closed";
-            let left = queue::time_left(row.received_at, target, now);
-            let overdue = !row.contacted && !closed && left < chrono::Duration::zero();
-            let keep = match filter.as_str() {
+            match filter.as_str() {
                 "withdrawn" => row.withdrawn,
                 "closed" => closed,
                 _ if closed => false,
                 "mine" => row.assigned_to.as_deref() == Some(&session.advisor_id),
                 "unassigned" => row.assigned_to.is_none(),
-                "overdue" => overdue,
+                "overdue" => overdue(row),
                 "to_follow" => row.to_follow > 0,
                 _ => true,
-            };
-            keep.then(|| QueueLine {
-                flags: FLAG_NAMES
-                    .iter()
-                    .filter(|(bit, _)| row.flags & bit != 0)
-                    .map(|(_, name)| *name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                time_left: if row.contacted {
-                    "contacted".to_string()
-                } else {
-                    queue::describe_time_left(left)
-                },
-                overdue,
-                received: row.received_at.format("%d %b %H:%M").to_string(),
-                status: row.last_status.replace('_', " "),
-                advisor: row.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
-                urgency: row.urgency,
-                reference: row.service_reference,
-                referral_id: row.referral_id,
-            })
+            }
         })
-        .collect::<Vec<_>>();
+        .collect();
     let total = rows.len();
     let pages = total.div_ceil(PAGE_SIZE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
@@ -597,9 +588,30 @@ pub(crate) async fn queue(
         .into_iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
+        .map(|row| QueueLine {
+            flags: FLAG_NAMES
+                .iter()
+                .filter(|(bit, _)| row.flags & bit != 0)
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", "),
+            time_left: if row.contacted {
+                "contacted".to_string()
+            } else {
+                queue::describe_time_left(queue::time_left(row.received_at, target, now))
+            },
+            overdue: overdue(&row),
+            received: clock::short(zone, row.received_at),
+            status: row.last_status.replace('_', " "),
+            advisor: row.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
+            urgency: row.urgency,
+            reference: row.service_reference,
+            referral_id: row.referral_id,
+        })
         .collect();
     Ok(html(&QueuePage {
         signed_in: Some(session.csrf.clone()),
+        zone: zone.name(),
         supervisor: session.is_supervisor(),
         me: session.advisor_id,
         target_hours: target.num_hours(),
@@ -622,6 +634,7 @@ pub(crate) async fn referral(
     Path(id): Path<String>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !valid_referral_id(&id) {
         return Err(Fail::NotFound);
     }
@@ -670,7 +683,7 @@ pub(crate) async fn referral(
                 .unwrap_or_default();
             format!(
                 "{} {} by {advisor}{detail}",
-                at.format("%d %b %H:%M"),
+                clock::short(zone, at),
                 kind.replace(['_', ':'], " ")
             )
         })
@@ -682,10 +695,11 @@ pub(crate) async fn referral(
     };
     Ok(html(&ReferralPage {
         signed_in: Some(session.csrf.clone()),
+        zone: zone.name(),
         csrf: session.csrf,
         referral_id: id,
         reference: case.service_reference,
-        instruction: view::safe_contact_instruction(&value, now),
+        instruction: view::safe_contact_instruction(&value, now, zone),
         time_left: if case.contacted {
             "contacted".to_string()
         } else {
@@ -694,7 +708,7 @@ pub(crate) async fn referral(
         status: case.last_status.replace('_', " "),
         advisor: case.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
         to_follow: view::to_follow(&value),
-        groups: view::groups(&value),
+        groups: view::groups(&value, zone),
         events,
         advisors,
     }))
@@ -903,12 +917,14 @@ pub(crate) async fn action(
     if kind == "consent_withdrawn" {
         // The victim withdrew consent: the content goes now, not after the retention period.
         console.store.delete_content(id.clone()).await?;
+        console.reclaim().await;
     }
     Ok(back_to(&id))
 }
 
 pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: HeaderMap) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !session.is_supervisor() {
         return Err(Fail::Forbidden("Only supervisors see the audit log."));
     }
@@ -944,7 +960,7 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
         .into_iter()
         .map(|e| {
             (
-                e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                clock::precise(zone, e.at),
                 e.advisor_id.unwrap_or_default(),
                 e.action,
                 e.referral_id.unwrap_or_default(),
@@ -954,6 +970,7 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
     let _ = HeaderValue::from_static("");
     Ok(html(&AuditPage {
         signed_in: Some(session.csrf),
+        zone: zone.name(),
         workload,
         entries,
     }))
@@ -965,6 +982,7 @@ pub(crate) async fn summary(
     Path(id): Path<String>,
 ) -> Page {
     let session = signed_in(&console, &headers).await?;
+    let zone = console.settings.time_zone;
     if !valid_referral_id(&id) {
         return Err(Fail::NotFound);
     }
@@ -1006,7 +1024,7 @@ pub(crate) async fn summary(
             format!(
                 "{} {detail} ({})",
                 kind.replace('_', " "),
-                at.format("%d %b %Y")
+                at.with_timezone(&zone).format("%-d %b %Y")
             )
         })
         .collect();
@@ -1015,9 +1033,10 @@ pub(crate) async fn summary(
         signed_in: Some(session.csrf),
         referral_id: id,
         reference: case.service_reference,
-        printed_at: now.format("%d %b %Y %H:%M").to_string(),
+        printed_at: clock::long(zone, now),
+        zone: zone.name(),
         advisor: session.advisor_id,
-        parts: super::summary::parts(&value, &orders, now),
+        parts: super::summary::parts(&value, &orders, now, zone),
     }))
 }
 

@@ -55,7 +55,12 @@ fn address(a: &Value) -> Option<String> {
 }
 
 /// The summary's parts in FL401 order. `orders` are the orders recorded in the console.
-pub(crate) fn parts(referral: &Value, orders: &[String], now: DateTime<Utc>) -> Vec<Part> {
+pub(crate) fn parts(
+    referral: &Value,
+    orders: &[String],
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> Vec<Part> {
     let victim = &referral["victim"];
     let perpetrator = &referral["perpetrator"];
     let mut applicant = Vec::new();
@@ -203,7 +208,8 @@ pub(crate) fn parts(referral: &Value, orders: &[String], now: DateTime<Utc>) -> 
         );
     }
     if let Some(released) = text(&perpetrator["custody"]["released_at"]) {
-        row(&mut without_notice, "Respondent released", Some(released));
+        let local = super::clock::from_rfc3339(zone, &released).unwrap_or(released);
+        row(&mut without_notice, "Respondent released", Some(local));
     }
     row(
         &mut without_notice,
@@ -251,6 +257,7 @@ mod tests {
             &referral,
             &["non-molestation order applied".into()],
             Utc::now(),
+            crate::console::DEFAULT_TIME_ZONE,
         );
         let titles: Vec<_> = parts.iter().map(|p| p.title).collect();
         assert_eq!(
@@ -279,7 +286,12 @@ mod tests {
 
         let mut confidential = referral.clone();
         confidential["victim"]["address_confidential"] = Value::Bool(true);
-        let parts = super::parts(&confidential, &[], Utc::now());
+        let parts = super::parts(
+            &confidential,
+            &[],
+            Utc::now(),
+            crate::console::DEFAULT_TIME_ZONE,
+        );
         assert!(
             parts[0]
                 .rows

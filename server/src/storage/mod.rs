@@ -128,6 +128,15 @@ impl Storage {
         }
     }
 
+    /// The PostgreSQL pool, or `None` on SQLite. The console (issue 24) keeps its own tables
+    /// in the same database and shares the pool.
+    pub(crate) fn postgres_pool(&self) -> Option<deadpool_postgres::Pool> {
+        match &*self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(p) => Some(p.pool().clone()),
+        }
+    }
+
     /// Issues a device token (see [`crate::issue_token`]).
     pub async fn issue_token(&self, label: &str) -> Result<IssuedToken> {
         match &*self.backend {

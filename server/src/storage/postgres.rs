@@ -177,6 +177,11 @@ impl PgStorage {
         Ok(storage)
     }
 
+    /// The pool, shared with the console's store.
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object> {
         Ok(self.pool.get().await?)
     }

@@ -1,17 +1,5 @@
-//! The console's own tables, kept in the intake database beside the intake tables.
-//!
-//! The console creates them itself (`CREATE TABLE IF NOT EXISTS`, one transaction) rather than
-//! adding steps to the intake migrations, so that the device side's schema and the console's
-//! can change independently. It reads the intake tables (`referrals`, `status_updates`) and
-//! writes statuses only through [`Storage::add_status`], the same path as the admin endpoint.
-//!
-//! Nothing here is personal data in clear: an advisor is found by a SHA-256 of their email
-//! (the email itself is not kept), passwords are argon2id hashes, TOTP secrets and notes are
-//! sealed with the data key, sessions are kept as SHA-256s of the cookie's value, and the
-//! audit log holds ids, action names and times only.
-//!
-//! Today the console runs on the SQLite backend; on PostgreSQL, opening it fails with a clear
-//! error (see docs/console.md).
+//! The console's tables on the SQLite backend: one connection of its own to the intake file,
+//! used on the blocking pool, beside the intake storage's connections (see `store/mod.rs`).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -20,9 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::{Account, AdvisorInfo, QueueRow, SessionRow};
 use crate::db::{format_time, parse_time};
 use crate::error::{Result, ServerError};
-use crate::storage::Storage;
 
 const SCHEMA: &str = r#"
 -- Advisors and supervisors. No email is kept: `email_key` is a SHA-256 of the normalised email.
@@ -84,74 +72,32 @@ CREATE TABLE IF NOT EXISTS console_events (
     detail      BLOB                         -- ENCRYPTED when present: sealed with the data key
 ) STRICT;
 CREATE INDEX IF NOT EXISTS console_events_by_referral ON console_events (referral_id, id);
+
+-- Sign-in attempts per client address and minute (the rate limit all instances share). The
+-- address is a SHA-256 keyed with the data key, never the address itself.
+CREATE TABLE IF NOT EXISTS console_sign_in_counts (
+    addr_key     BLOB NOT NULL,
+    window_start TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    PRIMARY KEY (addr_key, window_start)
+) STRICT;
 "#;
-
-/// An advisor's account as sign-in needs it.
-#[derive(Clone)]
-pub(crate) struct Account {
-    pub id: String,
-    pub password_hash: Option<String>,
-    pub totp_secret: Option<Vec<u8>>,
-    pub totp_last_step: i64,
-    pub locked_until: Option<DateTime<Utc>>,
-    pub revoked: bool,
-}
-
-/// An advisor as the operator and supervisors see them: id, role, state, never an email.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdvisorInfo {
-    /// `adv_<hex>`.
-    pub id: String,
-    /// `advisor` or `supervisor`.
-    pub role: String,
-    /// Whether the advisor has finished enrolment.
-    pub enrolled: bool,
-    /// Whether the advisor was revoked.
-    pub revoked: bool,
-}
-
-/// A session row, joined with its advisor.
-pub(crate) struct SessionRow {
-    pub advisor_id: String,
-    pub role: String,
-    pub csrf: String,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-}
-
-/// A referral as the queue lists it.
-pub(crate) struct QueueRow {
-    pub referral_id: String,
-    pub service_reference: String,
-    pub received_at: DateTime<Utc>,
-    pub urgency: i64,
-    pub flags: i64,
-    pub to_follow: i64,
-    pub assigned_to: Option<String>,
-    pub last_status: String,
-    pub contacted: bool,
-    pub withdrawn: bool,
-}
 
 /// The console's connection to the intake database.
 #[derive(Clone)]
-pub(crate) struct ConsoleStore {
+pub(crate) struct SqliteConsole {
     conn: Arc<Mutex<Connection>>,
 }
 
-impl ConsoleStore {
-    /// Opens a connection to the intake database and creates the console's tables if needed.
-    pub(crate) async fn open(storage: &Storage) -> Result<ConsoleStore> {
-        let Some(dir) = storage.sqlite_dir() else {
-            return Err(ServerError::Console(
-                "the advisors' console runs on the SQLite backend only for now",
-            ));
-        };
+impl SqliteConsole {
+    /// Opens a connection to the intake database in `dir` and creates the console's tables
+    /// if needed.
+    pub(crate) async fn open(dir: &Path) -> Result<SqliteConsole> {
         let dir = dir.to_path_buf();
         let conn = tokio::task::spawn_blocking(move || open_connection(&dir))
             .await
             .map_err(|_| ServerError::Task)??;
-        Ok(ConsoleStore {
+        Ok(SqliteConsole {
             conn: Arc::new(Mutex::new(conn)),
         })
     }
@@ -447,7 +393,7 @@ impl ConsoleStore {
     }
 
     /// The audit log, newest first.
-    pub(crate) async fn audit(&self, limit: u32) -> Result<Vec<super::AuditEntry>> {
+    pub(crate) async fn audit(&self, limit: u32) -> Result<Vec<crate::console::AuditEntry>> {
         self.run(move |conn| {
             let mut stmt = conn.prepare(
                 "SELECT at, advisor_id, action, referral_id FROM console_audit ORDER BY id DESC LIMIT ?1",
@@ -463,7 +409,7 @@ impl ConsoleStore {
             let mut out = Vec::new();
             for row in rows {
                 let (at, advisor_id, action, referral_id) = row?;
-                out.push(super::AuditEntry {
+                out.push(crate::console::AuditEntry {
                     at: parse_time(&at)?,
                     advisor_id,
                     action,
@@ -600,6 +546,9 @@ impl ConsoleStore {
                 )?;
             }
             tx.commit()?;
+            if !ids.is_empty() {
+                reclaim(conn);
+            }
             Ok(ids.len())
         })
         .await
@@ -621,6 +570,35 @@ impl ConsoleStore {
                 params![now, referral_id],
             )?;
             tx.commit()?;
+            reclaim(conn);
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn count_sign_in(
+        &self,
+        addr_key: Vec<u8>,
+        window: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.run(move |conn| {
+            Ok(conn.query_row(
+                "INSERT INTO console_sign_in_counts (addr_key, window_start, attempts) VALUES (?1, ?2, 1)
+                 ON CONFLICT (addr_key, window_start) DO UPDATE SET attempts = attempts + 1
+                 RETURNING attempts",
+                params![addr_key, format_time(window)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    pub(crate) async fn forget_sign_ins_before(&self, before: DateTime<Utc>) -> Result<()> {
+        self.run(move |conn| {
+            conn.execute(
+                "DELETE FROM console_sign_in_counts WHERE window_start < ?1",
+                [format_time(before)],
+            )?;
             Ok(())
         })
         .await
@@ -725,11 +703,21 @@ fn queue_rows(conn: &Connection) -> Result<Vec<QueueRow>> {
     Ok(out)
 }
 
+/// Moves the zeroed pages into the database file and empties the WAL, which still holds the
+/// pages as they were before the deletion. Best effort: a reader holding an old snapshot makes
+/// it stop short, and the next checkpoint finishes it.
+fn reclaim(conn: &Connection) {
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
 fn open_connection(dir: &Path) -> Result<Connection> {
     let mut conn = Connection::open(crate::db::db_path(dir))?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // What this connection deletes (retention, withdrawal) is overwritten with zeros in the
+    // file, not only unlinked from the b-tree.
+    conn.pragma_update(None, "secure_delete", true)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     tx.commit()?;
