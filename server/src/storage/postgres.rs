@@ -123,6 +123,11 @@ CREATE TABLE addenda (
     content_deleted_at TIMESTAMPTZ
 );
 CREATE INDEX addenda_by_referral ON addenda (referral_id, seq);
+
+-- ANALYZE keeps sample values of a column (histogram bounds, most common values) in
+-- pg_statistic; sealed content must not be copied there, where deleting it would not reach.
+ALTER TABLE referrals ALTER COLUMN referral_json SET STATISTICS 0;
+ALTER TABLE addenda ALTER COLUMN content SET STATISTICS 0;
 "#,
 ];
 
@@ -630,7 +635,9 @@ impl PgStorage {
         }
         let deleted =
             checked.kind == weprotect_core::addendum::AddendumKind::ConsentWithdrawn && !withdrawn;
+        let mut withdrawal_xid: Option<i64> = None;
         if deleted {
+            withdrawal_xid = Some(tx.query_one("SELECT txid_current()", &[]).await?.get(0));
             tx.execute(
                 "UPDATE referrals SET referral_json = ''::bytea, withdrawn_at = $2
                   WHERE referral_id = $1",
@@ -654,20 +661,9 @@ impl PgStorage {
             .await?;
         }
         tx.commit().await?;
-        let scrub = if deleted {
-            // An UPDATE leaves the old row version in the table's pages (MVCC) until vacuum,
-            // and a plain VACUUM marks its space free without overwriting it. VACUUM FULL
-            // rewrites both tables (and their TOAST tables) into new files and truncates the
-            // old ones; it holds an exclusive lock on them while it runs (docs/SECURITY.md).
-            match client
-                .batch_execute("VACUUM (FULL) referrals, addenda")
-                .await
-            {
-                Ok(()) => Scrub::Done,
-                Err(e) => Scrub::Deferred(format!("VACUUM FULL failed: {e}")),
-            }
-        } else {
-            Scrub::NotNeeded
+        let scrub = match withdrawal_xid {
+            Some(xid) => scrub(&client, xid).await,
+            None => Scrub::NotNeeded,
         };
         Ok((RecordedAddendum::New { receipt, deleted }, scrub))
     }
@@ -699,6 +695,58 @@ impl PgStorage {
                 })
             })
             .collect()
+    }
+}
+
+/// How long a withdrawal waits for older snapshots in the database to end before it rewrites
+/// the tables.
+const SCRUB_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// After a withdrawal committed (transaction `xid`): an UPDATE leaves the old row versions in
+/// the table's pages (MVCC) until vacuum, and a plain VACUUM marks their space free without
+/// overwriting it. `VACUUM FULL` rewrites both tables (and their TOAST tables) into new files
+/// and truncates the old ones, holding an exclusive lock on them while it runs
+/// (docs/SECURITY.md). It copies row versions that a transaction older than the withdrawal
+/// could still see, so it first waits (a while) for every snapshot and transaction older than
+/// the withdrawal to end, in any database of the cluster: a long query, a `pg_dump`,
+/// autovacuum's ANALYZE.
+async fn scrub(client: &deadpool_postgres::Object, xid: i64) -> Scrub {
+    let started = std::time::Instant::now();
+    let older = async || -> Result<i64> {
+        Ok(client
+            .query_one(
+                "SELECT (SELECT count(*) FROM pg_stat_activity
+                          WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+                            AND age(backend_xmin) >= age(($1::bigint % 4294967296)::text::xid))
+                      + (txid_snapshot_xmin(txid_current_snapshot()) <= $1)::int",
+                &[&xid],
+            )
+            .await?
+            .get(0))
+    };
+    let mut waited_out = true;
+    loop {
+        match older().await {
+            Ok(0) => break,
+            Ok(_) if started.elapsed() < SCRUB_WAIT => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Ok(_) => {
+                waited_out = false;
+                break;
+            }
+            Err(e) => return Scrub::Deferred(format!("looking for older snapshots: {e}")),
+        }
+    }
+    match client
+        .batch_execute("VACUUM (FULL) referrals, addenda")
+        .await
+    {
+        Ok(()) if waited_out => Scrub::Done,
+        Ok(()) => Scrub::Deferred(
+            "a transaction older than the withdrawal was still open: VACUUM FULL kept the old row versions it could see; a later vacuum removes them".into(),
+        ),
+        Err(e) => Scrub::Deferred(format!("VACUUM FULL failed: {e}")),
     }
 }
 
