@@ -7,108 +7,11 @@ mod common;
 use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use weprotect_core::addendum::{ADDENDUM_SCHEMA_VERSION, AddendumKind};
-use weprotect_core::config::ServiceConfig;
-use weprotect_core::crypto::ServicePublicKey;
-use weprotect_core::crypto::envelope::seal_addendum;
-use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
+use weprotect_core::addendum::AddendumKind;
 use weprotect_server::{ReferralStatus, ServerConfig, ServerError};
 
 /// A distinctive value in the information that follows, to look for in the files afterwards.
 const CANARY_REFERENCE: &str = "CANARYCR-771/26";
-
-/// The example referral sent with its crime reference and the victim's date of birth to follow.
-fn referral_with_to_follow() -> String {
-    let mut r: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
-    r["incident"]["crime_reference"] = Value::Null;
-    r["victim"]["date_of_birth"] = Value::Null;
-    r["victim"]["aged_16_or_over"] = json!(true);
-    r["to_follow"] = json!([
-        {"path": "incident.crime_reference", "code": "crime_reference.to_follow"},
-        {"path": "victim.date_of_birth", "code": "victim.date_of_birth_to_follow"},
-    ]);
-    r.to_string()
-}
-
-fn information(referral_id: &str, addendum_id: &str, information: Value) -> Value {
-    json!({
-        "addendum_id": addendum_id,
-        "referral_id": referral_id,
-        "kind": "information",
-        "written_at": chrono::Utc::now(),
-        "information": information,
-    })
-}
-
-fn withdrawal(referral_id: &str, addendum_id: &str) -> Value {
-    json!({
-        "addendum_id": addendum_id,
-        "referral_id": referral_id,
-        "kind": "consent_withdrawn",
-        "written_at": chrono::Utc::now(),
-        "withdrawal": {"withdrawn_by": "victim", "withdrawn_at": chrono::Utc::now(),
-                       "recorded_how": "by_phone"},
-    })
-}
-
-/// Seals an addendum document as a device does.
-fn seal(service: &ServiceConfig, addendum_id: &str, doc: &Value) -> Vec<u8> {
-    let pk = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
-    seal_addendum(
-        &pk,
-        addendum_id,
-        ADDENDUM_SCHEMA_VERSION,
-        doc.to_string().as_bytes(),
-    )
-    .unwrap()
-}
-
-async fn add(
-    client: &reqwest::Client,
-    url: &str,
-    token: &str,
-    referral_id: &str,
-    addendum_id: &str,
-    body: Vec<u8>,
-) -> reqwest::Response {
-    client
-        .post(format!("{url}/v1/referrals/{referral_id}/addenda"))
-        .bearer_auth(token)
-        .header("idempotency-key", addendum_id)
-        .header("content-type", "application/octet-stream")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-impl Harness {
-    async fn add(&self, referral_id: &str, addendum_id: &str, doc: &Value) -> reqwest::Response {
-        let body = seal(&self.server.service_config(), addendum_id, doc);
-        add(
-            &self.client,
-            &self.server.url(),
-            &self.token,
-            referral_id,
-            addendum_id,
-            body,
-        )
-        .await
-    }
-
-    /// Sends the referral with items to follow; its receipt.
-    async fn sent_referral(&self) -> (String, Value) {
-        let id = new_id();
-        let body = seal_json(
-            &self.server.service_config(),
-            &id,
-            &referral_with_to_follow(),
-        );
-        let response = self.submit(&id, body).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
-        (id, response.json().await.unwrap())
-    }
-}
 
 fn codes(body: &Value) -> Vec<(String, String)> {
     body["problems"]
@@ -134,7 +37,7 @@ async fn an_addendum_is_received_once_and_a_replay_gets_the_original_receipt() {
         &id,
         json!({"incident.crime_reference": CANARY_REFERENCE}),
     );
-    let body = seal(&h.server.service_config(), &id, &doc);
+    let body = seal_addendum_doc(&h.server.service_config(), &id, &doc);
     let first = add(
         &h.client,
         &h.server.url(),
@@ -194,7 +97,7 @@ async fn another_senders_referral_and_an_unknown_referral_get_the_same_404() {
         let service = h.server.service_config();
         async move {
             let id = new_id();
-            let body = seal(&service, &id, &withdrawal(&referral, &id));
+            let body = seal_addendum_doc(&service, &id, &withdrawal(&referral, &id));
             let response = add(&client, &url, &token, &referral, &id, body).await;
             (response.status(), response.text().await.unwrap())
         }
@@ -299,7 +202,7 @@ async fn racing_duplicates_of_an_addendum_give_one_row_and_identical_receipts() 
         &id,
         json!({"incident.crime_reference": "CR/42/26"}),
     );
-    let body = seal(&h.server.service_config(), &id, &doc);
+    let body = seal_addendum_doc(&h.server.service_config(), &id, &doc);
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let (client, url, token) = (client(), h.server.url(), h.token.clone());
@@ -457,7 +360,7 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
         &info,
         json!({"incident.crime_reference": CANARY_REFERENCE}),
     );
-    let info_body = seal(&h.server.service_config(), &info, &doc);
+    let info_body = seal_addendum_doc(&h.server.service_config(), &info, &doc);
     let response = add(
         &h.client,
         &h.server.url(),
@@ -588,7 +491,34 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
         .is_err()
     );
 
-    // The console (SQLite) has the case as withdrawn, though it never triaged it.
+    // The console has the case as withdrawn, though it never triaged it.
+    if let weprotect_server::Database::Postgres(url) = database_for(h.dir.path()) {
+        let id = referral.clone();
+        let (withdrawn, deleted, audited) = postgres::on_own_runtime(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .map_err(|e| e.to_string())?;
+            tokio::spawn(connection);
+            let row = client
+                .query_one(
+                    "SELECT c.withdrawn, c.content_deleted_at IS NOT NULL,
+                            (SELECT COUNT(*) FROM console_audit a WHERE a.referral_id = $1
+                               AND a.action = 'content_deleted_consent_withdrawn')
+                       FROM console_cases c WHERE c.referral_id = $1",
+                    &[&id],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>((
+                row.get::<_, bool>(0),
+                row.get::<_, bool>(1),
+                row.get::<_, i64>(2),
+            ))
+        })
+        .unwrap();
+        assert!(withdrawn && deleted);
+        assert_eq!(audited, 1);
+    }
     if !on_postgres() {
         let conn =
             rusqlite::Connection::open(h.dir.path().join(weprotect_server::DB_FILE)).unwrap();
@@ -746,7 +676,7 @@ async fn an_addendum_whose_answer_was_lost_after_its_commit_gets_its_receipt_on_
         &id,
         json!({"incident.crime_reference": "CR/9/26"}),
     );
-    let body = seal(&h.server.service_config(), &id, &doc);
+    let body = seal_addendum_doc(&h.server.service_config(), &id, &doc);
     h.server.set_faults("drop=1".parse().unwrap());
     let lost = h
         .client

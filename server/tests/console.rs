@@ -63,6 +63,17 @@ fn element_text(html: &str, id: &str) -> String {
     html[start..].split('<').next().unwrap().to_string()
 }
 
+/// The HTML inside the element with `id`, up to the first `end` tag after it.
+fn inside<'a>(html: &'a str, id: &str, end: &str) -> &'a str {
+    let marker = format!("id=\"{id}\">");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no element {id}"))
+        + marker.len();
+    let rest = &html[start..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
 impl Browser {
     fn new(base: String) -> Browser {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -338,6 +349,53 @@ async fn an_advisor_enrols_signs_in_sees_the_queue_opens_a_referral_and_the_devi
 }
 
 #[tokio::test]
+async fn information_that_followed_shows_with_the_referral_and_a_withdrawal_stops_all_work() {
+    let h = harness(|_| {}).await;
+    let (id, _) = h.sent_referral().await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let to_follow = inside(&page, "to-follow-list", "</dl>");
+    assert!(to_follow.contains("Crime reference"), "{to_follow}");
+
+    // The crime number follows from the officer's device.
+    let addendum = new_id();
+    let doc = information(
+        &id,
+        &addendum,
+        serde_json::json!({"incident.crime_reference": "CR/0012345/26"}),
+    );
+    assert_eq!(
+        h.add(&id, &addendum, &doc).await.status(),
+        StatusCode::CREATED
+    );
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let added = inside(&page, "added-list", "</div>");
+    assert!(
+        added.contains("Crime reference") && added.contains("CR/0012345/26"),
+        "{added}"
+    );
+    let to_follow = inside(&page, "to-follow-list", "</dl>");
+    assert!(!to_follow.contains("Crime reference") && to_follow.contains("Date of birth"));
+
+    // The victim withdraws consent: the advisor is told to stop, and sees no content.
+    let withdrawn = new_id();
+    assert_eq!(
+        h.add(&id, &withdrawn, &withdrawal(&id, &withdrawn))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let (status, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Consent withdrawn") && page.contains("stop all work"),
+        "{page}"
+    );
+    assert!(!page.contains("Testperson") && !page.contains("CR/0012345/26"));
+}
+
+#[tokio::test]
 async fn a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     let h = harness(|_| {}).await;
     let id = new_id();
@@ -569,7 +627,10 @@ async fn the_printable_summary_follows_the_application_and_is_audited_and_withdr
         )
         .await;
     let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
-    assert!(page.contains("Content deleted"), "{page}");
+    assert!(
+        page.contains("Consent withdrawn") && page.contains("stop all work"),
+        "{page}"
+    );
     assert!(h.server.read_referral(&id).await.is_err());
     let (_, queue, _) = browser.get("/console/queue?filter=withdrawn").await;
     assert!(queue.contains(&format!("/console/referrals/{id}")));
@@ -642,7 +703,9 @@ async fn two_instances_on_one_database_serve_one_session_and_a_revocation_ends_i
         .await;
 
     let (mut browser, key) = enrolled(&h, Role::Supervisor, EMAIL).await;
-    let (status, _, _) = browser.sign_in(EMAIL, &key, now() + 30).await;
+    // One moment for both sign-ins: the same code, whichever 30-second step the test is in.
+    let moment = now() + 30;
+    let (status, _, _) = browser.sign_in(EMAIL, &key, moment).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     // The same cookie, sent to the other instance: the same advisor, the same session.
     let cookies = browser.cookies.clone();
@@ -668,7 +731,7 @@ async fn two_instances_on_one_database_serve_one_session_and_a_revocation_ends_i
 
     // A code used on one instance does not work on the other.
     let mut again = Browser::new(second.url());
-    let (status, _, _) = again.sign_in(EMAIL, &key, now() + 30).await;
+    let (status, _, _) = again.sign_in(EMAIL, &key, moment).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     revoke_advisor(h.dir.path(), &database_for(h.dir.path()), EMAIL)

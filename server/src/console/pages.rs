@@ -139,6 +139,8 @@ struct ReferralPage {
     status: String,
     advisor: String,
     to_follow: Vec<Row>,
+    /// Information that followed (one group per addendum).
+    added: Vec<Group>,
     groups: Vec<Group>,
     events: Vec<String>,
     /// Advisors a supervisor may assign the referral to (empty for advisors).
@@ -643,17 +645,27 @@ pub(crate) async fn referral(
         return Err(Fail::NotFound);
     };
     if console.store.content_deleted(id.clone()).await? {
-        return Ok(html(&Message {
-            signed_in: Some(session.csrf),
-            heading: "Content deleted",
-            text: "This referral was closed and its retention period has passed: its content was deleted. Its reference, times and statuses remain.",
-            link: Some(("/console/queue?filter=closed", "Closed referrals")),
+        return Ok(html(&if case.withdrawn {
+            Message {
+                signed_in: Some(session.csrf),
+                heading: "Consent withdrawn",
+                text: "The victim withdrew consent: stop all work on this referral. Its content was deleted; its reference, times and statuses remain.",
+                link: Some(("/console/queue?filter=withdrawn", "Withdrawn referrals")),
+            }
+        } else {
+            Message {
+                signed_in: Some(session.csrf),
+                heading: "Content deleted",
+                text: "This referral was closed and its retention period has passed: its content was deleted. Its reference, times and statuses remain.",
+                link: Some(("/console/queue?filter=closed", "Closed referrals")),
+            }
         }));
     }
     let json = console
         .storage
         .read_referral(&console.data_key, &id)
         .await?;
+    let addenda = console.storage.read_addenda(&console.data_key, &id).await?;
     // Audited before the page leaves: a view that cannot be logged is not shown.
     console
         .store
@@ -707,7 +719,8 @@ pub(crate) async fn referral(
         },
         status: case.last_status.replace('_', " "),
         advisor: case.assigned_to.unwrap_or_else(|| "unassigned".to_string()),
-        to_follow: view::to_follow(&value),
+        to_follow: view::still_to_follow(&value, &addenda),
+        added: view::added_information(&addenda, zone),
         groups: view::groups(&value, zone),
         events,
         advisors,

@@ -261,6 +261,54 @@ pub(crate) fn to_follow(referral: &Value) -> Vec<Row> {
         .unwrap_or_default()
 }
 
+/// Information that followed the referral (issue 23): one group per addendum, headed by when
+/// it arrived, with each field's form label and its value shown as the referral's are.
+pub(crate) fn added_information(addenda: &[crate::Addendum], zone: Tz) -> Vec<Group> {
+    addenda
+        .iter()
+        .filter_map(|a| {
+            let information = a.information.as_ref()?;
+            let rows = information
+                .iter()
+                .map(|(path, value)| {
+                    let field = form().field_for_path(path);
+                    Row {
+                        label: field.map_or_else(|| path.replace('_', " "), |f| f.label.clone()),
+                        value: field
+                            .and_then(|f| show(f, value, zone))
+                            .unwrap_or_else(|| value.to_string()),
+                    }
+                })
+                .collect();
+            Some(Group {
+                title: format!("Received {}", clock::short(zone, a.received_at)),
+                rows,
+                warning: None,
+            })
+        })
+        .collect()
+}
+
+/// The referral's to-follow items less those added information has given since.
+pub(crate) fn still_to_follow(referral: &Value, addenda: &[crate::Addendum]) -> Vec<Row> {
+    let given: Vec<&str> = addenda
+        .iter()
+        .filter_map(|a| a.information.as_ref())
+        .flat_map(|i| i.keys().map(String::as_str))
+        .collect();
+    let mut remaining = referral.clone();
+    if let Some(items) = remaining["to_follow"].as_array_mut() {
+        items.retain(|item| {
+            let path = item["path"].as_str().unwrap_or("");
+            !given.iter().any(|g| {
+                g.strip_prefix(path)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+            })
+        });
+    }
+    to_follow(&remaining)
+}
+
 /// Every non-empty leaf of `value` as (path, text): `children[0].name`.
 fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
     match value {

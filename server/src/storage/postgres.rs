@@ -659,6 +659,36 @@ impl PgStorage {
                 ],
             )
             .await?;
+            // The console's case, as on SQLite (`addenda::delete_content`): marked withdrawn
+            // (created when never triaged, so the queue never opens the deleted content), the
+            // sealed details of its events dropped, the deletion audited; same transaction.
+            let console: bool = tx
+                .query_one("SELECT to_regclass('console_cases') IS NOT NULL", &[])
+                .await?
+                .get(0);
+            if console {
+                tx.execute(
+                    "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
+                                                content_deleted_at, withdrawn)
+                     VALUES ($1, 0, 0, 0, $2, true)
+                     ON CONFLICT (referral_id) DO UPDATE
+                        SET content_deleted_at = COALESCE(console_cases.content_deleted_at, $2),
+                            withdrawn = true",
+                    &[&pending.referral_id, &received_at],
+                )
+                .await?;
+                tx.execute(
+                    "UPDATE console_events SET detail = NULL WHERE referral_id = $1",
+                    &[&pending.referral_id],
+                )
+                .await?;
+                tx.execute(
+                    "INSERT INTO console_audit (at, action, referral_id)
+                     VALUES ($1, 'content_deleted_consent_withdrawn', $2)",
+                    &[&received_at, &pending.referral_id],
+                )
+                .await?;
+            }
         }
         tx.commit().await?;
         let scrub = match withdrawal_xid {

@@ -2,8 +2,11 @@
 #![allow(dead_code)]
 
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 use tempfile::TempDir;
+use weprotect_core::addendum::ADDENDUM_SCHEMA_VERSION;
 use weprotect_core::config::ServiceConfig;
+use weprotect_core::crypto::envelope::seal_addendum;
 use weprotect_core::crypto::{ServicePublicKey, seal};
 use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
 use weprotect_server::{Database, RunningServer, ServerConfig, Storage};
@@ -311,4 +314,104 @@ pub fn read_addenda(
     let key = weprotect_core::crypto::DataKey::from_hex(hex.trim()).unwrap();
     let id = referral_id.to_string();
     with_storage(dir, move |s| async move { s.read_addenda(&key, &id).await })
+}
+
+// Addenda (issue 23): documents and envelopes as a device makes them.
+
+/// The example referral sent with its crime reference and the victim's date of birth to follow.
+pub fn referral_with_to_follow() -> String {
+    let mut r: Value = serde_json::from_str(EXAMPLE_REFERRAL_JSON).unwrap();
+    r["incident"]["crime_reference"] = Value::Null;
+    r["victim"]["date_of_birth"] = Value::Null;
+    r["victim"]["aged_16_or_over"] = json!(true);
+    r["to_follow"] = json!([
+        {"path": "incident.crime_reference", "code": "crime_reference.to_follow"},
+        {"path": "victim.date_of_birth", "code": "victim.date_of_birth_to_follow"},
+    ]);
+    r.to_string()
+}
+
+pub fn information(referral_id: &str, addendum_id: &str, information: Value) -> Value {
+    json!({
+        "addendum_id": addendum_id,
+        "referral_id": referral_id,
+        "kind": "information",
+        "written_at": chrono::Utc::now(),
+        "information": information,
+    })
+}
+
+pub fn withdrawal(referral_id: &str, addendum_id: &str) -> Value {
+    json!({
+        "addendum_id": addendum_id,
+        "referral_id": referral_id,
+        "kind": "consent_withdrawn",
+        "written_at": chrono::Utc::now(),
+        "withdrawal": {"withdrawn_by": "victim", "withdrawn_at": chrono::Utc::now(),
+                       "recorded_how": "by_phone"},
+    })
+}
+
+/// Seals an addendum document as a device does.
+pub fn seal_addendum_doc(service: &ServiceConfig, addendum_id: &str, doc: &Value) -> Vec<u8> {
+    let pk = ServicePublicKey::new(service.key_id.clone(), &service.public_key).unwrap();
+    seal_addendum(
+        &pk,
+        addendum_id,
+        ADDENDUM_SCHEMA_VERSION,
+        doc.to_string().as_bytes(),
+    )
+    .unwrap()
+}
+
+pub async fn add(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    referral_id: &str,
+    addendum_id: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    client
+        .post(format!("{url}/v1/referrals/{referral_id}/addenda"))
+        .bearer_auth(token)
+        .header("idempotency-key", addendum_id)
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+impl Harness {
+    pub async fn add(
+        &self,
+        referral_id: &str,
+        addendum_id: &str,
+        doc: &Value,
+    ) -> reqwest::Response {
+        let body = seal_addendum_doc(&self.server.service_config(), addendum_id, doc);
+        add(
+            &self.client,
+            &self.server.url(),
+            &self.token,
+            referral_id,
+            addendum_id,
+            body,
+        )
+        .await
+    }
+
+    /// Sends the referral with items to follow; its receipt.
+    pub async fn sent_referral(&self) -> (String, Value) {
+        let id = new_id();
+        let body = seal_json(
+            &self.server.service_config(),
+            &id,
+            &referral_with_to_follow(),
+        );
+        let response = self.submit(&id, body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        (id, response.json().await.unwrap())
+    }
 }
