@@ -114,15 +114,7 @@ pub fn queue_referrals(
     n: usize,
     now: DateTime<Utc>,
 ) -> Vec<String> {
-    (0..n)
-        .map(|_| {
-            let draft = store.save_draft(None, example_referral(), now).unwrap();
-            store
-                .submit(draft, service.clone(), now)
-                .unwrap()
-                .referral_id
-        })
-        .collect()
+    queue_copies(store, service, n, now, example_referral())
 }
 
 /// Saves and submits `n` copies of the example referral without its crime number (issued
@@ -133,11 +125,21 @@ pub fn queue_referrals_to_follow(
     n: usize,
     now: DateTime<Utc>,
 ) -> Vec<String> {
+    let mut referral = example_referral();
+    referral.incident.crime_reference = None;
+    queue_copies(store, service, n, now, referral)
+}
+
+fn queue_copies(
+    store: &Store,
+    service: &ServiceConfig,
+    n: usize,
+    now: DateTime<Utc>,
+    referral: weprotect_core::Referral,
+) -> Vec<String> {
     (0..n)
         .map(|_| {
-            let mut referral = example_referral();
-            referral.incident.crime_reference = None;
-            let draft = store.save_draft(None, referral, now).unwrap();
+            let draft = store.save_draft(None, referral.clone(), now).unwrap();
             store
                 .submit(draft, service.clone(), now)
                 .unwrap()

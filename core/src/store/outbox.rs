@@ -467,8 +467,8 @@ impl Store {
             let mut results = Vec::with_capacity(outcomes.len());
             for outcome in outcomes {
                 // An addendum's outcome is recorded in its own table (ids are random UUIDs).
-                if addenda::is_addendum(&tx, outcome.id())? {
-                    let result = match outcome {
+                let result = if addenda::is_addendum(&tx, outcome.id())? {
+                    match outcome {
                         RecordedOutcome::Delivered {
                             referral_id,
                             receipt,
@@ -485,34 +485,26 @@ impl Store {
                             code,
                         } => addenda::attempt_failed_in(&tx, referral_id, *next_attempt_at, code)
                             .map(|()| true),
-                    };
-                    match result {
-                        Err(
-                            e @ (StoreError::InvalidState(_)
-                            | StoreError::NotFound(_)
-                            | StoreError::InvalidArgument(_)),
-                        ) => results.push(Err(e)),
-                        Err(e) => return Err(e),
-                        Ok(recorded) => results.push(Ok(recorded)),
                     }
-                    continue;
-                }
-                let result = match outcome {
-                    RecordedOutcome::Delivered {
-                        referral_id,
-                        receipt,
-                        now,
-                    } => delivery_in(&tx, referral_id, receipt, *now),
-                    RecordedOutcome::Rejected {
-                        referral_id,
-                        code,
-                        now,
-                    } => rejection_in(&tx, referral_id, code, *now).map(|()| true),
-                    RecordedOutcome::Failed {
-                        referral_id,
-                        next_attempt_at,
-                        code,
-                    } => attempt_failed_in(&tx, referral_id, *next_attempt_at, code).map(|()| true),
+                } else {
+                    match outcome {
+                        RecordedOutcome::Delivered {
+                            referral_id,
+                            receipt,
+                            now,
+                        } => delivery_in(&tx, referral_id, receipt, *now),
+                        RecordedOutcome::Rejected {
+                            referral_id,
+                            code,
+                            now,
+                        } => rejection_in(&tx, referral_id, code, *now).map(|()| true),
+                        RecordedOutcome::Failed {
+                            referral_id,
+                            next_attempt_at,
+                            code,
+                        } => attempt_failed_in(&tx, referral_id, *next_attempt_at, code)
+                            .map(|()| true),
+                    }
                 };
                 match result {
                     Err(

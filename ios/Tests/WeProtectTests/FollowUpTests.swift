@@ -4,6 +4,7 @@
 import Foundation
 import XCTest
 
+@testable import WeProtect
 @testable import WeProtectCore
 
 final class FollowUpTests: XCTestCase, @unchecked Sendable {
@@ -18,15 +19,13 @@ final class FollowUpTests: XCTestCase, @unchecked Sendable {
         return (store, service, token, queued.referralId)
     }
 
-    private func typed(_ text: String) -> FieldValue { .text(text: PersonalText(text: text)) }
-
     func testACrimeNumberIssuedLaterIsSentOnceAfterItsReferral() async throws {
         let (store, service, token, referralId) = try sentWithCrimeNumberToFollow()
         let items = try store.toFollow(referralId: referralId)
         XCTAssertEqual(items.map(\.path), ["incident.crime_reference"])
         let editor = try store.openFollowUp(referralId: referralId)
         XCTAssertFalse(try editor.snapshot().ready)
-        let snapshot = try editor.set(path: "incident.crime_reference", value: typed("CR/123456/26"))
+        let snapshot = try editor.set(path: "incident.crime_reference", value: try .text("CR/123456/26"))
         XCTAssertTrue(snapshot.ready, "\(snapshot.problems)")
         let queued = try editor.submit(service: service)
         XCTAssertTrue(try store.toFollow(referralId: referralId).isEmpty)
@@ -49,7 +48,7 @@ final class FollowUpTests: XCTestCase, @unchecked Sendable {
     func testAFieldNotToFollowIsRefusedWithoutEchoingTheValue() throws {
         let (store, service, _, referralId) = try sentWithCrimeNumberToFollow()
         let editor = try store.openFollowUp(referralId: referralId)
-        XCTAssertThrowsError(try editor.set(path: "victim.forename", value: typed("Zebedee"))) { error in
+        XCTAssertThrowsError(try editor.set(path: "victim.forename", value: try .text("Zebedee"))) { error in
             guard case WeprotectError.FieldHidden = error else {
                 return XCTFail("expected FieldHidden, got \(error)")
             }
