@@ -27,6 +27,8 @@ extension OutboxEntry: Equatable, Hashable {
             && lhs.nextAttemptAt == rhs.nextAttemptAt && lhs.lastErrorCode == rhs.lastErrorCode
             && lhs.receipt == rhs.receipt && lhs.rejectionCode == rhs.rejectionCode
             && lhs.statuses == rhs.statuses && lhs.damaged == rhs.damaged
+            && lhs.toFollow == rhs.toFollow && lhs.addenda == rhs.addenda
+            && lhs.consentWithdrawn == rhs.consentWithdrawn
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -79,7 +79,7 @@ final class ValueTests: XCTestCase, @unchecked Sendable {
         let entry = OutboxEntry(
             referralId: "r", state: .queued, title: nil, queuedAt: Date(), attempts: 0,
             nextAttemptAt: nil, lastErrorCode: nil, receipt: nil, rejectionCode: nil,
-            statuses: [], damaged: false)
-        XCTAssertEqual(Mirror(reflecting: entry).children.count, 11, "OutboxEntry's == compares 11")
+            statuses: [], damaged: false, toFollow: [], addenda: [], consentWithdrawn: false)
+        XCTAssertEqual(Mirror(reflecting: entry).children.count, 14, "OutboxEntry's == compares 14")
     }
 }
