@@ -27,16 +27,26 @@ use weprotect_tests::rig::{
     Rig, fast_policy, open_device, queue_crime_numbers, queue_referrals, queue_referrals_to_follow,
 };
 
-/// Runs sync passes until nothing waits (or panics after `limit` passes).
-async fn drain(engine: &SyncEngine, limit: u32) -> u32 {
-    for pass in 1..=limit {
+/// Runs sync passes until nothing waits, each when the engine asks for it (a referral waiting out
+/// a backoff or the token's rate limit is not due before); returns the number of passes, or
+/// panics when the outbox has not drained in `budget`.
+async fn drain(engine: &SyncEngine, budget: Duration) -> u32 {
+    let started = Instant::now();
+    let mut passes = 0;
+    loop {
+        passes += 1;
         let report = engine.sync_now(Duration::from_secs(5)).await.unwrap();
-        if report.next_run_at.is_none() {
-            return pass;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        let Some(next) = report.next_run_at else {
+            return passes;
+        };
+        assert!(
+            started.elapsed() < budget,
+            "the outbox did not drain in {budget:?} ({passes} passes, {} waiting)",
+            report.waiting
+        );
+        let wait = (next - chrono::Utc::now()).to_std().unwrap_or_default();
+        tokio::time::sleep(wait.clamp(Duration::from_millis(5), Duration::from_secs(1))).await;
     }
-    panic!("the outbox did not drain in {limit} passes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,7 +125,7 @@ async fn killing_devices_across_save_submit_sync_and_rekey_loses_and_duplicates_
         None,
     )
     .unwrap();
-    let passes = drain(&engine, 300).await;
+    let passes = drain(&engine, Duration::from_secs(600)).await;
     let phases: Vec<String> = by_phase.iter().map(|(p, n)| format!("{p}:{n}")).collect();
     Tally::count(&created, rig.server_dir.path(), &store).report_and_check(
         "device_kills",
@@ -233,7 +243,7 @@ async fn killing_the_server_while_it_commits_loses_and_duplicates_nothing() {
     syncing.abort();
     let _ = syncing.await;
 
-    let passes = drain(&engine, 300).await;
+    let passes = drain(&engine, Duration::from_secs(600)).await;
     let tally = Tally::count(&created, server_dir.path(), &store);
     server.kill().unwrap();
     server.wait().unwrap();
