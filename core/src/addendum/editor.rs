@@ -170,7 +170,7 @@ impl FollowUpEditor {
     }
 
     /// Seals what was given to the service as an addendum and queues it; the items given leave
-    /// the referral's to-follow list. The editor can be used again for what remains.
+    /// the referral's to-follow list. For what remains, open a new editor.
     ///
     /// # Errors
     ///
