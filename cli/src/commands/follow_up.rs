@@ -112,7 +112,7 @@ fn print_queued(queued: &QueuedAddendum, what: &str, json: bool) -> Outcome {
         }
     } else {
         println!(
-            "queued {what}: {} (sent with the next sync, after referral {} is delivered)",
+            "queued {what}: {} for referral {} (sent with the next sync, never before the referral itself)",
             queued.addendum_id, queued.referral_id
         );
     }
