@@ -1,5 +1,6 @@
-//! The device-side commands (`configure`, `draft`, `submit`, `outbox`, `wipe`) and their exit
-//! code contract, driven through the real binary against a temporary data directory.
+//! The device-side commands (`configure`, `draft`, `submit`, `outbox`, `follow-up`, `withdraw`,
+//! `wipe`) and their exit code contract, driven through the real binary against a temporary data
+//! directory.
 
 mod common;
 
@@ -663,4 +664,77 @@ fn a_read_only_store_without_its_shm_file_never_lists_stale_contents() {
         assert!(stderr.contains("-wal"), "{stderr}");
     }
     mount.remount("rw");
+}
+
+#[test]
+fn follow_up_queues_what_was_to_follow_refuses_anything_else_and_withdraw_closes_the_referral() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["configure", "--service", "-"], SERVICE);
+    // The crime number is not issued yet at the scene.
+    let referral = example(dir).replace("\"CRIS-0000001/26\"", "null");
+    let draft = ok(dir, &["draft", "save", "-"], &referral)
+        .trim()
+        .to_string();
+    let queued = ok(dir, &["submit", &draft], "");
+    let id = queued.trim().strip_prefix("queued: ").unwrap().to_string();
+    let outbox = ok(dir, &["outbox"], "");
+    assert!(
+        outbox.contains("to follow: incident.crime_reference  (crime_reference.to_follow)"),
+        "{outbox}"
+    );
+
+    // A field that was not to follow: exit 1, path and code, never the value; nothing queued.
+    let out = run(
+        dir,
+        Some(KEY),
+        &["follow-up", &id, "-"],
+        r#"{"victim.surname": "Zebedeeson"}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("victim.surname") && printed.contains("addendum.not_to_follow"));
+    assert!(!printed.contains("Zebedeeson"));
+
+    let sent = ok(
+        dir,
+        &["follow-up", &id, "-"],
+        r#"{"incident.crime_reference": "CR/123456/26"}"#,
+    );
+    assert!(sent.starts_with("queued information: "), "{sent}");
+    let outbox = ok(dir, &["outbox"], "");
+    assert!(!outbox.contains("to follow:"), "{outbox}");
+    assert!(
+        outbox.contains("information: incident.crime_reference: queued"),
+        "{outbox}"
+    );
+
+    let withdrawn = ok(dir, &["withdraw", &id, "--how", "by-phone"], "");
+    assert!(
+        withdrawn.starts_with("queued withdrawal of consent: "),
+        "{withdrawn}"
+    );
+    let outbox = ok(dir, &["outbox", "--json"], "");
+    let outbox: serde_json::Value = serde_json::from_str(&outbox).unwrap();
+    assert_eq!(outbox[0]["consent_withdrawn"], true);
+    assert_eq!(
+        outbox[0]["addenda"][0]["rejection_code"],
+        "consent.withdrawn"
+    );
+    assert_eq!(outbox[0]["addenda"][1]["kind"], "consent_withdrawn");
+    let again = run(
+        dir,
+        Some(KEY),
+        &["follow-up", &id, "-"],
+        r#"{"incident.crime_reference": "CR/1/26"}"#,
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "nothing more after a withdrawal"
+    );
 }
