@@ -8,7 +8,8 @@
 //! (the device then reads the status), and checks what the browser enforces: a form stripped of
 //! its CSRF token is refused, the session cookie is invisible to script, an idle session ends,
 //! and axe-core finds no serious accessibility violation. Screenshots of the queue and a
-//! referral are written to `target/console-screenshots/`.
+//! referral (and of one with information that followed) are written to
+//! `target/console-screenshots/`.
 
 mod common;
 
@@ -385,6 +386,42 @@ async fn an_advisor_works_a_referral_in_a_real_browser() {
         history.last().unwrap().status,
         ReferralStatus::VictimContacted
     );
+
+    // Information that followed from the officer's device shows with its referral.
+    let (followed, _) = h.sent_referral().await;
+    let addendum = new_id();
+    let doc = information(
+        &followed,
+        &addendum,
+        serde_json::json!({"incident.crime_reference": "CR/0012345/26"}),
+    );
+    assert_eq!(
+        h.add(&followed, &addendum, &doc).await.status(),
+        StatusCode::CREATED
+    );
+    client
+        .goto(&format!("{base}/console/referrals/{followed}"))
+        .await
+        .unwrap();
+    wait_for_text(&client, "added-list").await;
+    let added = client
+        .find(Locator::Id("added-list"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        added.contains("Crime reference") && added.contains("CR/0012345/26"),
+        "{added}"
+    );
+    std::fs::write(
+        screenshots_dir().join("referral-added-information.png"),
+        client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    let violations = serious_violations(&client, &axe).await;
+    assert!(violations.is_empty(), "{violations:?}");
 
     // Left idle, the session ends: the next page is the sign-in page.
     tokio::time::sleep(IDLE + Duration::from_secs(1)).await;
