@@ -8,7 +8,7 @@ use common::*;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use weprotect_core::addendum::AddendumKind;
-use weprotect_server::{ReferralStatus, ServerConfig, ServerError};
+use weprotect_server::{ReferralStatus, ServerError};
 
 /// A distinctive value in the information that follows, to look for in the files afterwards.
 const CANARY_REFERENCE: &str = "CANARYCR-771/26";
@@ -587,34 +587,9 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
     server.shutdown().await;
 }
 
-/// A server holding a fixture store's service key, and the referral that phone queued.
+/// A server holding a fixture store's service key, with the referral that phone queued received.
 async fn fixture_server(store: &str, version: u32) -> (Harness, String) {
-    let fixture = |name: &str| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../core/fixtures")
-            .join(store)
-            .join(name)
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let ids: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("ids.json")).unwrap()).unwrap();
-    let private_key = std::fs::read_to_string(fixture("service_private_key.hex")).unwrap();
-    let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
-    std::fs::write(
-        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
-        key_file.to_string(),
-    )
-    .unwrap();
-    let server = start(ServerConfig::new(dir.path())).await.unwrap();
-    let token = issue_token(dir.path(), "older phone").unwrap().token;
-    let id = ids["referral_id"].as_str().unwrap().to_string();
-    let sealed = std::fs::read(fixture(&format!("sealed-v{version}.bin"))).unwrap();
-    let h = Harness {
-        dir,
-        server,
-        token,
-        client: client(),
-    };
+    let (h, id, sealed) = fixture_harness(store, version).await;
     assert_eq!(h.submit(&id, sealed).await.status(), StatusCode::CREATED);
     (h, id)
 }

@@ -118,6 +118,10 @@ async fn serious_violations(client: &Client, axe: &str) -> Vec<String> {
         .collect()
 }
 
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
 async fn type_into(client: &Client, css: &str, text: &str) {
     client
         .find(Locator::Css(css))
@@ -232,13 +236,7 @@ async fn an_advisor_works_a_referral_in_a_real_browser() {
         &totp_code_for_key(&key, now() - 30).unwrap(),
     )
     .await;
-    client
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("main button[type=submit]")).await;
     wait_for_text(&client, "You are set up").await;
 
     // Sign in with the keyboard only: Tab from the top of the page, type, Enter.
@@ -343,20 +341,8 @@ async fn an_advisor_works_a_referral_in_a_real_browser() {
         )
         .await
         .unwrap();
-    client
-        .find(Locator::Css("label[for=r-no-answer]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath("//button[text()='Record attempt']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("label[for=r-no-answer]")).await;
+    click(&client, Locator::XPath("//button[text()='Record attempt']")).await;
     wait_for_text(&client, "Not allowed").await;
     let history: Vec<StatusEntry> = h.status(&urgent, &h.token).await.json().await.unwrap();
     assert_eq!(history.len(), 1);
@@ -366,20 +352,8 @@ async fn an_advisor_works_a_referral_in_a_real_browser() {
         .goto(&format!("{base}/console/referrals/{urgent}"))
         .await
         .unwrap();
-    client
-        .find(Locator::Css("label[for=r-reached]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .find(Locator::XPath("//button[text()='Record attempt']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::Css("label[for=r-reached]")).await;
+    click(&client, Locator::XPath("//button[text()='Record attempt']")).await;
     wait_for_text(&client, "contact reached by").await;
     let history: Vec<StatusEntry> = h.status(&urgent, &h.token).await.json().await.unwrap();
     assert_eq!(

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use weprotect_core::crypto::{ServicePublicKey, seal};
 use weprotect_core::example::EXAMPLE_REFERRAL_JSON;
 use weprotect_server::referral_count;
-use weprotect_server::{ServerConfig, issue_token, start};
 
 fn v1_fixture(name: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -38,33 +37,14 @@ fn codes(body: &Value) -> Vec<String> {
 /// A server holding the service key a fixture store's referral was sealed to receives the
 /// envelope that phone queued, byte for byte, and keeps the document in its own version.
 async fn the_envelope_a_phone_queued_is_received(store: &str, version: u32) {
-    let fixture = |name: &str| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../core/fixtures")
-            .join(store)
-            .join(name)
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let ids: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("ids.json")).unwrap()).unwrap();
-    let private_key = std::fs::read_to_string(fixture("service_private_key.hex")).unwrap();
-    let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
-    std::fs::write(
-        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
-        key_file.to_string(),
-    )
-    .unwrap();
-    let server = start(ServerConfig::new(dir.path())).await.unwrap();
-    let token = issue_token(dir.path(), "older phone").unwrap().token;
-    let id = ids["referral_id"].as_str().unwrap();
-    let sealed = std::fs::read(fixture(&format!("sealed-v{version}.bin"))).unwrap();
-    let response = submit(&client(), &server.url(), Some(&token), Some(id), sealed).await;
+    let (h, id, sealed) = fixture_harness(store, version).await;
+    let response = h.submit(&id, sealed).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     // The service keeps the document as the phone wrote it, in its own version.
-    let stored = weprotect_server::read_referral(dir.path(), id).unwrap();
+    let stored = weprotect_server::read_referral(h.dir.path(), &id).unwrap();
     let read = weprotect_core::validation::read_referral(&stored).unwrap();
     assert_eq!(read.source_version, version);
-    server.shutdown().await;
+    h.server.shutdown().await;
 }
 
 #[tokio::test]

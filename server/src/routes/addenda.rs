@@ -27,7 +27,7 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
@@ -50,8 +50,6 @@ use crate::limits::BudgetHold;
 use crate::records;
 use crate::serve::ConnectionKill;
 use crate::storage::Scrub;
-
-const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
@@ -220,12 +218,7 @@ async fn check_off_thread(
 
 /// The `Idempotency-Key`: the addendum id, a UUID in canonical form.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers.get(IDEMPOTENCY_KEY).ok_or(KEY_MISSING)?;
-    let key = value.to_str().map_err(|_| KEY_INVALID)?;
-    if !crypto::envelope::is_referral_id(key) {
-        return Err(KEY_INVALID);
-    }
-    Ok(key.to_string())
+    super::referrals::idempotency_key_or(headers, KEY_MISSING, KEY_INVALID)
 }
 
 fn open_and_check(

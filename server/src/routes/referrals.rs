@@ -204,12 +204,21 @@ async fn check_as_new(
 /// The `Idempotency-Key`: the referral id, a UUID in canonical form (the envelope's rule), or
 /// 400 before anything is stored, logged or echoed in `Location`.
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
-    let value = headers.get(IDEMPOTENCY_KEY).ok_or(KEY_MISSING)?;
-    let key = value.to_str().map_err(|_| KEY_INVALID)?;
-    if !crypto::envelope::is_referral_id(key) {
-        return Err(KEY_INVALID);
+    idempotency_key_or(headers, KEY_MISSING, KEY_INVALID)
+}
+
+/// The `Idempotency-Key` in the canonical UUID form, or `missing` / `invalid` (each endpoint
+/// words them for what its key names: a referral, an addendum).
+pub(super) fn idempotency_key_or(
+    headers: &HeaderMap,
+    missing: ApiError,
+    invalid: ApiError,
+) -> Result<String, ApiError> {
+    let value = headers.get(IDEMPOTENCY_KEY).ok_or(missing)?;
+    match value.to_str() {
+        Ok(key) if crypto::envelope::is_referral_id(key) => Ok(key.to_string()),
+        _ => Err(invalid),
     }
-    Ok(key.to_string())
 }
 
 fn open_and_check(app: &App, referral_id: &str, body: &[u8]) -> Result<Checked, ApiError> {

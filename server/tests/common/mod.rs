@@ -415,3 +415,36 @@ impl Harness {
         (id, response.json().await.unwrap())
     }
 }
+
+/// A server holding the service key a fixture store (`core/fixtures/v1-store`, `v2-store`) was
+/// written with, a device token, the id of the referral that phone queued and its envelope as
+/// queued (`sealed-v{version}.bin`), not yet sent.
+pub async fn fixture_harness(store: &str, version: u32) -> (Harness, String, Vec<u8>) {
+    let fixture = |name: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../core/fixtures")
+            .join(store)
+            .join(name)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("ids.json")).unwrap()).unwrap();
+    let private_key = std::fs::read_to_string(fixture("service_private_key.hex")).unwrap();
+    let key_file = json!({"key_id": ids["service_key_id"], "private_key": private_key.trim()});
+    std::fs::write(
+        dir.path().join(weprotect_server::SERVICE_KEY_FILE),
+        key_file.to_string(),
+    )
+    .unwrap();
+    let server = start(ServerConfig::new(dir.path())).await.unwrap();
+    let token = issue_token(dir.path(), "older phone").unwrap().token;
+    let id = ids["referral_id"].as_str().unwrap().to_string();
+    let sealed = std::fs::read(fixture(&format!("sealed-v{version}.bin"))).unwrap();
+    let h = Harness {
+        dir,
+        server,
+        token,
+        client: client(),
+    };
+    (h, id, sealed)
+}
