@@ -159,7 +159,7 @@ impl FollowUpEditor {
             .into_iter()
             .filter(|p| p.kind == ProblemKind::Error && self.offers(&p.path))
             .collect();
-        let given = !self.information().is_empty();
+        let given = !self.information_in(&fields).is_empty();
         FollowUpSnapshot {
             referral_id: self.referral_id.clone(),
             items: self.items.clone(),
@@ -179,7 +179,7 @@ impl FollowUpEditor {
     /// consent was withdrawn. Nothing is queued then.
     pub fn submit(&self, service: ServiceConfig) -> Result<QueuedAddendum, FormError> {
         let now = self.form.now();
-        let information = self.information();
+        let information = self.information_in(&self.snapshot().fields);
         Ok(self
             .store
             .queue_information(self.referral_id.clone(), information, service, now)?)
@@ -190,15 +190,16 @@ impl FollowUpEditor {
         self.items.iter().any(|item| under(path, &item.path))
     }
 
-    /// The values given, by leaf path, in the referral's JSON form.
-    fn information(&self) -> BTreeMap<String, Value> {
+    /// The values given for `fields` (the offered ones), by leaf path, in the referral's JSON
+    /// form.
+    fn information_in(&self, fields: &[FieldState]) -> BTreeMap<String, Value> {
         let referral = self.form.referral();
         let Ok(doc) = serde_json::to_value(&referral) else {
             return BTreeMap::new();
         };
         let mut out = BTreeMap::new();
-        for field in self.form.snapshot().fields {
-            if !self.offers(&field.path) || field.item_count > 0 {
+        for field in fields {
+            if field.item_count > 0 {
                 continue;
             }
             // Only leaves: a group's value is given by its fields.
