@@ -10,6 +10,11 @@
 //!   the debug build the tests already made, and fails if a suite fails or prints no figure:
 //!   it proves the benchmarks still run, not how fast anything is. About half a minute.
 //!
+//! Every command selects its target with `--workspace` (never `-p PACKAGE`): cargo resolves
+//! features for the selected packages only, so a `-p` build is a second build of most of the
+//! dependency tree (more minutes and gigabytes in a clean CI run), where `--workspace --bench X`
+//! reuses what `cargo test --workspace --all-targets` built.
+//!
 //! To add a figure (for example the PostgreSQL server's, issue 14), add a [`Suite`] to
 //! [`SUITES`] whose command prints `FIGURE` lines.
 
@@ -32,36 +37,35 @@ pub struct Suite {
 pub const SUITES: &[Suite] = &[
     Suite {
         name: "validation",
-        full: &["bench", "-p", "weprotect-core", "--bench", "validation"],
-        quick: &["test", "-p", "weprotect-core", "--bench", "validation"],
+        full: &["bench", "--workspace", "--bench", "validation"],
+        quick: &["test", "--workspace", "--bench", "validation"],
     },
     Suite {
         name: "form inputs",
-        full: &["bench", "-p", "weprotect-core", "--bench", "form_inputs"],
-        quick: &["test", "-p", "weprotect-core", "--bench", "form_inputs"],
+        full: &["bench", "--workspace", "--bench", "form_inputs"],
+        quick: &["test", "--workspace", "--bench", "form_inputs"],
     },
     Suite {
         name: "cold start",
-        full: &["bench", "-p", "weprotect-core", "--bench", "coldstart"],
-        quick: &["test", "-p", "weprotect-core", "--bench", "coldstart"],
+        full: &["bench", "--workspace", "--bench", "coldstart"],
+        quick: &["test", "--workspace", "--bench", "coldstart"],
     },
     Suite {
         name: "store",
-        full: &["bench", "-p", "weprotect-core", "--bench", "store"],
-        quick: &["test", "-p", "weprotect-core", "--bench", "store"],
+        full: &["bench", "--workspace", "--bench", "store"],
+        quick: &["test", "--workspace", "--bench", "store"],
     },
     Suite {
         name: "drain",
-        full: &["bench", "-p", "weprotect-tests", "--bench", "drain"],
-        quick: &["test", "-p", "weprotect-tests", "--bench", "drain"],
+        full: &["bench", "--workspace", "--bench", "drain"],
+        quick: &["test", "--workspace", "--bench", "drain"],
     },
     Suite {
         name: "slow link",
         full: &[
             "test",
             "--release",
-            "-p",
-            "weprotect-tests",
+            "--workspace",
             "--test",
             "slow_link",
             "--",
@@ -69,8 +73,7 @@ pub const SUITES: &[Suite] = &[
         ],
         quick: &[
             "test",
-            "-p",
-            "weprotect-tests",
+            "--workspace",
             "--test",
             "slow_link",
             "--",
@@ -79,19 +82,13 @@ pub const SUITES: &[Suite] = &[
     },
     Suite {
         name: "console queue",
-        full: &[
-            "bench",
-            "-p",
-            "weprotect-server",
-            "--bench",
-            "console_queue",
-        ],
-        quick: &["test", "-p", "weprotect-server", "--bench", "console_queue"],
+        full: &["bench", "--workspace", "--bench", "console_queue"],
+        quick: &["test", "--workspace", "--bench", "console_queue"],
     },
     Suite {
         name: "postgres",
-        full: &["bench", "-p", "weprotect-tests", "--bench", "postgres"],
-        quick: &["test", "-p", "weprotect-tests", "--bench", "postgres"],
+        full: &["bench", "--workspace", "--bench", "postgres"],
+        quick: &["test", "--workspace", "--bench", "postgres"],
     },
 ];
 

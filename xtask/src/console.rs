@@ -79,8 +79,7 @@ pub fn test() -> Result<(), String> {
         &cargo(),
         &[
             "test",
-            "-p",
-            "weprotect-server",
+            "--workspace",
             "--test",
             "console",
             "--test",

@@ -31,6 +31,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
+    // No incremental compilation for the cargo runs below: its caches are gigabytes per test
+    // target (12 GB of a 56 GB target folder here) and only help a developer's edit-compile
+    // loop, which does not go through xtask. A value set by the caller wins.
+    if std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        // SAFETY: at the very start of main, before any thread exists.
+        unsafe { std::env::set_var("CARGO_INCREMENTAL", "0") };
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
@@ -56,7 +63,7 @@ fn main() -> ExitCode {
         ["bench", "form"] => run(
             "form inputs",
             &cargo(),
-            &["bench", "-p", "weprotect-core", "--bench", "form_inputs"],
+            &["bench", "--workspace", "--bench", "form_inputs"],
         ),
         ["bench", "postgres", rest @ ..] => postgres::bench(rest == ["quick"]),
         ["bench", rest @ ..] => bench(rest),

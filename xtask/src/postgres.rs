@@ -62,6 +62,6 @@ pub fn bench(quick: bool) -> Result<(), String> {
     run(
         "postgres benchmark",
         &cargo(),
-        &["bench", "-p", "weprotect-tests", "--bench", "postgres"],
+        &["bench", "--workspace", "--bench", "postgres"],
     )
 }

@@ -56,8 +56,7 @@ fn loops(mode: &str) -> Result<(), String> {
         let output = Command::new(cargo())
             .args([
                 "test",
-                "-p",
-                "weprotect-tests",
+                "--workspace",
                 "--test",
                 target,
                 "--",

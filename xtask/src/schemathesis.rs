@@ -61,12 +61,13 @@ fn field(json: &str, key: &str) -> Option<String> {
 /// Runs schemathesis with `max_examples` per operation; `Ok` when every check passed.
 pub fn schemathesis(max_examples: u32) -> Result<(), String> {
     let st = install()?;
-    // Built as the tests build it (same features): after `cargo test` this is a no-op, where
-    // `cargo build --bin` would rebuild half the tree with other features.
+    // Built as the workspace's tests build it (same features): after `cargo test --workspace
+    // --all-targets` this is a no-op, where `cargo build --bin` or a `-p` selection would rebuild
+    // half the tree with other features.
     run(
         "api server build",
         &cargo(),
-        &["test", "-q", "-p", "weprotect-tests", "--no-run"],
+        &["test", "-q", "--workspace", "--all-targets", "--no-run"],
     )?;
     let binary = root().join("target/debug/api_server");
     let mut server = Command::new(&binary)
