@@ -40,6 +40,9 @@ fn main() -> ExitCode {
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    if args.first() == Some(&"test") {
+        disk_space("before");
+    }
     let result = match args.as_slice() {
         ["test"] => postgres::prepare()
             .and_then(|()| test_rust())
@@ -76,6 +79,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.first() == Some(&"test") {
+        disk_space("after");
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -83,6 +89,32 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints the free space where the build goes and the target folder's size: a test run that
+/// fills the disk fails with a cut message (a CI run did), and these two lines say why.
+fn disk_space(when: &str) {
+    let target = root().join("target");
+    let df = Command::new("df")
+        .args(["-h", "--output=avail"])
+        .arg(root())
+        .output();
+    let du = Command::new("du").args(["-sh"]).arg(&target).output();
+    let last = |o: std::io::Result<std::process::Output>| {
+        o.ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| {
+                s.lines()
+                    .last()
+                    .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            })
+            .unwrap_or_else(|| "?".into())
+    };
+    eprintln!(
+        "==> disk {when} the tests: {} free, target folder {}",
+        last(df),
+        last(du)
+    );
 }
 
 fn root() -> PathBuf {
