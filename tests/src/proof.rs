@@ -109,7 +109,8 @@ pub struct Tally {
     pub addenda_created: u64,
     /// Held by the server and delivered on the device with the server's receipt time.
     pub addenda_delivered_once: u64,
-    /// Refused by the service for good (information after a withdrawal: `referral.withdrawn`).
+    /// Refused by the service for good because this device's withdrawal of consent reached it
+    /// first (`referral.withdrawn`), and not held there. Any other refusal counts as lost.
     pub addenda_refused: u64,
     /// Queued on the device but missing on the server, or held without the device's receipt.
     pub addenda_lost: u64,
@@ -185,9 +186,19 @@ impl Tally {
                     // Dropped on the device when consent was withdrawn: never to be sent (one
                     // already in flight may have arrived, which is no loss).
                     (OutboxState::Rejected, Some("consent.withdrawn")) => continue,
-                    (OutboxState::Rejected, _) => {
+                    // Refused because this device's withdrawal reached the service first, and
+                    // not held there. Any other refusal (the loops send only valid information)
+                    // or a refused addendum the server holds is a loss.
+                    (OutboxState::Rejected, Some("referral.withdrawn"))
+                        if entry.consent_withdrawn && !held.contains_key(&a.addendum_id) =>
+                    {
                         self.addenda_created += 1;
                         self.addenda_refused += 1;
+                        continue;
+                    }
+                    (OutboxState::Rejected, _) => {
+                        self.addenda_created += 1;
+                        self.addenda_lost += 1;
                         continue;
                     }
                     _ => self.addenda_created += 1,

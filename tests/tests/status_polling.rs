@@ -10,6 +10,8 @@ use weprotect_core::sync::{StaticToken, SyncEngine};
 use weprotect_server::{Faults, LogLines, LogTarget, ReferralStatus, ServerConfig};
 use weprotect_tests::rig::{Rig, fast_policy};
 
+mod older_service;
+
 const PASS: Duration = Duration::from_secs(30);
 
 /// A device with `n` delivered referrals, each with an `advisor_assigned` status, and its
@@ -147,59 +149,15 @@ async fn a_429_stops_status_polling_until_its_retry_after() {
     let _ = &d.ids;
 }
 
-/// A service that does not have `POST /v1/referrals/statuses` (an implementation of the API
-/// from before it): answers that operation `404 route.not_found` itself and passes every other
-/// request to the reference server unchanged.
-async fn service_without_batch(upstream: String) -> String {
-    use axum::body::{Body, to_bytes};
-    use axum::http::{Request, Response, StatusCode};
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::new();
-    let front = axum::Router::new().fallback(move |request: Request<Body>| {
-        let (client, upstream) = (client.clone(), upstream.clone());
-        async move {
-            if request.uri().path() == "/v1/referrals/statuses" {
-                return Response::builder()
-                    .status(StatusCode::NOT_FOUND)
-                    .header("content-type", "application/json")
-                    .body(Body::from(
-                        r#"{"code":"route.not_found","message":"There is no such resource."}"#,
-                    ))
-                    .unwrap();
-            }
-            let (parts, body) = request.into_parts();
-            let body = to_bytes(body, 1 << 20).await.unwrap();
-            let mut forwarded = client.request(
-                parts.method.clone(),
-                format!("{upstream}{}", parts.uri.path()),
-            );
-            for (name, value) in &parts.headers {
-                if name != "host" {
-                    forwarded = forwarded.header(name, value);
-                }
-            }
-            let answer = forwarded.body(body).send().await.unwrap();
-            let mut response = Response::builder().status(answer.status().as_u16());
-            for (name, value) in answer.headers() {
-                response = response.header(name, value);
-            }
-            response
-                .body(Body::from(answer.bytes().await.unwrap()))
-                .unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, front).await.unwrap() });
-    url
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_without_the_batch_operation_is_polled_one_referral_at_a_time_in_turn() {
     const REFERRALS: usize = 30;
     let d = delivered(REFERRALS, |_| {}).await;
     let mut service = engine_service(&d.server_dir);
-    service.endpoint = service_without_batch(service.endpoint.clone()).await;
+    service.endpoint = older_service::without(service.endpoint.clone(), |path| {
+        path == "/v1/referrals/statuses"
+    })
+    .await;
     let token = weprotect_server::issue_token(d.server_dir.path(), "test device")
         .unwrap()
         .token;

@@ -417,8 +417,15 @@ pub(crate) fn delivery_in(
     }
 }
 
+/// The service's codes for a referral that takes nothing more (`409`): consent was withdrawn
+/// (on the device or by the service's advisor), or its content was deleted after closure.
+pub(crate) const REFERRAL_CLOSED_CODES: [&str; 2] =
+    ["referral.withdrawn", "referral.content_deleted"];
+
 /// Records an addendum refused for good inside `tx`: the sealed bytes are dropped and the
-/// items it was to give are to follow again.
+/// items it was to give are to follow again, unless the referral takes nothing more (consent
+/// withdrawn here or at the service, content deleted): then nothing is to follow, so the officer
+/// is not asked to type personal data only to have it refused again.
 pub(crate) fn rejection_in(
     tx: &rusqlite::Connection,
     id: &str,
@@ -441,7 +448,12 @@ pub(crate) fn rejection_in(
                  WHERE addendum_id = ?1",
                 params![id, code, cipher::to_millis(now)],
             )?;
-            if withdrawal_of(tx, &referral_id)?.is_none() {
+            if REFERRAL_CLOSED_CODES.contains(&code) {
+                tx.execute(
+                    "UPDATE outbox SET to_follow = NULL WHERE referral_id = ?1",
+                    [&referral_id],
+                )?;
+            } else if withdrawal_of(tx, &referral_id)?.is_none() {
                 let mut list = items_of(tx, &referral_id)?;
                 for item in items_from_sql(Some(items))? {
                     if !list.contains(&item) {
@@ -664,6 +676,50 @@ mod tests {
             e.addenda[0].rejection_code.as_deref(),
             Some("addendum.invalid")
         );
+    }
+
+    #[test]
+    fn a_service_that_takes_nothing_more_empties_the_list_instead_of_asking_again() {
+        for code in REFERRAL_CLOSED_CODES {
+            let (_dir, store) = open_store();
+            let (_sk, service) = service();
+            let id = sent_without_crime_reference(&store, &service);
+            deliver(&store, &id, t0());
+            let queued = store
+                .queue_information(id.clone(), crime_reference("CR/1/26"), service, t0())
+                .unwrap();
+            store
+                .record_outcomes(&[RecordedOutcome::Rejected {
+                    referral_id: queued.addendum_id,
+                    code: code.into(),
+                    now: t0(),
+                }])
+                .unwrap();
+            assert!(store.to_follow(id.clone()).unwrap().is_empty(), "{code}");
+            let e = entry(&store, &id);
+            assert_eq!(e.addenda[0].rejection_code.as_deref(), Some(code));
+            assert!(e.to_follow.is_empty());
+        }
+    }
+
+    #[test]
+    fn consent_withdrawn_recorded_by_the_service_empties_the_list() {
+        let (_dir, store) = open_store();
+        let (_sk, service) = service();
+        let id = sent_without_crime_reference(&store, &service);
+        deliver(&store, &id, t0());
+        let update = |status: &str| super::super::StatusUpdate {
+            status: status.into(),
+            at: t0(),
+        };
+        store
+            .record_statuses(id.clone(), vec![update("contacted")])
+            .unwrap();
+        assert_eq!(store.to_follow(id.clone()).unwrap().len(), 1);
+        store
+            .record_statuses(id.clone(), vec![update("consent_withdrawn")])
+            .unwrap();
+        assert!(store.to_follow(id.clone()).unwrap().is_empty());
     }
 
     fn withdrawal(at: DateTime<Utc>) -> Withdrawal {

@@ -60,6 +60,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, TransactionBehavior};
 
+pub(crate) use addenda::REFERRAL_CLOSED_CODES;
 pub use addenda::{AddendumEntry, QueuedAddendum};
 pub use drafts::DraftSummary;
 pub use error::{Result, StoreError};

@@ -579,7 +579,9 @@ impl Store {
         })
     }
 
-    /// For the sync engine: status updates for a delivered referral. Repeats are ignored.
+    /// For the sync engine: status updates for a delivered referral. Repeats are ignored. A
+    /// `consent_withdrawn` from the service (an advisor recorded it) empties the to-follow list:
+    /// the service takes nothing more, so the officer is not asked for it.
     ///
     /// # Errors
     ///
@@ -598,6 +600,12 @@ impl Store {
                 tx.execute(
                     "INSERT OR IGNORE INTO statuses (referral_id, status, at) VALUES (?1, ?2, ?3)",
                     params![referral_id, s.status, cipher::to_millis(s.at)],
+                )?;
+            }
+            if statuses.iter().any(|s| s.status == "consent_withdrawn") {
+                tx.execute(
+                    "UPDATE outbox SET to_follow = NULL WHERE referral_id = ?1",
+                    [&referral_id],
                 )?;
             }
             tx.commit()?;

@@ -480,6 +480,7 @@ async fn deliver(ctx: Ctx, item: PendingDelivery, auth: Arc<Mutex<Auth>>) -> Att
                         .map(str::to_string);
                     match read_limited(response).await {
                         Ok(body) if addendum_of.is_some() => classify_addendum(
+                            &referral_id,
                             receipt_of,
                             status,
                             retry_after.as_deref(),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::backoff::parse_retry_after;
-use crate::store::{Receipt, is_code};
+use crate::store::{REFERRAL_CLOSED_CODES, Receipt, is_code};
 
 /// What one attempt means for the entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,22 +101,50 @@ pub(crate) fn classify(
     }
 }
 
-/// Classifies a complete response to sending an addendum of `referral_id`. As a referral's,
-/// except that `404` (the service holds no such referral from this sender) and `409` (consent
-/// was withdrawn: nothing more is taken) are refusals for good: sending again cannot change them.
+/// The answer to an addendum's post: the receipt names the addendum as well as the referral.
+#[derive(Deserialize)]
+struct AddendumReceiptBody {
+    #[serde(default)]
+    addendum_id: Option<String>,
+}
+
+/// Classifies a complete response to sending addendum `addendum_id` of `referral_id`. As a
+/// referral's, except that two answers are refusals for good, because sending again cannot
+/// change them: `404` with `referral.not_found` (the service holds no such referral from this
+/// sender) and `409` with a code of [`REFERRAL_CLOSED_CODES`] (consent was withdrawn, or the
+/// content was deleted after closure: nothing more is taken). A `404` or `409` with any other
+/// body (a proxy's page, a server not yet upgraded to the addenda route) is retried: a refusal
+/// drops the sealed bytes, so an information addendum would be typed again and a withdrawal
+/// would not reach the service.
 pub(crate) fn classify_addendum(
+    addendum_id: &str,
     referral_id: &str,
     status: u16,
     retry_after: Option<&str>,
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Outcome {
-    match status {
-        404 | 409 => {
-            Outcome::Rejected(service_code(body).unwrap_or_else(|| format!("http.{status}")))
-        }
-        _ => classify(referral_id, status, retry_after, body, now),
+    let final_code = service_code(body).filter(|code| match status {
+        404 => code == "referral.not_found",
+        409 => REFERRAL_CLOSED_CODES.contains(&code.as_str()),
+        _ => false,
+    });
+    if let Some(code) = final_code {
+        return Outcome::Rejected(code);
     }
+    if (200..=299).contains(&status)
+        && serde_json::from_slice::<AddendumReceiptBody>(body)
+            .ok()
+            .and_then(|r| r.addendum_id)
+            .is_some_and(|id| !id.eq_ignore_ascii_case(addendum_id))
+    {
+        // A receipt for a sibling addendum is not this one's receipt.
+        return Outcome::Retry {
+            code: "receipt.mismatch".into(),
+            retry_after: None,
+        };
+    }
+    classify(referral_id, status, retry_after, body, now)
 }
 
 #[cfg(test)]
@@ -232,5 +260,69 @@ mod tests {
     #[test]
     fn unauthorised_asks_for_a_token() {
         assert_eq!(classify("r1", 401, None, b"", now()), Outcome::Unauthorised);
+    }
+
+    const ADD: &str = "0b7f4c1e-2d3a-4c5b-8e9f-0a1b2c3d4e5f";
+    const REF: &str = "5d6e7f80-9a0b-4c1d-8e2f-3a4b5c6d7e8f";
+
+    #[test]
+    fn an_addendum_is_refused_for_good_only_by_the_services_own_codes() {
+        for (status, body) in [
+            (404, &br#"{"code":"referral.not_found"}"#[..]),
+            (409, br#"{"code":"referral.withdrawn"}"#),
+            (409, br#"{"code":"referral.content_deleted"}"#),
+        ] {
+            let code = std::str::from_utf8(&body[9..body.len() - 2]).unwrap();
+            assert_eq!(
+                classify_addendum(ADD, REF, status, None, body, now()),
+                Outcome::Rejected(code.into())
+            );
+        }
+    }
+
+    #[test]
+    fn a_404_or_409_that_is_not_the_services_answer_is_retried_so_nothing_typed_is_dropped() {
+        for (status, body) in [
+            // A proxy's page, or a server not yet upgraded to the addenda route.
+            (404, &b"<html>Not Found</html>"[..]),
+            (404, br#"{"code":"route.not_found"}"#),
+            (409, b""),
+            (409, br#"{"code":"referral.not_found"}"#),
+            (404, br#"{"code":"referral.withdrawn"}"#),
+        ] {
+            assert!(
+                matches!(
+                    classify_addendum(ADD, REF, status, None, body, now()),
+                    Outcome::Retry { .. }
+                ),
+                "{status} {:?}",
+                std::str::from_utf8(body)
+            );
+        }
+    }
+
+    #[test]
+    fn an_addendum_receipt_must_name_this_addendum_and_its_referral() {
+        let receipt = |addendum: &str, referral: &str| {
+            format!(
+                r#"{{"addendum_id":"{addendum}","referral_id":"{referral}","service_reference":"WP-1","received_at":"2026-11-28T12:00:00Z"}}"#
+            )
+        };
+        let ok = receipt(ADD, REF);
+        assert!(matches!(
+            classify_addendum(ADD, REF, 201, None, ok.as_bytes(), now()),
+            Outcome::Delivered(r) if r.service_reference == "WP-1"
+        ));
+        let sibling = receipt("11111111-2222-4333-8444-555555555555", REF);
+        let other_referral = receipt(ADD, "11111111-2222-4333-8444-555555555555");
+        for body in [sibling, other_referral] {
+            assert_eq!(
+                classify_addendum(ADD, REF, 200, None, body.as_bytes(), now()),
+                Outcome::Retry {
+                    code: "receipt.mismatch".into(),
+                    retry_after: None
+                }
+            );
+        }
     }
 }
