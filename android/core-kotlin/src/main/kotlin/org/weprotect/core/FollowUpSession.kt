@@ -108,6 +108,8 @@ class FollowUpSession private constructor(
             val field = byPath[state.fieldPath] ?: return@mapNotNull null
             // A group's place is not a field to fill: its items' fields are listed themselves.
             if (field.kind is FieldKind.RepeatableGroup || field.kind is FieldKind.RiskChecklist) return@mapNotNull null
+            // The core's follow-up states carry no "required" and no missing notes today; cleared
+            // here too, so a later rule cannot draw a to-follow field as required on this screen.
             val shown = state.copy(required = false, missing = emptyList())
             FollowUpField(field, shown, shown.problems.map(::messageFor))
         }
@@ -146,9 +148,25 @@ internal fun refusal(definition: FormDefinition, path: String, e: WeprotectExcep
     return when (e) {
         is WeprotectException.FieldHidden, is WeprotectException.UnknownField ->
             "$label: this was not left to follow on this referral."
-        is WeprotectException.WrongKind -> "$label: this field takes a ${e.expected.replace('_', ' ')}."
+        is WeprotectException.WrongKind -> "$label: this field takes ${kindInWords(e.expected)}."
         is WeprotectException.UnknownOption -> "$label: not one of the options."
         is WeprotectException.OutOfRange -> "$label: out of range."
         else -> "$label: not accepted (${e.code})."
     }
+}
+
+/** A field kind's name (`FieldKind` in the core: "yes_no", "date") in words for a message. */
+internal fun kindInWords(kind: String): String = when (kind) {
+    "text" -> "text"
+    "yes_no" -> "a yes or no"
+    "choice" -> "one of its options"
+    "multi_choice" -> "some of its options"
+    "date" -> "a date"
+    "date_time" -> "a date and time"
+    "time_of_day" -> "a time of day"
+    "phone" -> "a phone number"
+    "postcode" -> "a postcode"
+    "email" -> "an email address"
+    "integer" -> "a whole number"
+    else -> "another kind of value"
 }
