@@ -1,5 +1,6 @@
 // The sample's state: the open draft (the core's editor, autosaving on every change), its
-// snapshot, the outbox, and whether to ask for sign-in. Every core call runs off the main
+// snapshot, the outbox, the follow-up of a sent referral and the withdrawal dialog (issue 23),
+// and whether to ask for sign-in. Every core call runs off the main
 // thread, editor calls one at a time in the order they were made. Every failure becomes a
 // message or the "cannot open" state with a reset; none escapes to crash the app (a lost key
 // would otherwise crash-loop it).
@@ -25,6 +26,18 @@ import org.weprotect.android.work.SyncScheduler
 import org.weprotect.core.DraftEditor
 import org.weprotect.core.DraftSession
 import org.weprotect.core.FieldValue
+import org.weprotect.core.FollowUpChange
+import org.weprotect.core.FollowUpField
+import org.weprotect.core.FollowUpSession
+import org.weprotect.core.FollowUpSubmit
+import org.weprotect.core.RecordedHow
+import org.weprotect.core.WithdrawalChoice
+import org.weprotect.core.WithdrawalOutcome
+import org.weprotect.core.WithdrawnBy
+import org.weprotect.core.canFollowUp
+import org.weprotect.core.recordWithdrawal
+import org.weprotect.core.withdrawalChoice
+import org.weprotect.core.withdrawalConfirmation
 import org.weprotect.core.FormDefinition
 import org.weprotect.core.FormSnapshot
 import org.weprotect.core.OrganisationConfigException
@@ -111,6 +124,18 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
     val offerProfile: StateFlow<Boolean> = _offerProfile.asStateFlow()
     private var profileDeclined = false
 
+    /** The follow-up being filled in (core-kotlin's FollowUpSession, tested on the JVM), or null. */
+    private var followUp: FollowUpSession? = null
+    private var followUpCount = 0
+
+    /** What the follow-up screen draws; null while it is not open. */
+    private val _followUpView = MutableStateFlow<FollowUpView?>(null)
+    val followUpView: StateFlow<FollowUpView?> = _followUpView.asStateFlow()
+
+    /** The withdrawal dialog, or null while it is not open. */
+    private val _withdrawal = MutableStateFlow<WithdrawalDialog?>(null)
+    val withdrawal: StateFlow<WithdrawalDialog?> = _withdrawal.asStateFlow()
+
     /** Show the sign-in prompt: a pass found the token refused, or there is no token yet. */
     val signInPrompt: StateFlow<Boolean> =
         combine(WeprotectAndroid.needsSignIn, askedHere) { worker, here -> worker || here }
@@ -158,6 +183,8 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
      */
     fun reset() = launchSafely(serial) {
         session?.close() // the session stays, so generations keep counting up across the reset
+        closeFollowUpNow()
+        _withdrawal.value = null
         store = null
         SyncScheduler.cancelAll(getApplication())
         WeprotectAndroid.wipe(getApplication())
@@ -325,6 +352,127 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
         }
     }
 
+    /**
+     * "Add what was to follow" on an outbox row: opens the follow-up of that referral (its
+     * to-follow fields only). Each opening is a new [FollowUpView.session]: the screen keys its
+     * remembered text by it, and a change from an earlier screen is dropped.
+     */
+    fun openFollowUp(referralId: String) {
+        launchSafely(serial) {
+            val opened = store ?: return@launchSafely
+            val entry = opened.outbox().firstOrNull { it.referralId == referralId }
+            if (entry == null || !canFollowUp(entry)) {
+                _message.value = "Nothing is left to follow for this referral"
+                return@launchSafely
+            }
+            closeFollowUpNow()
+            try {
+                val session = FollowUpSession.open(opened, entry)
+                followUp = session
+                followUpCount += 1
+                _followUpView.value = FollowUpView(followUpCount, session.heading, session.fields, emptyList())
+            } catch (e: WeprotectException) {
+                _message.value = "Could not open it (${e.code})"
+            }
+        }
+    }
+
+    /** One change on the follow-up screen [session]; a refused value changes nothing and is named by its label. */
+    fun setFollowUp(session: Int, path: String, value: FieldValue) {
+        launchSafely(serial) {
+            val open = followUp ?: return@launchSafely
+            val view = _followUpView.value ?: return@launchSafely
+            if (view.session != session) return@launchSafely // from a screen already closed
+            when (val change = open.set(path, value)) {
+                is FollowUpChange.Taken -> _followUpView.value = view.copy(fields = change.fields, problems = emptyList())
+                is FollowUpChange.Refused -> _message.value = change.message
+            }
+        }
+    }
+
+    /** "Send" on the follow-up screen: seals and queues what was given, then schedules a sync. */
+    fun submitFollowUp(session: Int) {
+        launchSafely(serial) {
+            val open = followUp ?: return@launchSafely
+            val view = _followUpView.value ?: return@launchSafely
+            val opened = store ?: return@launchSafely
+            if (view.session != session) return@launchSafely
+            try {
+                when (val result = open.submit(host.weprotectService)) {
+                    is FollowUpSubmit.Queued -> {
+                        closeFollowUpNow()
+                        SyncScheduler.onSubmitted(getApplication())
+                        _message.value = result.message
+                    }
+                    is FollowUpSubmit.Refused -> _followUpView.value = view.copy(fields = open.fields, problems = result.messages)
+                    is FollowUpSubmit.NotAllowed -> {
+                        closeFollowUpNow()
+                        _message.value = result.message
+                    }
+                }
+            } catch (e: Exception) {
+                // The service configuration (a missing service.json: IOException), storage...
+                _message.value = "Not queued (${codeOf(e)}). What you typed is still on the screen."
+            }
+            _outbox.value = opened.outbox()
+        }
+    }
+
+    /** "Cancel" or back on the follow-up screen: what was typed is dropped (it was never saved). */
+    fun closeFollowUp() {
+        launchSafely(serial) { closeFollowUpNow() }
+    }
+
+    private fun closeFollowUpNow() {
+        followUp?.close()
+        followUp = null
+        _followUpView.value = null
+    }
+
+    /** "Consent withdrawn" on an outbox row: the dialog, with what recording it will do. */
+    fun askWithdrawal(referralId: String) {
+        val entry = _outbox.value.firstOrNull { it.referralId == referralId } ?: return
+        _withdrawal.value = WithdrawalDialog(referralId, withdrawalConfirmation(entry), problem = null)
+    }
+
+    /**
+     * "Record withdrawal" in the dialog: an unanswered question (or a time that cannot be read)
+     * is named in the dialog and nothing is recorded; otherwise the core records and queues it.
+     */
+    fun withdraw(referralId: String, by: WithdrawnBy?, how: RecordedHow?, typedWhen: String) {
+        val dialog = _withdrawal.value ?: return
+        val withdrawal = when (val choice = withdrawalChoice(by, how, typedWhen)) {
+            is WithdrawalChoice.Incomplete -> {
+                _withdrawal.value = dialog.copy(problem = choice.message)
+                return
+            }
+            is WithdrawalChoice.Ready -> choice.withdrawal
+        }
+        launchSafely(serial) {
+            val opened = store ?: return@launchSafely
+            val entry = opened.outbox().firstOrNull { it.referralId == referralId } ?: return@launchSafely
+            try {
+                when (val outcome = recordWithdrawal(opened, entry, withdrawal, host.weprotectService)) {
+                    is WithdrawalOutcome.Recorded -> {
+                        _withdrawal.value = null
+                        if (followUp?.referralId == referralId) closeFollowUpNow()
+                        SyncScheduler.onSubmitted(getApplication())
+                        _message.value = outcome.message
+                    }
+                    is WithdrawalOutcome.NotRecorded -> _withdrawal.value = dialog.copy(problem = outcome.message)
+                }
+            } catch (e: Exception) {
+                _withdrawal.value = dialog.copy(problem = "Not recorded (${codeOf(e)}). Try again.")
+            }
+            _outbox.value = opened.outbox()
+        }
+    }
+
+    /** "Cancel" in the withdrawal dialog. */
+    fun cancelWithdrawal() {
+        _withdrawal.value = null
+    }
+
     /** Sends now (the same work a submit enqueues). */
     fun sendNow() = SyncScheduler.onSubmitted(getApplication())
 
@@ -375,5 +523,18 @@ class SampleViewModel(app: Application) : AndroidViewModel(app) {
 
     override fun onCleared() {
         session?.close() // the store stays open: it is the process's, shared with the worker
+        followUp?.close()
     }
 }
+
+/** What the follow-up screen draws: the session's number (its key), heading, fields and refusals. */
+data class FollowUpView(
+    val session: Int,
+    val heading: String,
+    val fields: List<FollowUpField>,
+    /** Why the last "Send" queued nothing, each naming a field by its label. */
+    val problems: List<String>,
+)
+
+/** The withdrawal dialog: for which referral, what will happen, and what to answer first. */
+data class WithdrawalDialog(val referralId: String, val confirmation: String, val problem: String?)

@@ -7,5 +7,5 @@ package org.weprotect.core.tests
 import org.weprotect.testing.runTests
 
 fun main(args: Array<String>) {
-    runTests(storeTests() + syncTests() + safetyTests() + formTests() + trialTests() + shellModelTests() + followUpTests(), args)
+    runTests(storeTests() + syncTests() + safetyTests() + formTests() + trialTests() + shellModelTests() + followUpTests() + followUpScreenTests(), args)
 }

@@ -284,7 +284,7 @@ fun GroupInput(
     kind: FieldKind.RepeatableGroup,
     byPath: Map<String, FieldState>,
     byDefinition: Map<String, Field>,
-    model: DraftEdits,
+    model: FieldEdits,
 ) {
     Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text(labelOf(field, state), style = MaterialTheme.typography.titleMedium)

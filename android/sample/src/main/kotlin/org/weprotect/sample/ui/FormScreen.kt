@@ -170,11 +170,18 @@ private fun FilledFromCollapsible(field: Field, state: FieldState, content: @Com
     }
 }
 
+/** Where a field view's changes go: the open draft, or the follow-up being filled in. */
+interface FieldEdits {
+    fun set(path: String, value: FieldValue)
+    fun addItem(groupPath: String)
+    fun removeItem(groupPath: String, index: UInt)
+}
+
 /** The edits of one draft generation (see `SampleViewModel.draftGeneration`). */
-class DraftEdits(private val model: SampleViewModel, private val generation: Int) {
-    fun set(path: String, value: FieldValue) = model.set(generation, path, value)
-    fun addItem(groupPath: String) = model.addItem(generation, groupPath)
-    fun removeItem(groupPath: String, index: UInt) = model.removeItem(generation, groupPath, index)
+class DraftEdits(private val model: SampleViewModel, private val generation: Int) : FieldEdits {
+    override fun set(path: String, value: FieldValue) = model.set(generation, path, value)
+    override fun addItem(groupPath: String) = model.addItem(generation, groupPath)
+    override fun removeItem(groupPath: String, index: UInt) = model.removeItem(generation, groupPath, index)
 }
 
 @Composable
@@ -191,7 +198,7 @@ fun FieldView(
     state: FieldState,
     byPath: Map<String, FieldState>,
     byDefinition: Map<String, Field>,
-    model: DraftEdits,
+    model: FieldEdits,
 ) {
     Column(Modifier.fillMaxWidth()) {
         when (val kind = field.kind) {

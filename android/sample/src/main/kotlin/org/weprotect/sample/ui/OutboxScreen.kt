@@ -1,6 +1,10 @@
 // The outbox: what waits to send (with the core's next attempt and last error code), what was
 // delivered (the service's reference and status updates), what the service refused (reopen as
-// a draft to correct). Titles are personal text, revealed only here, on a FLAG_SECURE screen.
+// a draft to correct), and what followed (issue 23: the items still to follow, by label; each
+// addendum's state; "Consent withdrawn"), with "Add what was to follow" (the follow-up screen)
+// and "Consent withdrawn..." (the withdrawal dialog). Those lines come from core-kotlin's
+// `followUpRow` (labels and states, never values). Titles are personal text, revealed only
+// here, on a FLAG_SECURE screen.
 package org.weprotect.sample.ui
 
 import androidx.compose.foundation.layout.Arrangement
@@ -24,8 +28,10 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import java.time.ZoneId
 import java.time.format.DateTimeFormatter
+import org.weprotect.core.FormDefinition
 import org.weprotect.core.OutboxEntry
 import org.weprotect.core.OutboxState
+import org.weprotect.core.followUpRow
 import org.weprotect.sample.SampleViewModel
 
 private val TIME: DateTimeFormatter = DateTimeFormatter.ofPattern("d MMM HH:mm").withZone(ZoneId.of("Europe/London"))
@@ -33,6 +39,14 @@ private val TIME: DateTimeFormatter = DateTimeFormatter.ofPattern("d MMM HH:mm")
 @Composable
 fun OutboxScreen(model: SampleViewModel) {
     val entries by model.outbox.collectAsStateWithLifecycle()
+    val definition by model.definition.collectAsStateWithLifecycle()
+    val followUp by model.followUpView.collectAsStateWithLifecycle()
+    val withdrawal by model.withdrawal.collectAsStateWithLifecycle()
+    followUp?.let {
+        FollowUpScreen(model, it)
+        return
+    }
+    withdrawal?.let { WithdrawalDialogView(it, model) }
     LazyColumn(
         modifier = Modifier.fillMaxSize(),
         contentPadding = PaddingValues(16.dp),
@@ -45,12 +59,12 @@ fun OutboxScreen(model: SampleViewModel) {
             }
         }
         if (entries.isEmpty()) item(key = "empty") { Text("Nothing sent from this phone yet.") }
-        items(entries, key = { it.referralId }) { entry -> OutboxCard(entry, model) }
+        items(entries, key = { it.referralId }) { entry -> OutboxCard(entry, definition, model) }
     }
 }
 
 @Composable
-private fun OutboxCard(entry: OutboxEntry, model: SampleViewModel) {
+private fun OutboxCard(entry: OutboxEntry, definition: FormDefinition?, model: SampleViewModel) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
             Text(entry.title?.reveal() ?: "Referral", style = MaterialTheme.typography.titleMedium)
@@ -73,6 +87,26 @@ private fun OutboxCard(entry: OutboxEntry, model: SampleViewModel) {
                     Text("Refused by the service (${entry.rejectionCode ?: "no reason given"})", color = MaterialTheme.colorScheme.error)
                     TextButton(onClick = { model.reopenRejected(entry.referralId) }) { Text("Reopen to correct") }
                 }
+            }
+            if (definition != null) FollowUpLines(entry, definition, model)
+        }
+    }
+}
+
+/** What followed the referral (labels and states only) and the actions it allows. */
+@Composable
+private fun FollowUpLines(entry: OutboxEntry, definition: FormDefinition, model: SampleViewModel) {
+    val row = followUpRow(entry, definition)
+    row.consent?.let { Text(it, style = MaterialTheme.typography.bodyMedium) }
+    row.toFollow?.let { Text(it) }
+    row.addenda.forEach { Text(it, style = MaterialTheme.typography.bodySmall) }
+    if (row.canFollowUp || row.canWithdraw) {
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            if (row.canFollowUp) {
+                TextButton(onClick = { model.openFollowUp(entry.referralId) }) { Text("Add what was to follow") }
+            }
+            if (row.canWithdraw) {
+                TextButton(onClick = { model.askWithdrawal(entry.referralId) }) { Text("Consent withdrawn...") }
             }
         }
     }
