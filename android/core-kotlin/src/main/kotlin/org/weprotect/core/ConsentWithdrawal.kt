@@ -39,8 +39,8 @@ const val WITHDRAWN_BY_QUESTION = "Who withdrew consent"
 const val RECORDED_HOW_QUESTION = "How it was recorded"
 const val WITHDRAWN_AT_QUESTION = "When"
 
-/** How "When" is typed; empty means now. */
-const val WITHDRAWN_AT_EXAMPLE = "2026-12-06 14:30, or empty for now"
+/** How "When" is typed, as UK officers write it (`06/12/2026 14:30`); empty means now. */
+const val WITHDRAWN_AT_EXAMPLE = "06/12/2026 14:30, or empty for now"
 
 /** What will happen, for [entry] as it is now (delivered or still waiting to send). */
 fun withdrawalConfirmation(entry: OutboxEntry): String {
@@ -78,16 +78,25 @@ fun withdrawalChoice(
 ): WithdrawalChoice {
     if (by == null) return WithdrawalChoice.Incomplete("$WITHDRAWN_BY_QUESTION: choose one.")
     if (how == null) return WithdrawalChoice.Incomplete("$RECORDED_HOW_QUESTION: choose in person, by phone or in writing.")
-    val at = if (typedWhen.isBlank()) now else try {
-        LocalDateTime.parse(typedWhen.trim(), TYPED_WHEN).atZone(zone).toInstant()
-    } catch (e: DateTimeParseException) {
-        return WithdrawalChoice.Incomplete("$WITHDRAWN_AT_QUESTION: write it as 2026-12-06 14:30, or leave it empty for now.")
+    val at = if (typedWhen.isBlank()) now else {
+        val local = TYPED_WHEN.firstNotNullOfOrNull { format ->
+            try {
+                LocalDateTime.parse(typedWhen.trim(), format)
+            } catch (e: DateTimeParseException) {
+                null
+            }
+        } ?: return WithdrawalChoice.Incomplete("$WITHDRAWN_AT_QUESTION: write it as 06/12/2026 14:30, or leave it empty for now.")
+        local.atZone(zone).toInstant()
     }
     if (at.isAfter(now)) return WithdrawalChoice.Incomplete("$WITHDRAWN_AT_QUESTION: that time is in the future.")
     return WithdrawalChoice.Ready(Withdrawal(by, at, how))
 }
 
-private val TYPED_WHEN: DateTimeFormatter = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm")
+// Day first, as dates are written in the UK (`6/12/2026 9:05` too), or ISO (`2026-12-06 14:30`).
+// Strict resolution, so 31/02 is refused rather than moved to March.
+private val TYPED_WHEN: List<DateTimeFormatter> = listOf("d/M/uuuu H:mm", "uuuu-MM-dd HH:mm").map {
+    DateTimeFormatter.ofPattern(it).withResolverStyle(java.time.format.ResolverStyle.STRICT)
+}
 
 /** What recording the withdrawal did. */
 sealed class WithdrawalOutcome {

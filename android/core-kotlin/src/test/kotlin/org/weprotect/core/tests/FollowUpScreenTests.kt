@@ -144,6 +144,12 @@ fun followUpScreenTests() = listOf(
         check("future" in incomplete(withdrawalChoice(WithdrawnBy.VICTIM, RecordedHow.BY_PHONE, "2026-12-06 15:30", now, ZoneOffset.UTC))) { "future" }
         val earlier = withdrawalChoice(WithdrawnBy.VICTIM, RecordedHow.IN_WRITING, "2026-12-06 14:30", now, ZoneOffset.UTC)
         checkEquals(Instant.parse("2026-12-06T14:30:00Z"), (earlier as WithdrawalChoice.Ready).withdrawal.withdrawnAt, "typed time")
+        // As UK officers write it, day first, with or without leading zeros.
+        for (typed in listOf("06/12/2026 14:30", "6/12/2026 14:30")) {
+            val uk = withdrawalChoice(WithdrawnBy.VICTIM, RecordedHow.IN_WRITING, typed, now, ZoneOffset.UTC)
+            checkEquals(Instant.parse("2026-12-06T14:30:00Z"), (uk as WithdrawalChoice.Ready).withdrawal.withdrawnAt, typed)
+        }
+        check(incomplete(withdrawalChoice(WithdrawnBy.VICTIM, RecordedHow.BY_PHONE, "31/02/2026 10:00", now, ZoneOffset.UTC)).startsWith("When:")) { "no 31 February" }
         check(!store.outbox().single().consentWithdrawn) { "recorded by an unanswered dialog" }
         // A time the phone's clock says is ahead is refused by the core, named, and not recorded.
         val ahead = org.weprotect.core.Withdrawal(WithdrawnBy.VICTIM, Instant.now().plus(Duration.ofDays(1)), RecordedHow.BY_PHONE)
