@@ -25,7 +25,12 @@ data class FollowUpRow(
 /** The follow-up lines and actions of [entry]'s row; [definition] gives the labels. */
 fun followUpRow(entry: OutboxEntry, definition: FormDefinition): FollowUpRow {
     val withdrawal = entry.addenda.lastOrNull { it.kind == AddendumKind.CONSENT_WITHDRAWN }
+    // The service's advisor may record the withdrawal (the victim told the service): the device
+    // learns it as a status, and the core has emptied the to-follow list.
+    val byService = entry.statuses.any { it.status == "consent_withdrawn" }
     val consent = when {
+        !entry.consentWithdrawn && withdrawal == null && byService ->
+            "Consent withdrawn: the service recorded it, it stops and deletes"
         !entry.consentWithdrawn && withdrawal == null -> null
         withdrawal == null || withdrawal.state == OutboxState.QUEUED ->
             "Consent withdrawn: the service is told as soon as there is signal"
@@ -44,7 +49,7 @@ fun followUpRow(entry: OutboxEntry, definition: FormDefinition): FollowUpRow {
         toFollow = toFollow,
         addenda = addenda,
         canFollowUp = canFollowUp(entry),
-        canWithdraw = !entry.consentWithdrawn && entry.state != OutboxState.REJECTED,
+        canWithdraw = !entry.consentWithdrawn && !byService && entry.state != OutboxState.REJECTED,
     )
 }
 
@@ -53,6 +58,9 @@ fun addendumState(a: AddendumEntry): String = when (a.state) {
     OutboxState.QUEUED -> if (a.lastErrorCode != null) "waiting to send, last attempt: ${a.lastErrorCode}" else "waiting to send"
     OutboxState.DELIVERED -> "delivered"
     OutboxState.REJECTED ->
-        if (a.rejectionCode == "consent.withdrawn") "not sent: consent was withdrawn"
-        else "refused by the service (${a.rejectionCode ?: "no reason given"})"
+        when (a.rejectionCode) {
+            "consent.withdrawn", "referral.withdrawn" -> "not sent: consent was withdrawn"
+            "referral.content_deleted" -> "not sent: the service has closed this referral and deleted it"
+            else -> "refused by the service (${a.rejectionCode ?: "no reason given"})"
+        }
 }

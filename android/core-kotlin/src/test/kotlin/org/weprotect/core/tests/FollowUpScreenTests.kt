@@ -17,6 +17,7 @@ import org.weprotect.core.MessageStyle
 import org.weprotect.core.OutboxState
 import org.weprotect.core.RecordedHow
 import org.weprotect.core.StaticTokenProvider
+import org.weprotect.core.StatusUpdate
 import org.weprotect.core.Store
 import org.weprotect.core.SyncEngine
 import org.weprotect.core.WithdrawalChoice
@@ -170,6 +171,20 @@ fun followUpScreenTests() = listOf(
         check(report.delivered == 2u && report.waiting == 0u) { "the referral and its withdrawal: $report" }
         checkEquals("Consent withdrawn: the service was told, it stops and deletes", row(store, definition).consent, "after the sync")
         check(store.outbox().single().referralId == id) { "another referral" }
+        store.close()
+    },
+    Test("a withdrawal the service's advisor recorded shows on the row and offers nothing more") {
+        val definition = formDefinition()
+        val (store, _) = sentWithCrimeNumberToFollow("screen-withdrawn-by-service")
+        check(sync(store).delivered == 1u) { "not delivered" }
+        // As the device holds it once the status arrives: the core has emptied the to-follow list.
+        val entry = store.outbox().single().copy(
+            statuses = listOf(StatusUpdate("consent_withdrawn", Instant.now())),
+            toFollow = emptyList(),
+        )
+        val withdrawn = followUpRow(entry, definition)
+        checkEquals("Consent withdrawn: the service recorded it, it stops and deletes", withdrawn.consent, "the row")
+        check(withdrawn.toFollow == null && !withdrawn.canFollowUp && !withdrawn.canWithdraw) { "$withdrawn" }
         store.close()
     },
     Test("an item inside a repeatable group is named by its label and its group's, never its path") {
