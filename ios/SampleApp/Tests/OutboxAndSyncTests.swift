@@ -55,7 +55,7 @@ final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
     func testASubmitIsSentByAShortPassUnderABackgroundTask() async throws {
         let (service, token) = try service()
         let store = try queuedStore(service)
-        XCTAssertEqual(OutboxScreen.rows(try store.outbox(), now: Date()).first?.stateLabel, "Waiting to send")
+        XCTAssertEqual(OutboxScreen.rows(try store.outbox(), now: Date(), labels: try formLabels()).first?.stateLabel, "Waiting to send")
         let host = RecordingHost()
         let engine = try SyncEngine(
             store: store, service: service, tokens: ClosureTokenProvider(current: { token }),
@@ -68,7 +68,7 @@ final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(host.scheduled.count, 1)
         XCTAssertNil(host.scheduled[0] ?? nil, "nothing waits: the processing task is cancelled")
 
-        let row = try XCTUnwrap(OutboxScreen.rows(try store.outbox(), now: Date()).first)
+        let row = try XCTUnwrap(OutboxScreen.rows(try store.outbox(), now: Date(), labels: try formLabels()).first)
         XCTAssertEqual(row.stateLabel, "Delivered")
         XCTAssertTrue(row.detail?.hasPrefix("Reference ") ?? false, row.detail ?? "no detail")
         XCTAssertNil(row.title, "nothing personal is kept after delivery")
@@ -177,7 +177,7 @@ final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(advisor.terminationStatus, 0)
 
         _ = await coordinator.handle(.manual)
-        let row = try XCTUnwrap(OutboxScreen.rows(try store.outbox(), now: Date()).first)
+        let row = try XCTUnwrap(OutboxScreen.rows(try store.outbox(), now: Date(), labels: try formLabels()).first)
         XCTAssertEqual(
             row.statuses, ["A legal advisor has been assigned", "Received by the service"],
             "newest first")
@@ -187,6 +187,11 @@ final class OutboxAndSyncTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(OutboxScreen.statusLabel("order_granted"), "A protective order has been granted")
         XCTAssertEqual(OutboxScreen.statusLabel("something_new"), "Something new")
     }
+}
+
+/// The form's labels, as the outbox and follow-up screens use them.
+func formLabels() throws -> FieldLabels {
+    FieldLabels(try formDefinition())
 }
 
 func XCTUnwrapAsync<T>(_ value: T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {

@@ -89,6 +89,18 @@ enum FormScreen {
     static func sections(
         definition: FormDefinition, snapshot: FormSnapshot, showMissing: Bool
     ) -> [SectionRows] {
+        sections(definition: definition, states: snapshot.fields.filter(\.visible)) { field, state in
+            row(
+                field, state, messages: messages(state, showMissing: showMissing),
+                required: state.required, collapsed: startsCollapsed(field, state))
+        }
+    }
+
+    /// The rows of `states` grouped by the definition's sections, in its order; `row` decides
+    /// what goes under each field (the draft form and the follow-up screen differ there only).
+    static func sections(
+        definition: FormDefinition, states: [FieldState], row: (Field, FieldState) -> FieldRow
+    ) -> [SectionRows] {
         var fieldByPath: [String: Field] = [:]
         var sectionOf: [String: String] = [:]
         for section in definition.sections {
@@ -98,24 +110,29 @@ enum FormScreen {
             }
         }
         var rowsBySection: [String: [FieldRow]] = [:]
-        for state in snapshot.fields where state.visible {
+        for state in states {
             guard let field = fieldByPath[state.fieldPath], let section = sectionOf[state.fieldPath]
             else { continue }
-            let messages = FormScreen.messages(state, showMissing: showMissing)
-            let typed = FormScreen.text(of: state.value)
-            let normalised = state.normalised.flatMap {
-                (try? $0.reveal()) == typed ? nil : $0
-            }
-            rowsBySection[section, default: []].append(
-                FieldRow(
-                    path: state.path, field: field, required: state.required, value: state.value,
-                    normalised: normalised, itemCount: state.itemCount, messages: messages,
-                    collapsed: FormScreen.startsCollapsed(field, state)))
+            rowsBySection[section, default: []].append(row(field, state))
         }
         return definition.sections.compactMap { section in
             guard let rows = rowsBySection[section.id], !rows.isEmpty else { return nil }
             return SectionRows(id: section.id, title: section.label, rows: rows)
         }
+    }
+
+    /// One field's row: what was typed, and its normalised form when the core understood it
+    /// differently.
+    static func row(
+        _ field: Field, _ state: FieldState, messages: [FieldMessage], required: Bool,
+        collapsed: Bool
+    ) -> FieldRow {
+        let typed = FormScreen.text(of: state.value)
+        let normalised = state.normalised.flatMap { (try? $0.reveal()) == typed ? nil : $0 }
+        return FieldRow(
+            path: state.path, field: field, required: required, value: state.value,
+            normalised: normalised, itemCount: state.itemCount, messages: messages,
+            collapsed: collapsed)
     }
 
     /// The messages under one field, each with its style.

@@ -1,5 +1,6 @@
 // What the outbox screen shows: each referral's state, its receipt and the service's status
-// updates, and the banner that asks the officer to sign in. Officers must never see raw HTTP
+// updates, what is still to follow and what was sent after it (issue 23: by the form's labels,
+// never paths or values), and the banner that asks the officer to sign in. Officers must never see raw HTTP
 // errors (a weak spot of other offline form apps): codes become plain sentences here. The
 // referral's title is personal and stays wrapped until the view reveals it.
 import Foundation
@@ -16,15 +17,30 @@ struct OutboxRow: Identifiable {
     let detail: String?
     /// The service's status updates, newest first, as sentences.
     let statuses: [String]
+    /// "Consent withdrawn" once a withdrawal was recorded; nil before.
+    let consent: String?
+    /// "2 to follow: Crime reference, Date of birth"; nil when nothing is to follow.
+    let toFollow: String?
+    /// Information and withdrawals sent after it, oldest first, each with its state.
+    let addenda: [String]
+    /// Offer "Add information" (items to follow, not refused, consent not withdrawn).
+    let canFollowUp: Bool
+    /// Offer "Consent withdrawn…" (not refused, not withdrawn already).
+    let canWithdraw: Bool
 }
 
 enum OutboxScreen {
-    static func rows(_ entries: [OutboxEntry], now: Date) -> [OutboxRow] {
+    static func rows(_ entries: [OutboxEntry], now: Date, labels: FieldLabels) -> [OutboxRow] {
         entries.reversed().map { entry in
             OutboxRow(
                 id: entry.referralId, title: entry.title, state: entry.state,
                 stateLabel: stateLabel(entry.state), detail: detail(entry, now: now),
-                statuses: entry.statuses.reversed().map { statusLabel($0.status) })
+                statuses: entry.statuses.reversed().map { statusLabel($0.status) },
+                consent: entry.consentWithdrawn ? "Consent withdrawn" : nil,
+                toFollow: FollowUpScreen.toFollowLine(entry.toFollow, labels: labels),
+                addenda: entry.addenda.map { FollowUpScreen.addendumLine($0, labels: labels) },
+                canFollowUp: FollowUpScreen.canFollowUp(entry),
+                canWithdraw: FollowUpScreen.canWithdraw(entry))
         }
     }
 
@@ -70,6 +86,7 @@ enum OutboxScreen {
         case "order_applied": return "A protective order has been applied for"
         case "order_granted": return "A protective order has been granted"
         case "closed": return "The service has closed the case"
+        case "consent_withdrawn": return "Consent withdrawn: the service has stopped and deleted the referral"
         default: return code.replacingOccurrences(of: "_", with: " ").capitalizedFirst
         }
     }

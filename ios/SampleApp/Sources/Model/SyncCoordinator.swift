@@ -49,7 +49,7 @@ final class SyncCoordinator {
             // Signal is back: what failed for want of a network is due now, not after its backoff.
             _ = try? await engine.networkReturned()
         }
-        let waiting = (try? store.counts().queued) ?? 0
+        let waiting = waitingToSend()
         guard planner.shouldRun(
                 trigger, pathSatisfied: pathSatisfied, passRunning: passRunning, waiting: waiting,
                 needsSignIn: needsSignIn),
@@ -57,6 +57,17 @@ final class SyncCoordinator {
                 trigger: trigger, now: now, backgroundTimeRemaining: host.backgroundTimeRemaining)
         else { return nil }
         return await runPass(until: deadline, now: now, trigger: trigger)
+    }
+
+    /// Referrals and addenda waiting to be delivered. `counts().queued` counts referrals only:
+    /// information added after a referral was delivered, or a withdrawal, waits in its
+    /// referral's addenda and must start a pass too (the engine's own report counts both).
+    func waitingToSend() -> UInt32 {
+        let referrals = (try? store.counts().queued) ?? 0
+        let addenda = ((try? store.outbox()) ?? []).reduce(0) { sum, entry in
+            sum + entry.addenda.filter { $0.state == .queued }.count
+        }
+        return referrals + UInt32(addenda)
     }
 
     /// The officer signed in again: clear the banner and send what waited for it.
