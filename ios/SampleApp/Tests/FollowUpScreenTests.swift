@@ -248,9 +248,9 @@ final class FollowUpScreenTests: XCTestCase, @unchecked Sendable {
         // An alert is drawn above the privacy cover: its texts must betray nothing.
         let texts =
             [FollowUpScreen.withdrawalTitle, delivered, FollowUpScreen.withdrawalConfirmation(state: .queued)]
-            + WithdrawalChoices.withdrawnBy.map(\.1) + WithdrawalChoices.recordedHow.map(\.1)
+            + WithdrawalChoices.withdrawnBy.map(\.label) + WithdrawalChoices.recordedHow.map(\.label)
         for text in texts { XCTAssertEqual(betrayals(text), [], text) }
-        XCTAssertEqual(WithdrawalChoices.recordedHow.map(\.1), ["In person", "By phone", "In writing"])
+        XCTAssertEqual(WithdrawalChoices.recordedHow.map(\.label), ["In person", "By phone", "In writing"])
     }
 
     func testFollowUpItemsAreNamedByTheFormsLabelsNeverByPaths() throws {

@@ -23,6 +23,8 @@ final class AppModel: ObservableObject {
     /// The screen is being recorded or mirrored: the content is covered as when inactive.
     @Published private(set) var screenCaptured = false
     @Published var message: String?
+    /// What a follow-up or a withdrawal did, shown on the "Sent" tab.
+    @Published var outboxMessage: String?
     @Published var showSignIn = false
     /// Consent refused: the organisation's route, shown with "Delete this draft".
     @Published private(set) var consentRefusedRoute: String?
@@ -42,6 +44,8 @@ final class AppModel: ObservableObject {
     private var store: Store?
     private var service: ServiceConfig?
     private var session: FormSession?
+    /// The form's labels, for the outbox's "to follow" and follow-up lines.
+    private var labels: FieldLabels?
     private let tokens = DeviceTokenKeychain()
     private let events = SyncEventStream()
     private let path = PathWatcher()
@@ -89,6 +93,7 @@ final class AppModel: ObservableObject {
                 tokens: ClosureTokenProvider(current: { tokens.read() }), observer: events)
             // The organisation's settings, at every start, before any new draft is made.
             try store.setDeployment(settings: Self.bundledOrganisation())
+            labels = FieldLabels(try formDefinition())
             let saved = try store.profile()
             profile = ProfileForm.typed(from: saved)
             offerProfile = ProfileForm.offerAtStart(saved: saved, declinedThisRun: profileDeclined)
@@ -261,6 +266,44 @@ final class AppModel: ObservableObject {
         }
     }
 
+    // MARK: after sending (issue 23)
+
+    /// Opens "Add information" for a sent referral (off the main actor), or says why not.
+    func openFollowUp(referralId: String) async -> Result<FollowUpSession, ScreenMessage> {
+        guard let store, let labels else { return .failure(ScreenMessage(text: "Referrals are not open.")) }
+        do {
+            return .success(try await FollowUpSession.open(store: store, referralId: referralId))
+        } catch {
+            return .failure(ScreenMessage(text: FollowUpScreen.refusal(error, labels: labels)))
+        }
+    }
+
+    /// Sends a follow-up's information; when it is queued, the outbox is redrawn and a short
+    /// pass sends it (after its referral). False when refused: the session's message says why.
+    func send(_ session: FollowUpSession) async -> Bool {
+        guard let service, await session.send(service: service) != nil else { return false }
+        outboxMessage = "Information queued. It is sent after the referral, as soon as there is signal."
+        refresh()
+        Task { await sync(.submitted) }
+        return true
+    }
+
+    /// Records a withdrawal of consent and starts a short pass; nil when recorded, else why not
+    /// (nothing was recorded then).
+    func withdrawConsent(
+        referralId: String, by who: WithdrawnBy, how: RecordedHow, at when: Date
+    ) async -> String? {
+        guard let store, let service, let labels else { return "Referrals are not open." }
+        let (queued, text) = await recordWithdrawal(
+            store: store, referralId: referralId, by: who, how: how, at: when, service: service,
+            labels: labels)
+        guard queued != nil else { return text }
+        outboxMessage = text
+        refresh()
+        Task { await sync(.submitted) }
+        return nil
+    }
+
     // MARK: sync and sign-in
 
     func sync(_ trigger: SyncTrigger) async {
@@ -288,7 +331,7 @@ final class AppModel: ObservableObject {
         guard let store else { return }
         let counts = try? store.counts()
         queuedCount = counts?.queued ?? 0
-        outbox = OutboxScreen.rows((try? store.outbox()) ?? [], now: Date())
+        outbox = labels.map { OutboxScreen.rows((try? store.outbox()) ?? [], now: Date(), labels: $0) } ?? []
         banner = counts.flatMap {
             OutboxScreen.banner(counts: $0, needsSignIn: coordinator?.needsSignIn ?? false)
         }
@@ -299,6 +342,11 @@ final class AppModel: ObservableObject {
         summary = session?.summary
         consentRefusedRoute = session?.consentRefusedRoute
     }
+}
+
+/// A sentence for the officer, as an error (why a screen could not open).
+struct ScreenMessage: Error {
+    let text: String
 }
 
 /// The device token from the service's sign-in, in the Keychain (readable in the background

@@ -64,9 +64,11 @@ struct FormView: View {
     }
 }
 
-/// One field, whatever its kind; problems underneath.
+/// One field, whatever its kind; problems underneath. Sets the draft's value, or the
+/// follow-up's when drawn inside `FollowUpView` (which sets `\.fieldSink`).
 struct FieldView: View {
     @EnvironmentObject var model: AppModel
+    @Environment(\.fieldSink) private var sink
     let row: FieldRow
     @State private var opened = false
     @State private var showHelp = false
@@ -121,10 +123,12 @@ struct FieldView: View {
 
     private var label: String { row.required ? "\(row.field.label) *" : row.field.label }
 
+    private var fields: FieldTarget { FieldTarget(sink: sink, model: model) }
+
     private var typed: Binding<String> {
         Binding(
             get: { FormScreen.text(of: row.value) ?? "" },
-            set: { model.set(row.path, try FieldInput.text($0)) })
+            set: { fields.set(row.path, try FieldInput.text($0)) })
     }
 
     @ViewBuilder private var control: some View {
@@ -169,13 +173,13 @@ struct FieldView: View {
             TextField(label, text: Binding(
                 get: { if case .integer(let v)? = row.value { return String(v) } else { return "" } },
                 set: { text in
-                    if text.isEmpty { model.set(row.path, .clear) }
-                    else if let v = FieldInput.integer(text) { model.set(row.path, .integer(value: v)) }
+                    if text.isEmpty { fields.set(row.path, .clear) }
+                    else if let v = FieldInput.integer(text) { fields.set(row.path, .integer(value: v)) }
                 })).keyboardType(.numberPad).autocorrectionDisabled()
         case .yesNo:
             Picker(label, selection: Binding(
                 get: { if case .yesNo(let yes)? = row.value { return Optional(yes) } else { return nil } },
-                set: { model.set(row.path, $0.map { .yesNo(yes: $0) } ?? .clear) })
+                set: { fields.set(row.path, $0.map { .yesNo(yes: $0) } ?? .clear) })
             ) {
                 Text("Not answered").tag(Bool?.none)
                 Text("Yes").tag(Bool?.some(true))
@@ -184,7 +188,7 @@ struct FieldView: View {
         case .choice(let options):
             Picker(label, selection: Binding(
                 get: { if case .choice(let o)? = row.value { return o } else { return "" } },
-                set: { model.set(row.path, $0.isEmpty ? .clear : .choice(option: $0)) })
+                set: { fields.set(row.path, $0.isEmpty ? .clear : .choice(option: $0)) })
             ) {
                 Text("Choose…").tag("")
                 ForEach(options, id: \.value) { Text($0.label).tag($0.value) }
@@ -198,7 +202,7 @@ struct FieldView: View {
                         get: { chosen.contains(option.value) },
                         set: { on in
                             let next = on ? chosen + [option.value] : chosen.filter { $0 != option.value }
-                            model.set(row.path, next.isEmpty ? .clear : .choices(options: next))
+                            fields.set(row.path, next.isEmpty ? .clear : .choices(options: next))
                         }))
                 }
             }
@@ -206,17 +210,20 @@ struct FieldView: View {
             HStack {
                 Text("\(label) (\(row.itemCount))")
                 Spacer()
-                if row.itemCount > 0 {
+                // Items are added to the draft only; a follow-up gives values, not new items.
+                if sink == nil, row.itemCount > 0 {
                     Button("Remove last") { model.removeItem(group: row.path, index: row.itemCount - 1) }
                 }
-                Button("Add") { model.addItem(group: row.path) }.disabled(row.itemCount >= maxItems)
+                if sink == nil {
+                    Button("Add") { model.addItem(group: row.path) }.disabled(row.itemCount >= maxItems)
+                }
             }
         case .riskChecklist(let answers, let instruments):
             let question = row.path.split(separator: ".").last.map(String.init) ?? row.path
             let text = instruments.lazy.flatMap(\.questions).first { $0.id == question }?.label ?? row.field.label
             Picker(text, selection: Binding(
                 get: { if case .choice(let o)? = row.value { return o } else { return "" } },
-                set: { model.set(row.path, $0.isEmpty ? .clear : .choice(option: $0)) })
+                set: { fields.set(row.path, $0.isEmpty ? .clear : .choice(option: $0)) })
             ) {
                 Text("—").tag("")
                 ForEach(answers, id: \.value) { Text($0.label).tag($0.value) }
@@ -230,21 +237,24 @@ struct FieldView: View {
 /// root's privacy cover); typing a name not on the list is still possible in the search box.
 struct SuggestionPicker: View {
     @EnvironmentObject var model: AppModel
+    @Environment(\.fieldSink) private var sink
     @Environment(\.dismiss) private var dismiss
     let row: FieldRow
     @State private var query = ""
+
+    private var fields: FieldTarget { FieldTarget(sink: sink, model: model) }
 
     var body: some View {
         List {
             ForEach(FormScreen.search(row.field.suggestions, query), id: \.value) { option in
                 Button(option.label) {
-                    model.set(row.path, try FieldInput.text(option.value))
+                    fields.set(row.path, try FieldInput.text(option.value))
                     dismiss()
                 }
             }
             if !query.isEmpty {
                 Button("Use “\(query)” as typed") {
-                    model.set(row.path, try FieldInput.text(query))
+                    fields.set(row.path, try FieldInput.text(query))
                     dismiss()
                 }
             }
@@ -260,11 +270,14 @@ struct SuggestionPicker: View {
 /// and text the picker cannot read (typed elsewhere) is shown as it is.
 struct DateField: View {
     @EnvironmentObject var model: AppModel
+    @Environment(\.fieldSink) private var sink
     let label: String
     let row: FieldRow
     let format: (Date) -> String
     let parse: (String) -> Date?
     let components: DatePickerComponents
+
+    private var fields: FieldTarget { FieldTarget(sink: sink, model: model) }
 
     var body: some View {
         let typed = FormScreen.text(of: row.value) ?? ""
@@ -274,15 +287,15 @@ struct DateField: View {
                     label,
                     selection: Binding(
                         get: { current },
-                        set: { new in model.set(row.path, try FieldInput.text(format(new))) }),
+                        set: { new in fields.set(row.path, try FieldInput.text(format(new))) }),
                     displayedComponents: components)
-                Button("Clear") { model.set(row.path, .clear) }
+                Button("Clear") { fields.set(row.path, .clear) }
             } else {
                 Text(label)
                 Spacer()
                 Text(typed.isEmpty ? "Not set" : typed).foregroundStyle(.secondary)
                 Button(typed.isEmpty ? "Set" : "Change") {
-                    model.set(row.path, try FieldInput.text(format(Date())))
+                    fields.set(row.path, try FieldInput.text(format(Date())))
                 }
             }
         }

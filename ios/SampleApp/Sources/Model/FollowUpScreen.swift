@@ -74,25 +74,28 @@ struct FieldLabels: Sendable {
     }
 }
 
+/// One option of a picker: the value the core takes and the words the officer reads.
+struct Choice<Value: Hashable & Sendable>: Identifiable, Sendable {
+    let value: Value
+    let label: String
+    var id: Value { value }
+}
+
 /// Who withdrew consent, and how the officer heard it: the choices the withdrawal screen offers.
 enum WithdrawalChoices {
-    static let withdrawnBy: [(WithdrawnBy, String)] = [
-        (.victim, "The person themselves"),
-        (.onTheVictimsBehalf, "Someone on their behalf"),
+    static let withdrawnBy: [Choice<WithdrawnBy>] = [
+        Choice(value: .victim, label: "The person themselves"),
+        Choice(value: .onTheVictimsBehalf, label: "Someone on their behalf"),
     ]
 
-    static let recordedHow: [(RecordedHow, String)] = [
-        (.inPerson, "In person"),
-        (.byPhone, "By phone"),
-        (.inWriting, "In writing"),
+    static let recordedHow: [Choice<RecordedHow>] = [
+        Choice(value: .inPerson, label: "In person"),
+        Choice(value: .byPhone, label: "By phone"),
+        Choice(value: .inWriting, label: "In writing"),
     ]
 
     static func label(_ how: RecordedHow) -> String {
-        recordedHow.first { $0.0 == how }?.1 ?? "Recorded"
-    }
-
-    static func label(_ who: WithdrawnBy) -> String {
-        withdrawnBy.first { $0.0 == who }?.1 ?? "Withdrawn"
+        recordedHow.first { $0.value == how }?.label ?? "Recorded"
     }
 }
 
