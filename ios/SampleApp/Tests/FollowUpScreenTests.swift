@@ -131,7 +131,7 @@ final class FollowUpScreenTests: XCTestCase, @unchecked Sendable {
         XCTAssertNil(session.message)
         let refused = await session.send(service: service)
         XCTAssertNil(refused)
-        XCTAssertTrue(session.message?.hasPrefix("Not sent. ") ?? false, session.message ?? "no message")
+        XCTAssertEqual(session.message, "Not sent. Give at least one of the items that were to follow.")
         let entry = try XCTUnwrap(try store.outbox().first { $0.referralId == id })
         XCTAssertTrue(entry.addenda.isEmpty, "nothing queued")
         XCTAssertEqual(entry.toFollow.map(\.path), ["incident.crime_reference"], "still to follow")
