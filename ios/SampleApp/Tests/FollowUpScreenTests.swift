@@ -107,6 +107,40 @@ final class FollowUpScreenTests: XCTestCase, @unchecked Sendable {
     }
 
     @MainActor
+    func testAFollowUpWaitingAloneForASignInAsksForIt() async throws {
+        let (service, token) = try service()
+        let (store, id) = try crimeNumberToFollow(service)
+        let signIn = SignedInToken()
+        signIn.token = token
+        let engine = try SyncEngine(
+            store: store, service: service, tokens: ClosureTokenProvider(current: { signIn.token }),
+            observer: nil)
+        let sync = SyncCoordinator(store: store, engine: engine, host: RecordingHost())
+        _ = await sync.handle(.submitted)  // the referral is delivered
+        signIn.token = nil  // signed out
+        let session = try await FollowUpSession.open(store: store, referralId: id)
+        session.set("incident.crime_reference", try FieldInput.text("CR/777777/26"))
+        _ = try await XCTUnwrapAsync(await session.send(service: service))
+        let report = try await XCTUnwrapAsync(await sync.handle(.submitted))
+        XCTAssertTrue(report.needsSignIn)
+        let entries = try store.outbox()
+        XCTAssertEqual(try store.counts().queued, 0, "no referral waits")
+        XCTAssertEqual(
+            OutboxScreen.banner(
+                counts: try store.counts(), needsSignIn: sync.needsSignIn,
+                followUps: OutboxScreen.waitingFollowUps(entries)),
+            "Sign in to send 1 follow-up")
+
+        signIn.token = token
+        let after = try await XCTUnwrapAsync(await sync.signedIn())
+        XCTAssertEqual(after.delivered, 1)
+        XCTAssertNil(
+            OutboxScreen.banner(
+                counts: try store.counts(), needsSignIn: sync.needsSignIn,
+                followUps: OutboxScreen.waitingFollowUps(try store.outbox())))
+    }
+
+    @MainActor
     func testAValueTheFieldCannotTakeIsRefusedNamingTheFieldAndChangesNothing() async throws {
         let (service, _) = try service()
         let (store, id) = try crimeNumberToFollow(service)

@@ -331,9 +331,12 @@ final class AppModel: ObservableObject {
         guard let store else { return }
         let counts = try? store.counts()
         queuedCount = counts?.queued ?? 0
-        outbox = labels.map { OutboxScreen.rows((try? store.outbox()) ?? [], now: Date(), labels: $0) } ?? []
+        let entries = (try? store.outbox()) ?? []
+        outbox = labels.map { OutboxScreen.rows(entries, now: Date(), labels: $0) } ?? []
         banner = counts.flatMap {
-            OutboxScreen.banner(counts: $0, needsSignIn: coordinator?.needsSignIn ?? false)
+            OutboxScreen.banner(
+                counts: $0, needsSignIn: coordinator?.needsSignIn ?? false,
+                followUps: OutboxScreen.waitingFollowUps(entries))
         }
     }
 

@@ -70,9 +70,20 @@ enum OutboxScreen {
     }
 
     /// The banner over the outbox: sign-in first (nothing can leave without it), else nothing.
-    static func banner(counts: StoreCounts, needsSignIn: Bool) -> String? {
-        guard needsSignIn, counts.queued > 0 else { return nil }
-        return "Sign in to send \(plural(Int(counts.queued), "referral"))"
+    /// `followUps`: addenda waiting (`counts` has referrals only), so a follow-up that waits
+    /// alone still asks for the sign-in.
+    static func banner(counts: StoreCounts, needsSignIn: Bool, followUps: UInt32 = 0) -> String? {
+        guard needsSignIn, counts.queued + followUps > 0 else { return nil }
+        let parts = [
+            counts.queued > 0 ? plural(Int(counts.queued), "referral") : nil,
+            followUps > 0 ? plural(Int(followUps), "follow-up") : nil,
+        ]
+        return "Sign in to send " + parts.compactMap { $0 }.joined(separator: " and ")
+    }
+
+    /// Addenda (information and withdrawals) waiting to be delivered.
+    static func waitingFollowUps(_ entries: [OutboxEntry]) -> UInt32 {
+        UInt32(entries.reduce(0) { sum, entry in sum + entry.addenda.filter { $0.state == .queued }.count })
     }
 
     /// The service's status codes as sentences; an unknown code is shown readable, not hidden.

@@ -64,10 +64,7 @@ final class SyncCoordinator {
     /// referral's addenda and must start a pass too (the engine's own report counts both).
     func waitingToSend() -> UInt32 {
         let referrals = (try? store.counts().queued) ?? 0
-        let addenda = ((try? store.outbox()) ?? []).reduce(0) { sum, entry in
-            sum + entry.addenda.filter { $0.state == .queued }.count
-        }
-        return referrals + UInt32(addenda)
+        return referrals + OutboxScreen.waitingFollowUps((try? store.outbox()) ?? [])
     }
 
     /// The officer signed in again: clear the banner and send what waited for it.
