@@ -330,13 +330,14 @@ final class AppModel: ObservableObject {
         refreshForm()
         guard let store else { return }
         let counts = try? store.counts()
-        queuedCount = counts?.queued ?? 0
         let entries = (try? store.outbox()) ?? []
+        let followUps = OutboxScreen.waitingFollowUps(entries)
+        // The "Sent" tab's badge: everything still to leave the phone, follow-ups included.
+        queuedCount = (counts?.queued ?? 0) + followUps
         outbox = labels.map { OutboxScreen.rows(entries, now: Date(), labels: $0) } ?? []
         banner = counts.flatMap {
             OutboxScreen.banner(
-                counts: $0, needsSignIn: coordinator?.needsSignIn ?? false,
-                followUps: OutboxScreen.waitingFollowUps(entries))
+                counts: $0, needsSignIn: coordinator?.needsSignIn ?? false, followUps: followUps)
         }
     }
 
