@@ -126,7 +126,9 @@ enum FollowUpScreen {
             return "\(what): received by the service \(OutboxScreen.timestamp(at))"
         case .rejected:
             switch addendum.rejectionCode {
-            case "consent.withdrawn"?: return "\(what): not sent, consent was withdrawn"
+            case "consent.withdrawn"?, "referral.withdrawn"?: return "\(what): not sent, consent was withdrawn"
+            case "referral.content_deleted"?:
+                return "\(what): not sent, the service has closed this referral and deleted it"
             case "referral.rejected"?: return "\(what): not sent, the referral was refused"
             default:
                 return "\(what): refused by the service (\(OutboxScreen.reasonLabel(addendum.rejectionCode)))"
@@ -134,15 +136,34 @@ enum FollowUpScreen {
         }
     }
 
-    /// Whether the row offers "Add information": items are to follow and nothing stops it.
-    static func canFollowUp(_ entry: OutboxEntry) -> Bool {
-        !entry.toFollow.isEmpty && entry.state != .rejected && !entry.consentWithdrawn
+    /// The service recorded a withdrawal itself (the victim told its advisor): the phone learns
+    /// it as the status `consent_withdrawn`, with no withdrawal of its own.
+    static func withdrawnAtService(_ entry: OutboxEntry) -> Bool {
+        entry.statuses.contains { $0.status == "consent_withdrawn" }
     }
 
-    /// Whether the row offers "Consent withdrawn…": the service holds it or may soon. A refused
-    /// referral is not at the service: it is reopened or deleted instead.
+    /// "Consent withdrawn" once recorded here or by the service; nil before.
+    static func consentLine(_ entry: OutboxEntry) -> String? {
+        if entry.consentWithdrawn { return "Consent withdrawn" }
+        if withdrawnAtService(entry) { return "Consent withdrawn (recorded by the service)" }
+        return nil
+    }
+
+    /// The "N to follow" line, while anything can still be added.
+    static func toFollowLine(_ entry: OutboxEntry, labels: FieldLabels) -> String? {
+        consentLine(entry) == nil ? toFollowLine(entry.toFollow, labels: labels) : nil
+    }
+
+    /// Whether the row offers "Add information": items are to follow and nothing stops it.
+    static func canFollowUp(_ entry: OutboxEntry) -> Bool {
+        !entry.toFollow.isEmpty && entry.state != .rejected && consentLine(entry) == nil
+    }
+
+    /// Whether the row offers "Consent withdrawn…": the service holds it or may soon, and no
+    /// withdrawal is recorded. A refused referral is not at the service: it is reopened or
+    /// deleted instead.
     static func canWithdraw(_ entry: OutboxEntry) -> Bool {
-        entry.state != .rejected && !entry.consentWithdrawn
+        entry.state != .rejected && consentLine(entry) == nil
     }
 
     /// The confirmation's title. Like every text of the dialog it names neither the subject nor
@@ -165,6 +186,24 @@ enum FollowUpScreen {
         return lines.joined(separator: " ")
     }
 
+    /// A field kind's code (`yes_no`, `date`) in words for a message.
+    static func kindInWords(_ kind: String) -> String {
+        switch kind {
+        case "text": "text"
+        case "yes_no": "a yes or no"
+        case "choice": "one of its options"
+        case "multi_choice": "some of its options"
+        case "date": "a date"
+        case "date_time": "a date and time"
+        case "time_of_day": "a time of day"
+        case "phone": "a phone number"
+        case "postcode": "a postcode"
+        case "email": "an email address"
+        case "integer": "a whole number"
+        default: "another kind of value"
+        }
+    }
+
     /// Why an entry or a send was refused, naming each field by its label and saying the rule
     /// (the core's words), never the value. Nothing was changed when this is shown.
     static func refusal(_ error: Error, labels: FieldLabels) -> String {
@@ -173,7 +212,7 @@ enum FollowUpScreen {
         }
         switch error {
         case .WrongKind(let path, let expected):
-            return "\(labels.label(of: path)): this takes a \(expected) value. Nothing was changed."
+            return "\(labels.label(of: path)): this field takes \(kindInWords(expected)). Nothing was changed."
         case .UnknownOption(let path):
             return "\(labels.label(of: path)): not one of the options. Nothing was changed."
         case .OutOfRange(let path):

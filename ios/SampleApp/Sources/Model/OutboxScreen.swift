@@ -17,7 +17,7 @@ struct OutboxRow: Identifiable {
     let detail: String?
     /// The service's status updates, newest first, as sentences.
     let statuses: [String]
-    /// "Consent withdrawn" once a withdrawal was recorded; nil before.
+    /// "Consent withdrawn" once a withdrawal was recorded here or by the service; nil before.
     let consent: String?
     /// "2 to follow: Crime reference, Date of birth"; nil when nothing is to follow.
     let toFollow: String?
@@ -36,8 +36,8 @@ enum OutboxScreen {
                 id: entry.referralId, title: entry.title, state: entry.state,
                 stateLabel: stateLabel(entry.state), detail: detail(entry, now: now),
                 statuses: entry.statuses.reversed().map { statusLabel($0.status) },
-                consent: entry.consentWithdrawn ? "Consent withdrawn" : nil,
-                toFollow: FollowUpScreen.toFollowLine(entry.toFollow, labels: labels),
+                consent: FollowUpScreen.consentLine(entry),
+                toFollow: FollowUpScreen.toFollowLine(entry, labels: labels),
                 addenda: entry.addenda.map { FollowUpScreen.addendumLine($0, labels: labels) },
                 canFollowUp: FollowUpScreen.canFollowUp(entry),
                 canWithdraw: FollowUpScreen.canWithdraw(entry))
