@@ -292,8 +292,9 @@ final class FollowUpScreenTests: XCTestCase, @unchecked Sendable {
         _ = await (try coordinator(store, service, token)).handle(.submitted)
         var entry = try XCTUnwrap(try store.outbox().first { $0.referralId == id })
         XCTAssertTrue(FollowUpScreen.canFollowUp(entry) && FollowUpScreen.canWithdraw(entry))
-        // The status the service sends when its advisor records the withdrawal (the reference
-        // server on this branch adds it only for a device's withdrawal, so it is added here).
+        // The status the service sends when it recorded a withdrawal itself. The reference
+        // server's admin command refuses to record it (only a device's withdrawal adds it), so
+        // it is added here to the real delivered entry.
         entry.statuses.append(StatusUpdate(status: "consent_withdrawn", at: Date()))
         let row = try XCTUnwrap(OutboxScreen.rows([entry], now: Date(), labels: try formLabels()).first)
         XCTAssertEqual(row.consent, "Consent withdrawn (recorded by the service)")
