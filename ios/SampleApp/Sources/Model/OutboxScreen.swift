@@ -1,8 +1,8 @@
 // What the outbox screen shows: each referral's state, its receipt and the service's status
 // updates, what is still to follow and what was sent after it (issue 23: by the form's labels,
-// never paths or values), and the banner that asks the officer to sign in. Officers must never see raw HTTP
-// errors (a weak spot of other offline form apps): codes become plain sentences here. The
-// referral's title is personal and stays wrapped until the view reveals it.
+// never paths or values), and the banner that asks the officer to sign in. Officers must never
+// see raw HTTP errors (a weak spot of other offline form apps): codes become plain sentences
+// here. The referral's title is personal and stays wrapped until the view reveals it.
 import Foundation
 import WeProtectCore
 
@@ -25,7 +25,7 @@ struct OutboxRow: Identifiable {
     let addenda: [String]
     /// Offer "Add information" (items to follow, not refused, consent not withdrawn).
     let canFollowUp: Bool
-    /// Offer "Consent withdrawn…" (not refused, not withdrawn already).
+    /// Offer "Consent withdrawn…" (not refused, not withdrawn already, here or at the service).
     let canWithdraw: Bool
 }
 
