@@ -162,6 +162,7 @@ pub struct StoreSettings {
 pub struct StoreCounts {
     pub drafts: u32,
     pub queued: u32,
+    pub queued_addenda: u32,
     pub delivered: u32,
     pub rejected: u32,
 }

@@ -816,6 +816,7 @@ mod tests {
         let report = store.purge_expired(t0() + Duration::days(365)).unwrap();
         assert_eq!(report.receipts_purged, 0);
         assert_eq!(store.queued_addenda().unwrap(), 1);
+        assert_eq!(store.counts().unwrap().queued_addenda, 1);
     }
 
     #[test]

@@ -97,8 +97,12 @@ impl Default for StoreSettings {
 pub struct StoreCounts {
     /// Drafts.
     pub drafts: u32,
-    /// Outbox entries waiting to be delivered.
+    /// Outbox entries (referrals) waiting to be delivered.
     pub queued: u32,
+    /// Addenda waiting to be delivered: information that followed a delivered referral, or a
+    /// withdrawal of consent. A host deciding whether anything is left to send (to start a pass
+    /// when signal returns) counts these as well as [`StoreCounts::queued`].
+    pub queued_addenda: u32,
     /// Receipts of delivered referrals.
     pub delivered: u32,
     /// Referrals the service refused for good.
@@ -222,6 +226,11 @@ impl Store {
                 drafts: inner
                     .conn
                     .query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?,
+                queued_addenda: inner.conn.query_row(
+                    "SELECT count(*) FROM addenda WHERE state = 'queued'",
+                    [],
+                    |r| r.get(0),
+                )?,
                 ..StoreCounts::default()
             };
             let mut stmt = inner

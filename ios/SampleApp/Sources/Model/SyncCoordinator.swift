@@ -59,12 +59,12 @@ final class SyncCoordinator {
         return await runPass(until: deadline, now: now, trigger: trigger)
     }
 
-    /// Referrals and addenda waiting to be delivered. `counts().queued` counts referrals only:
+    /// Referrals and addenda waiting to be delivered (counts only, nothing decrypted):
     /// information added after a referral was delivered, or a withdrawal, waits in its
     /// referral's addenda and must start a pass too (the engine's own report counts both).
     func waitingToSend() -> UInt32 {
-        let referrals = (try? store.counts().queued) ?? 0
-        return referrals + OutboxScreen.waitingFollowUps((try? store.outbox()) ?? [])
+        guard let counts = try? store.counts() else { return 0 }
+        return counts.queued + counts.queuedAddenda
     }
 
     /// The officer signed in again: clear the banner and send what waited for it.
