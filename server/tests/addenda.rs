@@ -405,6 +405,13 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
         .add(&referral, &first, &withdrawal(&referral, &first))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // The answer did not wait for the scrub; it is done in the background.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        h.server.storage().scrubbed(),
+    )
+    .await
+    .expect("the scrub after the withdrawal was never done");
     // On PostgreSQL both tables and their TOAST tables were rewritten into new files.
     if let (Some(before), Some(after)) = (files_before, table_files(h.dir.path())) {
         assert_eq!(before.len(), 4);
