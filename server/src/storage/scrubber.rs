@@ -125,7 +125,7 @@ impl Scrubber {
                 }
                 Err(why) => {
                     failures += 1;
-                    if failures == 1 || failures % 20 == 0 {
+                    if failures == 1 || failures.is_multiple_of(20) {
                         self.warn(format!(
                             "{what}: not done yet ({why}); tried again in the background"
                         ));
