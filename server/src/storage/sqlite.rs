@@ -165,13 +165,18 @@ impl SqliteStorage {
             return Ok(Scrub::Done);
         }
         if self.scrubber.request() {
-            let (writer, scrubber) = (Arc::clone(&self.writer), Arc::clone(&self.scrubber));
+            // The task holds the writer weakly: once the storage is closed, so is the writer,
+            // and SQLite checkpoints and removes the WAL when its last connection closes.
+            let (writer, scrubber) = (Arc::downgrade(&self.writer), Arc::clone(&self.scrubber));
             tokio::spawn(async move {
                 scrubber
                     .run("truncating the WAL after a deletion", || {
-                        let writer = Arc::clone(&writer);
+                        let writer = writer.clone();
                         async move {
                             let done = tokio::task::spawn_blocking(move || {
+                                let Some(writer) = writer.upgrade() else {
+                                    return Ok(true);
+                                };
                                 let conn = writer.lock().unwrap_or_else(|e| e.into_inner());
                                 addenda::scrub_wal(&conn)
                             })
