@@ -8,8 +8,11 @@
 //! referral, get the same `404`.
 //!
 //! A withdrawal deletes the referral's content in the transaction that records it: the sealed
-//! referral is emptied (as the console's retention does), every addendum's sealed information
-//! is dropped, and the status `consent_withdrawn` is added. Ids, times, the sender, statuses,
+//! referral is emptied, every addendum's sealed information is dropped, and the status
+//! `consent_withdrawn` is added. Every deletion of content goes through [`delete_content`] (on
+//! PostgreSQL its twin in `storage/postgres.rs`): a device's withdrawal, an advisor's (the
+//! console records the same withdrawal, [`withdraw`]) and the console's retention, which
+//! deletes the same content but marks nothing withdrawn. Ids, times, the sender, statuses,
 //! the fact and time of the withdrawal and its codes (who, how) stay. On SQLite the database
 //! runs with `secure_delete`, so freed space is zeroed, and the WAL is checkpointed and
 //! truncated right after, so no copy of the sealed bytes stays in the file or its WAL
@@ -96,6 +99,13 @@ pub(crate) struct Target {
     pub withdrawn: bool,
 }
 
+impl Target {
+    /// Its content was deleted (consent withdrawn, or retention after it was closed).
+    pub(crate) fn content_deleted(&self) -> bool {
+        self.withdrawn || self.sealed_json.is_empty()
+    }
+}
+
 /// What the record says about an addendum id it already holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Known {
@@ -144,6 +154,8 @@ pub(crate) enum RecordedAddendum {
     Conflict,
     /// Information for a referral whose consent was withdrawn meanwhile.
     Withdrawn,
+    /// Information for a referral whose content retention deleted meanwhile.
+    ContentDeleted,
     /// The referral is not the token's to add to.
     NotFound,
 }
@@ -241,6 +253,9 @@ pub(crate) fn record(
     if checked.kind == AddendumKind::Information && found.target.withdrawn {
         return Ok(RecordedAddendum::Withdrawn);
     }
+    if checked.kind == AddendumKind::Information && found.target.content_deleted() {
+        return Ok(RecordedAddendum::ContentDeleted);
+    }
     let seq: i64 = tx
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM addenda")?
         .query_row([], |r| r.get(0))?;
@@ -266,18 +281,8 @@ pub(crate) fn record(
         codes.withdrawn_at.map(db::format_time),
         codes.recorded_how,
     ])?;
-    let deleted = checked.kind == AddendumKind::ConsentWithdrawn && !found.target.withdrawn;
-    if deleted {
-        delete_content(&tx, &pending.referral_id, &at)?;
-        tx.prepare_cached(
-            "INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![
-            pending.referral_id,
-            ReferralStatus::ConsentWithdrawn.as_str(),
-            at
-        ])?;
-    }
+    let deleted = checked.kind == AddendumKind::ConsentWithdrawn
+        && delete_content(&tx, &pending.referral_id, &at, Deletion::ConsentWithdrawn)?;
     tx.commit()?;
     Ok(RecordedAddendum::New {
         receipt: AddendumReceipt {
@@ -330,62 +335,144 @@ impl WithdrawalCodes {
     }
 }
 
-/// Deletes a referral's content (consent withdrawn): the sealed referral is emptied, every
-/// addendum's sealed information dropped. When the console's tables are in this database its
-/// case is marked withdrawn and its events' sealed details dropped too, as the console's own
-/// `delete_content` does, in the same transaction.
-fn delete_content(tx: &Connection, referral_id: &str, at: &str) -> Result<()> {
-    tx.prepare_cached(
-        "UPDATE referrals SET referral_json = X'', withdrawn_at = ?2 WHERE referral_id = ?1",
-    )?
-    .execute(params![referral_id, at])?;
+/// Why a referral's content is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Deletion {
+    /// The victim withdrew consent (a device's withdrawal addendum, or an advisor recording
+    /// it in the console): the referral is marked withdrawn and gets the status
+    /// `consent_withdrawn` the device reads.
+    ConsentWithdrawn,
+    /// The console's retention, a while after the referral was closed: nothing is marked
+    /// withdrawn and no status is added.
+    Retention,
+}
+
+impl Deletion {
+    /// The console's audit action for it.
+    pub(crate) fn audit_action(self) -> &'static str {
+        match self {
+            Deletion::ConsentWithdrawn => "content_deleted_consent_withdrawn",
+            Deletion::Retention => "content_deleted_retention",
+        }
+    }
+}
+
+/// Deletes a referral's content, in the caller's transaction: the one deletion path on SQLite
+/// (PostgreSQL's twin is `storage::delete_content_pg`). The sealed referral is emptied and
+/// every addendum's sealed information dropped (ids, times, kinds and a withdrawal's codes
+/// stay). For a withdrawal the referral is marked withdrawn and the status
+/// `consent_withdrawn` added. When the console's tables are in this database its case is
+/// marked (created when never triaged, so the queue never opens the deleted content), the
+/// sealed details of its events dropped and the deletion audited.
+///
+/// `false` when there was nothing to do: the referral is unknown, or (for a withdrawal) was
+/// withdrawn already.
+pub(crate) fn delete_content(
+    tx: &Connection,
+    referral_id: &str,
+    at: &str,
+    why: Deletion,
+) -> Result<bool> {
+    let emptied = match why {
+        Deletion::ConsentWithdrawn => tx
+            .prepare_cached(
+                "UPDATE referrals SET referral_json = X'', withdrawn_at = ?2
+                  WHERE referral_id = ?1 AND withdrawn_at IS NULL",
+            )?
+            .execute(params![referral_id, at])?,
+        Deletion::Retention => tx
+            .prepare_cached("UPDATE referrals SET referral_json = X'' WHERE referral_id = ?1")?
+            .execute([referral_id])?,
+    };
+    if emptied == 0 {
+        return Ok(false);
+    }
     tx.prepare_cached(
         "UPDATE addenda SET content = NULL, content_deleted_at = ?2
           WHERE referral_id = ?1 AND content_deleted_at IS NULL",
     )?
     .execute(params![referral_id, at])?;
+    if why == Deletion::ConsentWithdrawn {
+        tx.prepare_cached(
+            "INSERT INTO status_updates (referral_id, status, at) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![
+            referral_id,
+            ReferralStatus::ConsentWithdrawn.as_str(),
+            at
+        ])?;
+    }
     let console: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'console_cases')",
         [],
         |r| r.get(0),
     )?;
     if console {
-        // A referral the console has not triaged yet gets its row now (no urgency: there is
-        // nothing left to triage), so the queue never tries to open the deleted content.
+        match why {
+            Deletion::ConsentWithdrawn => tx.execute(
+                "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
+                                            content_deleted_at, withdrawn)
+                 VALUES (?1, 0, 0, 0, ?2, 1)
+                 ON CONFLICT (referral_id) DO UPDATE
+                    SET content_deleted_at = COALESCE(content_deleted_at, ?2), withdrawn = 1",
+                params![referral_id, at],
+            )?,
+            Deletion::Retention => tx.execute(
+                "UPDATE console_cases SET content_deleted_at = COALESCE(content_deleted_at, ?2)
+                  WHERE referral_id = ?1",
+                params![referral_id, at],
+            )?,
+        };
         tx.execute(
-            "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
-                                        content_deleted_at, withdrawn)
-             VALUES (?1, 0, 0, 0, ?2, 1)
-             ON CONFLICT (referral_id) DO UPDATE
-                SET content_deleted_at = COALESCE(content_deleted_at, ?2), withdrawn = 1",
-            params![referral_id, at],
-        )?;
-        tx.execute(
-            "UPDATE console_events SET detail = NULL WHERE referral_id = ?1",
+            "UPDATE console_events SET detail = NULL WHERE referral_id = ?1 AND detail IS NOT NULL",
             [referral_id],
         )?;
         tx.execute(
-            "INSERT INTO console_audit (at, action, referral_id)
-             VALUES (?1, 'content_deleted_consent_withdrawn', ?2)",
-            params![at, referral_id],
+            "INSERT INTO console_audit (at, action, referral_id) VALUES (?1, ?2, ?3)",
+            params![at, why.audit_action(), referral_id],
         )?;
     }
-    Ok(())
+    Ok(true)
 }
 
-/// After a withdrawal: copies the WAL into the database file and truncates it, so the pages
-/// that held the deleted content (zeroed in the file by `secure_delete`) leave no older copy
-/// in the WAL. A reader holding an old snapshot delays this; it is retried for a while, then
-/// left to SQLite's next automatic checkpoint (the caller logs that).
-pub(crate) fn scrub_wal(conn: &Connection) -> Result<bool> {
-    for _ in 0..50 {
-        let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-        if busy == 0 {
-            return Ok(true);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+/// Records a withdrawal of consent that did not come from the device (an advisor recorded it
+/// in the console): the same deletion and status as a device's withdrawal, in one
+/// `BEGIN IMMEDIATE` transaction. `false` when consent was withdrawn already; an unknown
+/// referral is [`ServerError::ReferralNotFound`].
+pub(crate) fn withdraw(conn: &mut Connection, referral_id: &str) -> Result<bool> {
+    let at = db::format_time(Utc::now());
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let known: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM referrals WHERE referral_id = ?1)")?
+        .query_row([referral_id], |r| r.get(0))?;
+    if !known {
+        return Err(ServerError::ReferralNotFound);
     }
-    Ok(false)
+    let deleted = delete_content(&tx, referral_id, &at, Deletion::ConsentWithdrawn)?;
+    tx.commit()?;
+    Ok(deleted)
+}
+
+/// How long one scrub attempt waits for readers to move to the newest snapshot. Reads take
+/// microseconds; a reader holding an old snapshot longer makes the attempt fail, and the
+/// scrub is tried again later (`storage/scrubber.rs`), instead of holding the writer.
+const SCRUB_BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// The writer's usual busy timeout (as `db::open` sets it), restored after an attempt.
+const WRITER_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// After a deletion: copies the WAL into the database file and truncates it, so the pages
+/// that held the deleted content (zeroed in the file by `secure_delete`) leave no older copy
+/// in the WAL. One attempt, waiting at most [`SCRUB_BUSY_WAIT`] for readers; `false` when a
+/// reader holding an older snapshot kept it from finishing (the caller tries again later:
+/// SQLite's own automatic checkpoints are PASSIVE and never truncate the WAL).
+pub(crate) fn scrub_wal(conn: &Connection) -> Result<bool> {
+    conn.busy_timeout(SCRUB_BUSY_WAIT)?;
+    let busy = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    conn.busy_timeout(WRITER_BUSY_TIMEOUT)?;
+    Ok(busy? == 0)
 }
 
 /// A stored addendum, its information still sealed.

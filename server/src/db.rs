@@ -142,6 +142,11 @@ pub fn open(dir: &Path) -> Result<Connection> {
     // Deleted content (a withdrawal of consent) is overwritten with zeros in the file, not
     // only unlinked from the b-tree; the WAL is checkpointed and truncated after it (addenda.rs).
     conn.pragma_update(None, "secure_delete", true)?;
+    // When the WAL is reset (a checkpoint copied every frame back, and the next write starts
+    // it again), the file is truncated to what that write needs: frames of older pages,
+    // deleted content's among them, are not left beyond it. A checkpoint that truncates is
+    // still run after every deletion (`addenda::scrub_wal`).
+    conn.pragma_update(None, "journal_size_limit", 0)?;
     migrate(&mut conn)?;
     Ok(conn)
 }

@@ -104,6 +104,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer> {
     let connection_limits = limits.clone();
     files::create_private_dir(&data_dir)?;
     let storage = Storage::open(&database, &data_dir).await?;
+    storage.set_log(log.clone());
     let keys = keys::load_or_create(&data_dir, &storage, data_key).await?;
 
     let listener = listen(bind).map_err(|e| ServerError::io(format!("binding {bind}"), e))?;

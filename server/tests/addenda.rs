@@ -120,6 +120,45 @@ async fn another_senders_referral_and_an_unknown_referral_get_the_same_404() {
 }
 
 #[tokio::test]
+async fn another_token_of_the_same_label_may_add_to_the_referral() {
+    let h = harness(|_| {}).await;
+    let (referral, sent) = h.sent_referral().await;
+    // The device was re-enrolled (a new token, the same label): it may still add.
+    let same_label = issue_token(h.dir.path(), "test device").unwrap().token;
+    assert_ne!(same_label, h.token);
+    let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/77/26"}),
+    );
+    let body = seal_addendum_doc(&h.server.service_config(), &id, &doc);
+    let response = add(
+        &h.client,
+        &h.server.url(),
+        &same_label,
+        &referral,
+        &id,
+        body.clone(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let receipt: Value = response.json().await.unwrap();
+    assert_eq!(receipt["service_reference"], sent["service_reference"]);
+    // The first token gets the same receipt for the same bytes.
+    let replay = add(&h.client, &h.server.url(), &h.token, &referral, &id, body).await;
+    assert_eq!(replay.status(), StatusCode::OK);
+    assert_eq!(replay.json::<Value>().await.unwrap(), receipt);
+    let addenda = read_addenda(h.dir.path(), &referral).unwrap();
+    assert_eq!(addenda.len(), 1);
+    assert_eq!(
+        addenda[0].information.as_ref().unwrap()["incident.crime_reference"],
+        "CR/77/26"
+    );
+    h.server.shutdown().await;
+}
+
+#[tokio::test]
 async fn information_that_breaks_a_rule_is_refused_by_path_and_code_without_its_value() {
     let h = harness(|_| {}).await;
     let (referral, _) = h.sent_referral().await;
@@ -178,17 +217,41 @@ async fn information_that_breaks_a_rule_is_refused_by_path_and_code_without_its_
         codes(&body),
         [("referral_id".into(), "addendum.referral_mismatch".into())]
     );
-    // A referral's envelope is not an addendum, even under the right ids.
+    // A referral's envelope is not an addendum, even under the right ids: as a device seals
+    // a referral today (a referral's schema version) it is refused by its version...
     let id = new_id();
+    let doc = information(
+        &referral,
+        &id,
+        json!({"incident.crime_reference": "CR/1/26"}),
+    );
     let sealed = seal_json(&h.server.service_config(), &id, &doc.to_string());
     let response = add(&h.client, &h.server.url(), &h.token, &referral, &id, sealed).await;
     let body = error_code(response, StatusCode::BAD_REQUEST).await;
-    assert!(
-        ["envelope.undecryptable", "addendum.unknown_schema_version"]
-            .contains(&body["code"].as_str().unwrap()),
-        "{body}"
+    assert_eq!(body["code"], "addendum.unknown_schema_version", "{body}");
+    // ...and under the addendum's schema version, a valid addendum document sealed as a
+    // referral (the referral's HPKE info) reaches the HPKE open, which refuses it.
+    let service = h.server.service_config();
+    let pk =
+        weprotect_core::crypto::ServicePublicKey::new(service.key_id, &service.public_key).unwrap();
+    let sealed = weprotect_core::crypto::seal(
+        &pk,
+        &id,
+        weprotect_core::addendum::ADDENDUM_SCHEMA_VERSION,
+        doc.to_string().as_bytes(),
+    )
+    .unwrap();
+    let response = add(&h.client, &h.server.url(), &h.token, &referral, &id, sealed).await;
+    let body = error_code(response, StatusCode::BAD_REQUEST).await;
+    assert_eq!(body["code"], "envelope.undecryptable", "{body}");
+    // The same document sealed as an addendum is received: it was the sealing that was refused.
+    assert_eq!(
+        h.add(&referral, &id, &doc).await.status(),
+        StatusCode::CREATED
     );
-    assert!(read_addenda(h.dir.path(), &referral).unwrap().is_empty());
+    let addenda = read_addenda(h.dir.path(), &referral).unwrap();
+    assert_eq!(addenda.len(), 1);
+    assert_eq!(addenda[0].addendum_id, id);
     h.server.shutdown().await;
 }
 
@@ -405,6 +468,13 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
         .add(&referral, &first, &withdrawal(&referral, &first))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
+    // The answer did not wait for the scrub; it is done in the background.
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        h.server.storage().scrubbed(),
+    )
+    .await
+    .expect("the scrub after the withdrawal was never done");
     // On PostgreSQL both tables and their TOAST tables were rewritten into new files.
     if let (Some(before), Some(after)) = (files_before, table_files(h.dir.path())) {
         assert_eq!(before.len(), 4);
@@ -583,6 +653,153 @@ async fn a_withdrawal_deletes_the_content_and_the_device_sees_consent_withdrawn(
             "PostgreSQL WAL: {kept} of {} segments still hold sealed bytes",
             wal.len()
         );
+    }
+    server.shutdown().await;
+}
+
+/// A session holding a snapshot (and, on PostgreSQL, a share lock on `referrals`) taken
+/// before a withdrawal, as a long report or `pg_dump` would: SQLite cannot truncate its WAL
+/// past it, PostgreSQL must not rewrite the tables under it.
+enum OldSnapshot {
+    Sqlite(rusqlite::Connection),
+    Postgres(tokio_postgres::Client),
+}
+
+impl OldSnapshot {
+    async fn take(dir: &std::path::Path) -> OldSnapshot {
+        match database_for(dir) {
+            weprotect_server::Database::DataDir => {
+                let conn = rusqlite::Connection::open(dir.join(weprotect_server::DB_FILE)).unwrap();
+                conn.execute_batch("BEGIN").unwrap();
+                let n: i64 = conn
+                    .query_row("SELECT COUNT(*) FROM referrals", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(n, 1);
+                OldSnapshot::Sqlite(conn)
+            }
+            weprotect_server::Database::Postgres(url) => {
+                let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                client
+                    .batch_execute(
+                        "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT COUNT(*) FROM referrals",
+                    )
+                    .await
+                    .unwrap();
+                OldSnapshot::Postgres(client)
+            }
+        }
+    }
+
+    async fn end(self) {
+        match self {
+            OldSnapshot::Sqlite(conn) => conn.execute_batch("COMMIT").unwrap(),
+            OldSnapshot::Postgres(client) => client.batch_execute("COMMIT").await.unwrap(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_reader_open_during_a_withdrawal_delays_the_scrub_not_the_answer_and_it_is_done_after() {
+    let h = harness(|_| {}).await;
+    let (referral, _) = h.sent_referral().await;
+    let info = new_id();
+    let doc = information(
+        &referral,
+        &info,
+        json!({"incident.crime_reference": CANARY_REFERENCE}),
+    );
+    assert_eq!(
+        h.add(&referral, &info, &doc).await.status(),
+        StatusCode::CREATED
+    );
+    let windows = sealed_windows(h.dir.path(), &referral);
+    assert_eq!(windows.len(), 2);
+    let files_before = table_files(h.dir.path());
+    let wal = |dir: &std::path::Path| -> Vec<u8> {
+        std::fs::read(dir.join(format!("{}-wal", weprotect_server::DB_FILE))).unwrap_or_default()
+    };
+
+    let reader = OldSnapshot::take(h.dir.path()).await;
+    let started = std::time::Instant::now();
+    let withdrawn = new_id();
+    let response = h
+        .add(&referral, &withdrawn, &withdrawal(&referral, &withdrawn))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // The answer did not wait for the reader (before, SQLite held the writer retrying, and
+    // PostgreSQL's VACUUM FULL queued behind the reader's lock until it ended).
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "the withdrawal's answer took {:?}",
+        started.elapsed()
+    );
+    // The scrub waits for the reader.
+    assert!(
+        tokio::time::timeout(
+            std::time::Duration::from_millis(500),
+            h.server.storage().scrubbed()
+        )
+        .await
+        .is_err(),
+        "the scrub was done while an older snapshot was open"
+    );
+    if !on_postgres() {
+        // Meanwhile the WAL still holds the sealed content (so the scan below can see it).
+        let before = wal(h.dir.path());
+        assert!(windows.iter().any(|w| holds(&before, w)));
+    }
+
+    // The reader ends; one more write (another referral) comes.
+    reader.end().await;
+    let other = new_id();
+    assert_eq!(
+        h.submit(&other, sealed_example(&h.server.service_config(), &other))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    if !on_postgres() {
+        // That write scrubbed the WAL before it was answered.
+        let after = wal(h.dir.path());
+        for window in &windows {
+            assert!(!holds(&after, window), "sealed content left in the WAL");
+        }
+    }
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        h.server.storage().scrubbed(),
+    )
+    .await
+    .expect("the scrub was never done");
+    if let (Some(before), Some(after)) = (files_before, table_files(h.dir.path())) {
+        assert!(
+            before.iter().all(|file| !after.contains(file)),
+            "{before:?} {after:?}"
+        );
+    }
+    let Harness { dir, server, .. } = h;
+    let mut files = all_files(dir.path());
+    if let weprotect_server::Database::Postgres(url) = database_for(dir.path()) {
+        files.extend(
+            postgres::cluster()
+                .unwrap()
+                .database_files(&url)
+                .into_iter()
+                .filter(|(name, _)| !name.contains("pg_wal")),
+        );
+    }
+    for (name, bytes) in &files {
+        assert!(!contains(bytes, CANARY_REFERENCE), "in clear in {name}");
+        for window in &windows {
+            assert!(
+                !holds(bytes, window),
+                "sealed content left in {name} ({})",
+                relation_of(dir.path(), name)
+            );
+        }
     }
     server.shutdown().await;
 }

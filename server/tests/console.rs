@@ -636,7 +636,212 @@ async fn the_printable_summary_follows_the_application_and_is_audited_and_withdr
     assert!(queue.contains(&format!("/console/referrals/{id}")));
     let history: Vec<weprotect_server::StatusEntry> =
         h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(
+        history.last().unwrap().status,
+        ReferralStatus::ConsentWithdrawn
+    );
+}
+
+/// A distinctive crime reference (information that followed), to look for afterwards.
+const CANARY_REFERENCE: &str = "CANARYCR-4455/26";
+
+/// Sends the referral with items to follow and the crime reference after it; the referral id
+/// and slices of the sealed referral and the sealed information, as the database holds them.
+async fn referral_with_information(h: &Harness) -> (String, Vec<Vec<u8>>) {
+    let (id, _) = h.sent_referral().await;
+    let addendum = new_id();
+    let doc = information(
+        &id,
+        &addendum,
+        serde_json::json!({"incident.crime_reference": CANARY_REFERENCE}),
+    );
+    assert_eq!(
+        h.add(&id, &addendum, &doc).await.status(),
+        StatusCode::CREATED
+    );
+    let slice = |b: &Vec<u8>| b[b.len() / 2..b.len() / 2 + 24].to_vec();
+    let mut sealed: Vec<Vec<u8>> = sql_bytes(
+        h.dir.path(),
+        "SELECT referral_json FROM referrals ORDER BY seq",
+    )
+    .await
+    .iter()
+    .map(slice)
+    .collect();
+    let info = sql_bytes(
+        h.dir.path(),
+        "SELECT content FROM addenda WHERE content IS NOT NULL",
+    )
+    .await;
+    assert_eq!((sealed.len(), info.len()), (1, 1));
+    sealed.push(slice(&info[0]));
+    (id, sealed)
+}
+
+/// Information sent for `id` now: the status and the error code of the answer.
+async fn late_information(h: &Harness, id: &str) -> (StatusCode, String) {
+    let late = new_id();
+    let doc = information(
+        id,
+        &late,
+        serde_json::json!({"victim.date_of_birth": "1990-04-12"}),
+    );
+    let response = h.add(id, &late, &doc).await;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (
+        status,
+        body["code"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn an_advisors_withdrawal_is_the_devices_withdrawal_addenda_deleted_and_later_information_refused()
+ {
+    let h = harness(|_| {}).await;
+    let (id, sealed) = referral_with_information(&h).await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    assert!(
+        page.contains(CANARY_REFERENCE),
+        "the advisor sees what followed"
+    );
+    let csrf = field(&page, "csrf");
+    let (status, _, _) = browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "consent_withdrawn"),
+                ("detail", "by phone"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        h.server.storage().scrubbed(),
+    )
+    .await
+    .expect("the scrub after the withdrawal was never done");
+
+    // The device reads the withdrawal, as it does one it sent.
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    let statuses: Vec<ReferralStatus> = history.iter().map(|e| e.status).collect();
+    assert_eq!(
+        statuses,
+        [ReferralStatus::Received, ReferralStatus::ConsentWithdrawn]
+    );
+    // The addendum's information is gone with the referral; its id and time stay.
+    let addenda = read_addenda(h.dir.path(), &id).unwrap();
+    assert_eq!(addenda.len(), 1);
+    assert!(addenda[0].information.is_none() && addenda[0].content_deleted);
+    assert!(h.server.read_referral(&id).await.is_err());
+    // Information sent later is refused for good (the device stops retrying it).
+    assert_eq!(
+        late_information(&h, &id).await,
+        (StatusCode::CONFLICT, "referral.withdrawn".to_string())
+    );
+    // A withdrawal the device sends afterwards is received and changes nothing more.
+    let again = new_id();
+    assert_eq!(
+        h.add(&id, &again, &withdrawal(&id, &again)).await.status(),
+        StatusCode::CREATED
+    );
+    let after: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
+    assert_eq!(after, history);
+    let (_, queue, _) = browser.get("/console/queue?filter=withdrawn").await;
+    assert!(queue.contains(&format!("/console/referrals/{id}")));
+    let (_, open, _) = browser.get("/console/queue").await;
+    assert!(!open.contains(&format!("/console/referrals/{id}")));
+    let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+        .await
+        .unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "content_deleted_consent_withdrawn")
+            .count(),
+        1
+    );
+
+    // No copy of the sealed referral or information is left in the table files (nor, on
+    // SQLite, in the WAL, truncated after the withdrawal); the plaintext is nowhere.
+    for (name, bytes) in database_files(h.dir.path()) {
+        assert!(!contains(&bytes, CANARY_REFERENCE), "in clear in {name}");
+        if name.contains("pg_wal") {
+            continue;
+        }
+        for window in &sealed {
+            assert!(!holds(&bytes, window), "sealed content left in {name}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_deletes_the_addenda_content_too_and_later_information_gets_content_deleted() {
+    let h = harness(|config| {
+        config.console.retention_after_closure = chrono::Duration::zero();
+        config.console.retention_sweep_every = std::time::Duration::from_millis(200);
+        config.console.rewrite_tables_after_deletion = true;
+    })
+    .await;
+    let (id, sealed) = referral_with_information(&h).await;
+    let (mut browser, key) = enrolled(&h, Role::Advisor, EMAIL).await;
+    browser.sign_in(EMAIL, &key, now() + 30).await;
+    let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
+    let csrf = field(&page, "csrf");
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "closed"),
+                ("detail", "moved away"),
+            ],
+        )
+        .await;
+    let rewritten = matches!(database_for(h.dir.path()), Database::Postgres(_));
+    let mut done = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+            .await
+            .unwrap();
+        let has = |action: &str| audit.iter().any(|e| e.action == action);
+        if has("content_deleted_retention") && (!rewritten || has("deleted_content_rewritten_out"))
+        {
+            done = true;
+            break;
+        }
+    }
+    assert!(
+        done,
+        "retention did not run (or the tables were not rewritten)"
+    );
+
+    // The information is gone with the referral; ids, times and statuses stay.
+    let addenda = read_addenda(h.dir.path(), &id).unwrap();
+    assert_eq!(addenda.len(), 1);
+    assert!(addenda[0].information.is_none() && addenda[0].content_deleted);
+    let history: Vec<weprotect_server::StatusEntry> =
+        h.status(&id, &h.token).await.json().await.unwrap();
     assert_eq!(history.last().unwrap().status, ReferralStatus::Closed);
+    // Information sent later is refused for good, with its own code (not a 500 the device
+    // would retry for ever).
+    assert_eq!(
+        late_information(&h, &id).await,
+        (StatusCode::CONFLICT, "referral.content_deleted".to_string())
+    );
+    for (name, bytes) in table_files(h.dir.path()) {
+        assert!(!contains(&bytes, CANARY_REFERENCE), "in clear in {name}");
+        for window in &sealed {
+            assert!(!holds(&bytes, window), "sealed content left in {name}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -168,7 +168,7 @@ impl Console {
         use std::sync::atomic::Ordering;
         match self
             .store
-            .reclaim(self.settings.rewrite_tables_after_deletion)
+            .reclaim(&self.storage, self.settings.rewrite_tables_after_deletion)
             .await
         {
             Ok(()) => self.reclaim_pending.store(false, Ordering::Relaxed),

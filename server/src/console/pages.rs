@@ -561,6 +561,7 @@ pub(crate) async fn queue(
     // names), so a long queue costs its query and one page of text.
     let overdue = |row: &super::store::QueueRow| {
         !row.contacted
+            && !row.withdrawn
             && row.last_status != "closed"
             && queue::time_left(row.received_at, target, now) < chrono::Duration::zero()
     };
@@ -570,7 +571,8 @@ pub(crate) async fn queue(
         .await?
         .into_iter()
         .filter(|row| {
-            let closed = row.last_status == "closed";
+            // A withdrawn referral is worked no more: it leaves the open queue.
+            let closed = row.last_status == "closed" || row.withdrawn;
             match filter.as_str() {
                 "withdrawn" => row.withdrawn,
                 "closed" => closed,
@@ -910,12 +912,26 @@ pub(crate) async fn action(
         "order_applied" => ("order_applied", Some(ReferralStatus::OrderApplied)),
         "order_granted" => ("order_granted", Some(ReferralStatus::OrderGranted)),
         "closed" => ("closed", Some(ReferralStatus::Closed)),
-        "consent_withdrawn" => ("consent_withdrawn", Some(ReferralStatus::Closed)),
+        "consent_withdrawn" => ("consent_withdrawn", None),
         "note" => ("note", None),
         _ => return refuse("Other action: choose one from the list."),
     };
     if matches!(kind, "closed" | "note") && form.detail.trim().is_empty() {
         return refuse("Detail: a closure needs its reason, and a note its text.");
+    }
+    if kind == "consent_withdrawn" {
+        // The victim withdrew consent: the same withdrawal as one sent from the officer's
+        // device, through the same deletion path (content and addenda deleted now, the
+        // referral marked withdrawn, the status `consent_withdrawn` the device reads). Its
+        // detail is not kept: it would be deleted with the rest.
+        let (_, scrub) = console.storage.withdraw_consent(&id).await?;
+        if let crate::storage::Scrub::Deferred(why) = scrub {
+            console.log.warn(format!(
+                "referral={id}: content deleted (consent withdrawn in the console); scrubbing its old bytes deferred: {why}"
+            ));
+        }
+        record(&console, &session, &id, kind, "action_recorded", None, None).await?;
+        return Ok(back_to(&id));
     }
     record(
         &console,
@@ -927,11 +943,6 @@ pub(crate) async fn action(
         Some(form.detail),
     )
     .await?;
-    if kind == "consent_withdrawn" {
-        // The victim withdrew consent: the content goes now, not after the retention period.
-        console.store.delete_content(id.clone()).await?;
-        console.reclaim().await;
-    }
     Ok(back_to(&id))
 }
 
@@ -954,7 +965,11 @@ pub(crate) async fn audit_log(State(console): State<ConsoleState>, headers: Head
         .map(|a| {
             let open = queue
                 .iter()
-                .filter(|r| r.assigned_to.as_deref() == Some(&a.id) && r.last_status != "closed")
+                .filter(|r| {
+                    r.assigned_to.as_deref() == Some(&a.id)
+                        && r.last_status != "closed"
+                        && !r.withdrawn
+                })
                 .count();
             let state = if a.revoked {
                 "revoked"

@@ -15,7 +15,9 @@
 //!    core's `parse_addendum`, matched against the key and the path, and checked: information
 //!    by the rules of the referral it completes, merged into it (`apply_information`, 422
 //!    `addendum.invalid` with paths and codes; 409 `referral.withdrawn` once consent was
-//!    withdrawn); then sealed with the data key and committed in one transaction (201).
+//!    withdrawn, by the device or an advisor; 409 `referral.content_deleted` once retention
+//!    deleted the content of the closed referral); then sealed with the data key and committed
+//!    in one transaction (201). Both 409s are final for the device: it stops retrying.
 //!
 //! A withdrawal deletes the referral's content in that transaction and adds the status
 //! `consent_withdrawn` (see `addenda.rs`). A second withdrawal (a new id) is received and
@@ -81,6 +83,11 @@ const WITHDRAWN: ApiError = ApiError::new(
     StatusCode::CONFLICT,
     "referral.withdrawn",
     "Consent to this referral was withdrawn and its content deleted: no information can be added.",
+);
+const CONTENT_DELETED: ApiError = ApiError::new(
+    StatusCode::CONFLICT,
+    "referral.content_deleted",
+    "This referral's content was deleted after it was closed: no information can be added.",
 );
 const MALFORMED: ApiError = bad_request(
     "envelope.malformed",
@@ -162,6 +169,7 @@ pub(crate) async fn submit(
         RecordedAddendum::Replay(receipt) => (StatusCode::OK, receipt, true),
         RecordedAddendum::Conflict => return Err(KEY_REUSED),
         RecordedAddendum::Withdrawn => return Err(WITHDRAWN),
+        RecordedAddendum::ContentDeleted => return Err(CONTENT_DELETED),
         RecordedAddendum::NotFound => return Err(NOT_FOUND),
     };
     // The fault proxy's "lost response": committed, then the connection closes unanswered, so
@@ -264,6 +272,9 @@ fn open_and_check(
             if target.withdrawn {
                 return Err(WITHDRAWN);
             }
+            if target.content_deleted() {
+                return Err(CONTENT_DELETED);
+            }
             let stored = Zeroizing::new(
                 records::open_sealed(
                     &app.keys.data,
@@ -271,7 +282,10 @@ fn open_and_check(
                     &target.sealed_json,
                     target.schema_version,
                 )
-                .map_err(|_| ApiError::internal())?,
+                .map_err(|e| match e {
+                    crate::ServerError::ContentDeleted => CONTENT_DELETED,
+                    _ => ApiError::internal(),
+                })?,
             );
             let referral = read_referral(&stored)
                 .map_err(|_| ApiError::internal())?

@@ -21,7 +21,10 @@
 //! PostgreSQL the queries are async and only the open and validation go to the blocking pool.
 
 mod postgres;
+mod scrubber;
 mod sqlite;
+
+pub(crate) use postgres::delete_content as delete_content_pg;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -109,6 +112,25 @@ impl Storage {
         Ok(Storage {
             backend: Arc::new(backend),
         })
+    }
+
+    /// Waits until every scrub after a deletion requested so far is done: the SQLite WAL
+    /// truncated, PostgreSQL's tables rewritten (see [`Scrub`]). A deletion's answer does not
+    /// wait for its scrub; a test, or an operator's tool about to copy the database files,
+    /// does.
+    pub async fn scrubbed(&self) {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.scrubber().wait().await,
+            Backend::Postgres(p) => p.scrubber().wait().await,
+        }
+    }
+
+    /// Where a scrub that keeps failing is reported.
+    pub(crate) fn set_log(&self, log: crate::log::LogTarget) {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.scrubber().set_log(log),
+            Backend::Postgres(p) => p.scrubber().set_log(log),
+        }
     }
 
     /// `sqlite` or `postgres`.
@@ -262,6 +284,29 @@ impl Storage {
         }
     }
 
+    /// Records a withdrawal of consent an advisor recorded (the console): the same withdrawal
+    /// as a device's, through the same deletion path (`addenda::delete_content` and its
+    /// PostgreSQL twin): content and addenda deleted, the referral marked withdrawn, the status
+    /// `consent_withdrawn` added, the console's case marked; then the same scrub. `false` (and
+    /// nothing done) when consent was withdrawn already; an unknown referral is
+    /// [`crate::ServerError::ReferralNotFound`].
+    pub(crate) async fn withdraw_consent(&self, referral_id: &str) -> Result<(bool, Scrub)> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.withdraw(referral_id).await,
+            Backend::Postgres(p) => p.withdraw(referral_id).await,
+        }
+    }
+
+    /// After a deletion made on another connection (the console's retention): on SQLite,
+    /// truncates the WAL with the writer (see [`Scrub`]); on PostgreSQL nothing (the console
+    /// vacuums its tables itself).
+    pub(crate) async fn scrub_after_deletion(&self) -> Result<Scrub> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.scrub_after_deletion().await,
+            Backend::Postgres(_) => Ok(Scrub::NotNeeded),
+        }
+    }
+
     /// A stored referral, still sealed with the data key, and its schema version.
     pub(crate) async fn sealed_referral(&self, referral_id: &str) -> Result<(Vec<u8>, u32)> {
         match &*self.backend {
@@ -380,16 +425,18 @@ impl Storage {
     }
 }
 
-/// What became of the old bytes after a withdrawal deleted a referral's content.
+/// What became of the old bytes after a deletion of a referral's content (`scrubber.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Scrub {
     /// Nothing was deleted by this request.
     NotNeeded,
-    /// SQLite: the WAL was checkpointed and truncated. PostgreSQL: the tables were rewritten
-    /// (`VACUUM FULL`).
+    /// SQLite: the WAL was checkpointed and truncated at once.
     Done,
-    /// It could not be done now (a long reader, a lock); why, without personal data. SQLite's
-    /// next checkpoint, or PostgreSQL's autovacuum, deals with it later.
+    /// PostgreSQL: the tables are rewritten (`VACUUM FULL`) by a background task, retried
+    /// until it succeeds; [`Storage::scrubbed`] waits for it.
+    Background,
+    /// SQLite: a reader kept the WAL from being truncated now; why, without personal data.
+    /// It is tried again after later writes and by a background task until it succeeds.
     Deferred(String),
 }
 

@@ -18,13 +18,17 @@
 //! lock, so instances starting together apply each step once; `schema_migrations` records the
 //! steps done.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use chrono::{DateTime, Datelike, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
+use super::scrubber::Scrubber;
 use super::{Pending, Scrub, run_check};
 use crate::addenda::{
-    AddendumReceipt, CheckedAddendum, Known, Lookup, PendingAddendum, RecordedAddendum,
+    AddendumReceipt, CheckedAddendum, Deletion, Known, Lookup, PendingAddendum, RecordedAddendum,
     StoredAddendum, Target, WithdrawalCodes,
 };
 use crate::error::{ApiError, Result, ServerError};
@@ -145,6 +149,10 @@ const STATEMENT_TIMEOUT_OPTION: &str = "-c statement_timeout=30000";
 
 pub(crate) struct PgStorage {
     pool: Pool,
+    /// Rewrites the tables after withdrawals, in the background (see [`PgStorage::scrub_later`]).
+    scrubber: Arc<Scrubber>,
+    /// The newest withdrawal's transaction id: a rewrite waits for every older snapshot.
+    scrub_xid: Arc<AtomicI64>,
 }
 
 impl PgStorage {
@@ -177,7 +185,11 @@ impl PgStorage {
             .create_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| ServerError::PostgresSetup(e.to_string()))?;
-        let storage = PgStorage { pool };
+        let storage = PgStorage {
+            pool,
+            scrubber: Arc::default(),
+            scrub_xid: Arc::new(AtomicI64::new(0)),
+        };
         storage.migrate().await?;
         Ok(storage)
     }
@@ -185,6 +197,34 @@ impl PgStorage {
     /// The pool, shared with the console's store.
     pub(crate) fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    pub(crate) fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// After a withdrawal committed (transaction `xid`): the tables are rewritten by a
+    /// background task ([`rewrite_tables`]), retried until it succeeds, so the answer never
+    /// waits for it.
+    fn scrub_later(&self, xid: i64) -> Scrub {
+        // The xid first: an attempt that counts this request then reads it.
+        self.scrub_xid.fetch_max(xid, Ordering::SeqCst);
+        if self.scrubber.request() {
+            let (pool, scrubber, xid) = (
+                self.pool.clone(),
+                Arc::clone(&self.scrubber),
+                Arc::clone(&self.scrub_xid),
+            );
+            tokio::spawn(async move {
+                scrubber
+                    .run("rewriting the tables after a withdrawal of consent", || {
+                        let (pool, xid) = (pool.clone(), xid.load(Ordering::SeqCst));
+                        async move { rewrite_tables(&pool, xid).await }
+                    })
+                    .await;
+            });
+        }
+        Scrub::Background
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -574,7 +614,8 @@ impl PgStorage {
         let Some(row) = tx
             .query_opt(
                 &format!(
-                    "SELECT r.service_reference, r.withdrawn_at IS NOT NULL, {MAY_READ}
+                    "SELECT r.service_reference, r.withdrawn_at IS NOT NULL, {MAY_READ},
+                            octet_length(r.referral_json) = 0
                        FROM referrals r WHERE r.referral_id = $1 FOR UPDATE"
                 ),
                 &[&pending.referral_id, &pending.token_id],
@@ -585,6 +626,7 @@ impl PgStorage {
         };
         let service_reference: String = row.get(0);
         let withdrawn: bool = row.get(1);
+        let content_deleted: bool = row.get(3);
         if !row.get::<_, bool>(2) {
             return Ok((RecordedAddendum::NotFound, Scrub::NotNeeded));
         }
@@ -597,8 +639,13 @@ impl PgStorage {
         if let Some(known) = known_addendum(&tx, &pending, &receipt).await? {
             return Ok((known, Scrub::NotNeeded));
         }
-        if checked.kind == weprotect_core::addendum::AddendumKind::Information && withdrawn {
-            return Ok((RecordedAddendum::Withdrawn, Scrub::NotNeeded));
+        if checked.kind == weprotect_core::addendum::AddendumKind::Information {
+            if withdrawn {
+                return Ok((RecordedAddendum::Withdrawn, Scrub::NotNeeded));
+            }
+            if content_deleted {
+                return Ok((RecordedAddendum::ContentDeleted, Scrub::NotNeeded));
+            }
         }
         let codes = WithdrawalCodes::of(checked.withdrawal.as_ref());
         let inserted = tx
@@ -633,69 +680,51 @@ impl PgStorage {
                 .ok_or(ServerError::Corrupt("addendum row"))?;
             return Ok((known, Scrub::NotNeeded));
         }
-        let deleted =
-            checked.kind == weprotect_core::addendum::AddendumKind::ConsentWithdrawn && !withdrawn;
         let mut withdrawal_xid: Option<i64> = None;
-        if deleted {
+        let mut deleted = false;
+        if checked.kind == weprotect_core::addendum::AddendumKind::ConsentWithdrawn && !withdrawn {
             withdrawal_xid = Some(tx.query_one("SELECT txid_current()", &[]).await?.get(0));
-            tx.execute(
-                "UPDATE referrals SET referral_json = ''::bytea, withdrawn_at = $2
-                  WHERE referral_id = $1",
-                &[&pending.referral_id, &received_at],
+            deleted = delete_content(
+                &tx,
+                &pending.referral_id,
+                received_at,
+                Deletion::ConsentWithdrawn,
             )
             .await?;
-            tx.execute(
-                "UPDATE addenda SET content = NULL, content_deleted_at = $2
-                  WHERE referral_id = $1 AND content_deleted_at IS NULL",
-                &[&pending.referral_id, &received_at],
-            )
-            .await?;
-            tx.execute(
-                "INSERT INTO status_updates (referral_id, status, at) VALUES ($1, $2, $3)",
-                &[
-                    &pending.referral_id,
-                    &ReferralStatus::ConsentWithdrawn.as_str(),
-                    &received_at,
-                ],
-            )
-            .await?;
-            // The console's case, as on SQLite (`addenda::delete_content`): marked withdrawn
-            // (created when never triaged, so the queue never opens the deleted content), the
-            // sealed details of its events dropped, the deletion audited; same transaction.
-            let console: bool = tx
-                .query_one("SELECT to_regclass('console_cases') IS NOT NULL", &[])
-                .await?
-                .get(0);
-            if console {
-                tx.execute(
-                    "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
-                                                content_deleted_at, withdrawn)
-                     VALUES ($1, 0, 0, 0, $2, true)
-                     ON CONFLICT (referral_id) DO UPDATE
-                        SET content_deleted_at = COALESCE(console_cases.content_deleted_at, $2),
-                            withdrawn = true",
-                    &[&pending.referral_id, &received_at],
-                )
-                .await?;
-                tx.execute(
-                    "UPDATE console_events SET detail = NULL WHERE referral_id = $1",
-                    &[&pending.referral_id],
-                )
-                .await?;
-                tx.execute(
-                    "INSERT INTO console_audit (at, action, referral_id)
-                     VALUES ($1, 'content_deleted_consent_withdrawn', $2)",
-                    &[&received_at, &pending.referral_id],
-                )
-                .await?;
-            }
         }
         tx.commit().await?;
         let scrub = match withdrawal_xid {
-            Some(xid) => scrub(&client, xid).await,
-            None => Scrub::NotNeeded,
+            Some(xid) if deleted => self.scrub_later(xid),
+            _ => Scrub::NotNeeded,
         };
         Ok((RecordedAddendum::New { receipt, deleted }, scrub))
+    }
+
+    /// Records a withdrawal of consent an advisor recorded in the console: the same deletion
+    /// and status as a device's withdrawal, then the same scrub.
+    pub(crate) async fn withdraw(&self, referral_id: &str) -> Result<(bool, Scrub)> {
+        let at = crate::db::parse_time(&crate::db::format_time(Utc::now()))?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await?;
+        if tx
+            .query_opt(
+                "SELECT 1 FROM referrals WHERE referral_id = $1",
+                &[&referral_id],
+            )
+            .await?
+            .is_none()
+        {
+            return Err(ServerError::ReferralNotFound);
+        }
+        let xid: i64 = tx.query_one("SELECT txid_current()", &[]).await?.get(0);
+        let deleted = delete_content(&tx, referral_id, at, Deletion::ConsentWithdrawn).await?;
+        tx.commit().await?;
+        let scrub = if deleted {
+            self.scrub_later(xid)
+        } else {
+            Scrub::NotNeeded
+        };
+        Ok((deleted, scrub))
     }
 
     pub(crate) async fn stored_addenda(&self, referral_id: &str) -> Result<Vec<StoredAddendum>> {
@@ -728,56 +757,148 @@ impl PgStorage {
     }
 }
 
-/// How long a withdrawal waits for older snapshots in the database to end before it rewrites
-/// the tables.
-const SCRUB_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// After a withdrawal committed (transaction `xid`): an UPDATE leaves the old row versions in
-/// the table's pages (MVCC) until vacuum, and a plain VACUUM marks their space free without
-/// overwriting it. `VACUUM FULL` rewrites both tables (and their TOAST tables) into new files
-/// and truncates the old ones, holding an exclusive lock on them while it runs
-/// (docs/SECURITY.md). It copies row versions that a transaction older than the withdrawal
-/// could still see, so it first waits (a while) for every snapshot and transaction older than
-/// the withdrawal to end, in any database of the cluster: a long query, a `pg_dump`,
-/// autovacuum's ANALYZE.
-async fn scrub(client: &deadpool_postgres::Object, xid: i64) -> Scrub {
-    let started = std::time::Instant::now();
-    let older = async || -> Result<i64> {
-        Ok(client
-            .query_one(
-                "SELECT (SELECT count(*) FROM pg_stat_activity
-                          WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
-                            AND age(backend_xmin) >= age(($1::bigint % 4294967296)::text::xid))
-                      + (txid_snapshot_xmin(txid_current_snapshot()) <= $1)::int",
-                &[&xid],
+/// Deletes a referral's content, in the caller's transaction: the PostgreSQL twin of
+/// `addenda::delete_content` (the one deletion path; same statements, same meaning). `false`
+/// when there was nothing to do: the referral is unknown, or (for a withdrawal) was withdrawn
+/// already. The `UPDATE` of the referral's row locks it, so racing withdrawals (a device's, an
+/// advisor's, on any instance) delete and add the status once.
+pub(crate) async fn delete_content(
+    tx: &impl deadpool_postgres::GenericClient,
+    referral_id: &str,
+    at: DateTime<Utc>,
+    why: Deletion,
+) -> Result<bool> {
+    let emptied = match why {
+        Deletion::ConsentWithdrawn => {
+            tx.execute(
+                "UPDATE referrals SET referral_json = ''::bytea, withdrawn_at = $2
+                  WHERE referral_id = $1 AND withdrawn_at IS NULL",
+                &[&referral_id, &at],
             )
             .await?
-            .get(0))
-    };
-    let mut waited_out = true;
-    loop {
-        match older().await {
-            Ok(0) => break,
-            Ok(_) if started.elapsed() < SCRUB_WAIT => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Ok(_) => {
-                waited_out = false;
-                break;
-            }
-            Err(e) => return Scrub::Deferred(format!("looking for older snapshots: {e}")),
         }
+        Deletion::Retention => {
+            tx.execute(
+                "UPDATE referrals SET referral_json = ''::bytea WHERE referral_id = $1",
+                &[&referral_id],
+            )
+            .await?
+        }
+    };
+    if emptied == 0 {
+        return Ok(false);
     }
-    match client
-        .batch_execute("VACUUM (FULL) referrals, addenda")
+    tx.execute(
+        "UPDATE addenda SET content = NULL, content_deleted_at = $2
+          WHERE referral_id = $1 AND content_deleted_at IS NULL",
+        &[&referral_id, &at],
+    )
+    .await?;
+    if why == Deletion::ConsentWithdrawn {
+        tx.execute(
+            "INSERT INTO status_updates (referral_id, status, at) VALUES ($1, $2, $3)",
+            &[
+                &referral_id,
+                &ReferralStatus::ConsentWithdrawn.as_str(),
+                &at,
+            ],
+        )
+        .await?;
+    }
+    let console: bool = tx
+        .query_one("SELECT to_regclass('console_cases') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if console {
+        match why {
+            Deletion::ConsentWithdrawn => {
+                tx.execute(
+                    "INSERT INTO console_cases (referral_id, urgency, flags, to_follow,
+                                                content_deleted_at, withdrawn)
+                     VALUES ($1, 0, 0, 0, $2, true)
+                     ON CONFLICT (referral_id) DO UPDATE
+                        SET content_deleted_at = COALESCE(console_cases.content_deleted_at, $2),
+                            withdrawn = true",
+                    &[&referral_id, &at],
+                )
+                .await?
+            }
+            Deletion::Retention => {
+                tx.execute(
+                    "UPDATE console_cases SET content_deleted_at = COALESCE(content_deleted_at, $2)
+                      WHERE referral_id = $1",
+                    &[&referral_id, &at],
+                )
+                .await?
+            }
+        };
+        tx.execute(
+            "UPDATE console_events SET detail = NULL WHERE referral_id = $1 AND detail IS NOT NULL",
+            &[&referral_id],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO console_audit (at, action, referral_id) VALUES ($1, $2, $3)",
+            &[&at, &why.audit_action(), &referral_id],
+        )
+        .await?;
+    }
+    Ok(true)
+}
+
+/// How long a rewrite waits for a lock before it gives up (and is tried again later).
+const REWRITE_LOCK_TIMEOUT: &str = "2s";
+
+/// One attempt at scrubbing after a withdrawal (transaction `xid`), on a connection of its
+/// own from the pool. An UPDATE leaves the old row versions in the table's pages (MVCC) until
+/// vacuum, and a plain VACUUM marks their space free without overwriting it. `VACUUM FULL`
+/// rewrites `referrals`, `addenda` and (when the console's tables are here) `console_events`,
+/// whose sealed details the withdrawal dropped, with their TOAST tables, into new files and
+/// truncates the old ones (docs/SECURITY.md). It would copy row versions that a snapshot older
+/// than the withdrawal could still see, so it is not tried while one is open, in any database
+/// of the cluster (a long query, a `pg_dump`, autovacuum's ANALYZE). It holds an exclusive
+/// lock on the tables while it runs, and waits at most [`REWRITE_LOCK_TIMEOUT`] for it, so a
+/// session holding a share lock makes it fail (and be tried again) rather than queue every
+/// intake query behind it.
+async fn rewrite_tables(pool: &Pool, xid: i64) -> std::result::Result<(), String> {
+    let client = pool
+        .get()
         .await
-    {
-        Ok(()) if waited_out => Scrub::Done,
-        Ok(()) => Scrub::Deferred(
-            "a transaction older than the withdrawal was still open: VACUUM FULL kept the old row versions it could see; a later vacuum removes them".into(),
-        ),
-        Err(e) => Scrub::Deferred(format!("VACUUM FULL failed: {e}")),
+        .map_err(|e| format!("no connection: {e}"))?;
+    let older: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM pg_stat_activity
+                      WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+                        AND age(backend_xmin) >= age(($1::bigint % 4294967296)::text::xid))
+                  + (txid_snapshot_xmin(txid_current_snapshot()) <= $1)::int",
+            &[&xid],
+        )
+        .await
+        .map_err(|e| format!("looking for older snapshots: {e}"))?
+        .get(0);
+    if older > 0 {
+        return Err("a transaction older than the withdrawal is still open".into());
     }
+    let console: bool = client
+        .query_one("SELECT to_regclass('console_events') IS NOT NULL", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let tables = if console {
+        "referrals, addenda, console_events"
+    } else {
+        "referrals, addenda"
+    };
+    client
+        .batch_execute(&format!("SET lock_timeout = '{REWRITE_LOCK_TIMEOUT}'"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let rewritten = client
+        .batch_execute(&format!("VACUUM (FULL) {tables}"))
+        .await;
+    let reset = client.batch_execute("RESET lock_timeout").await;
+    rewritten.map_err(|e| format!("VACUUM FULL failed: {e}"))?;
+    reset.map_err(|e| e.to_string())
 }
 
 /// The answer for an addendum id the record already holds (a replay or a conflict).

@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 
+use super::scrubber::Scrubber;
 use super::{Pending, Scrub};
 use crate::addenda::{
     self, CheckedAddendum, Lookup, PendingAddendum, RecordedAddendum, StoredAddendum,
@@ -40,6 +41,8 @@ pub(crate) struct SqliteStorage {
     /// New referrals checked and waiting for the writer (see [`commit_grouped`]).
     queue: Arc<Mutex<VecDeque<Arc<Job>>>>,
     readers: Mutex<Vec<Connection>>,
+    /// WAL scrubs after deletions that a reader kept from finishing (see [`SqliteStorage::scrub`]).
+    scrubber: Arc<Scrubber>,
 }
 
 /// A checked submission waiting to be committed, and its outcome once it is.
@@ -138,7 +141,61 @@ impl SqliteStorage {
             writer: Arc::new(Mutex::new(writer)),
             queue: Arc::new(Mutex::new(VecDeque::new())),
             readers: Mutex::new(Vec::new()),
+            scrubber: Arc::default(),
         })
+    }
+
+    pub(crate) fn scrubber(&self) -> &Scrubber {
+        &self.scrubber
+    }
+
+    /// After a deletion committed: truncates the WAL now (`addenda::scrub_wal`), or, when a
+    /// reader holding an older snapshot keeps it from finishing, remembers it: it is tried
+    /// again after each later write (while the writer is held anyway) and by a background
+    /// task on a timer, until it succeeds. The writer is never held waiting for the reader.
+    async fn scrub(&self) -> Result<Scrub> {
+        let writer = Arc::clone(&self.writer);
+        let done = tokio::task::spawn_blocking(move || {
+            let conn = writer.lock().unwrap_or_else(|e| e.into_inner());
+            addenda::scrub_wal(&conn)
+        })
+        .await
+        .map_err(|_| ServerError::Task)??;
+        if done {
+            return Ok(Scrub::Done);
+        }
+        if self.scrubber.request() {
+            // The task holds the writer weakly: once the storage is closed, so is the writer,
+            // and SQLite checkpoints and removes the WAL when its last connection closes.
+            let (writer, scrubber) = (Arc::downgrade(&self.writer), Arc::clone(&self.scrubber));
+            tokio::spawn(async move {
+                scrubber
+                    .run("truncating the WAL after a deletion", || {
+                        let writer = writer.clone();
+                        async move {
+                            let done = tokio::task::spawn_blocking(move || {
+                                let Some(writer) = writer.upgrade() else {
+                                    return Ok(true);
+                                };
+                                let conn = writer.lock().unwrap_or_else(|e| e.into_inner());
+                                addenda::scrub_wal(&conn)
+                            })
+                            .await
+                            .map_err(|_| "the attempt's task failed".to_string())?
+                            .map_err(|e| e.to_string())?;
+                            if done {
+                                Ok(())
+                            } else {
+                                Err("a reader holds an older snapshot".to_string())
+                            }
+                        }
+                    })
+                    .await;
+            });
+        }
+        Ok(Scrub::Deferred(
+            "a reader kept the WAL from being truncated".into(),
+        ))
     }
 
     /// The data directory (see `Storage::sqlite_dir`).
@@ -167,10 +224,12 @@ impl SqliteStorage {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
-        let writer = Arc::clone(&self.writer);
+        let (writer, scrubber) = (Arc::clone(&self.writer), Arc::clone(&self.scrubber));
         tokio::task::spawn_blocking(move || {
             let mut conn = writer.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut conn)
+            let result = f(&mut conn);
+            retry_scrub(&conn, &scrubber);
+            result
         })
         .await
         .map_err(|_| ServerError::Task)?
@@ -287,6 +346,7 @@ impl SqliteStorage {
         F: FnOnce() -> std::result::Result<Checked, ApiError> + Send + 'static,
     {
         let (writer, queue) = (Arc::clone(&self.writer), Arc::clone(&self.queue));
+        let scrubber = Arc::clone(&self.scrubber);
         tokio::task::spawn_blocking(move || {
             let checked = match check() {
                 Ok(checked) => checked,
@@ -297,7 +357,11 @@ impl SqliteStorage {
                 checked,
                 outcome: Mutex::new(None),
             });
-            commit_grouped(&writer, &queue, job).map(Ok)
+            let outcome = commit_grouped(&writer, &queue, job).map(Ok);
+            if scrubber.pending() {
+                retry_scrub(&writer.lock().unwrap_or_else(|e| e.into_inner()), &scrubber);
+            }
+            outcome
         })
         .await
         .map_err(|_| ServerError::Task)?
@@ -335,25 +399,44 @@ impl SqliteStorage {
         pending: PendingAddendum,
         checked: CheckedAddendum,
     ) -> Result<(RecordedAddendum, Scrub)> {
-        self.write(move |conn| {
-            let recorded = addenda::record(conn, &pending, &checked, Utc::now())?;
-            let scrub = match &recorded {
-                RecordedAddendum::New { deleted: true, .. } => {
-                    if addenda::scrub_wal(conn)? {
-                        Scrub::Done
-                    } else {
-                        Scrub::Deferred("a reader kept the WAL from being truncated".into())
-                    }
-                }
-                _ => Scrub::NotNeeded,
-            };
-            Ok((recorded, scrub))
-        })
-        .await
+        let recorded = self
+            .write(move |conn| addenda::record(conn, &pending, &checked, Utc::now()))
+            .await?;
+        let scrub = match &recorded {
+            RecordedAddendum::New { deleted: true, .. } => self.scrub().await?,
+            _ => Scrub::NotNeeded,
+        };
+        Ok((recorded, scrub))
+    }
+
+    pub(crate) async fn withdraw(&self, referral_id: &str) -> Result<(bool, Scrub)> {
+        let id = referral_id.to_string();
+        let deleted = self.write(move |conn| addenda::withdraw(conn, &id)).await?;
+        let scrub = if deleted {
+            self.scrub().await?
+        } else {
+            Scrub::NotNeeded
+        };
+        Ok((deleted, scrub))
+    }
+
+    pub(crate) async fn scrub_after_deletion(&self) -> Result<Scrub> {
+        self.scrub().await
     }
 
     pub(crate) fn stored_addenda(&self, referral_id: &str) -> Result<Vec<StoredAddendum>> {
         self.read(|conn| addenda::stored(conn, referral_id))
+    }
+}
+
+/// After a write, with the writer held: tries a WAL scrub left undone by a reader again.
+fn retry_scrub(conn: &Connection, scrubber: &Scrubber) {
+    if !scrubber.pending() {
+        return;
+    }
+    let covered = scrubber.requested();
+    if addenda::scrub_wal(conn).unwrap_or(false) {
+        scrubber.done_up_to(covered);
     }
 }
 

@@ -6,8 +6,10 @@
 //! than adding steps to the intake migrations, so that the device side's schema and the
 //! console's can change independently. It reads the intake tables (`referrals`,
 //! `status_updates`) and writes statuses only through [`Storage::add_status`], the same path as
-//! the admin endpoint. Retention and consent withdrawal are the one exception: they empty a
-//! referral's sealed content in `referrals`, in the same transaction as their own rows.
+//! the admin endpoint. Retention is the one exception: it deletes a referral's content through
+//! the intake's one deletion path (`addenda::delete_content`, or its PostgreSQL twin) in its
+//! own transaction. A withdrawal of consent an advisor records is the device's withdrawal
+//! ([`Storage::withdraw_consent`]).
 //!
 //! Everything several instances must agree on is a row: sessions (so any instance serves any
 //! session, and revoking an advisor deletes them everywhere at once), failed sign-ins and
@@ -257,24 +259,22 @@ impl ConsoleStore {
         on_backend!(self, events(referral_id))
     }
 
-    /// Deletes the content of referrals closed at least `after` ago (retention): the sealed
-    /// referral is emptied and the sealed details of its events are dropped, in one
-    /// transaction; ids, times and statuses stay. Returns how many referrals lost their content.
+    /// Deletes the content of referrals closed at least `after` ago (retention), through the
+    /// one deletion path (`addenda::delete_content` and its PostgreSQL twin): the sealed
+    /// referral is emptied, its addenda's sealed information and its events' sealed details
+    /// are dropped, in one transaction; ids, times and statuses stay. Returns how many
+    /// referrals lost their content.
     pub(crate) async fn delete_closed_content(&self, after: chrono::Duration) -> Result<usize> {
         on_backend!(self, delete_closed_content(after))
     }
 
-    /// Deletes one referral's content now (consent withdrawn): as retention does, at once.
-    pub(crate) async fn delete_content(&self, referral_id: String) -> Result<()> {
-        on_backend!(self, delete_content(referral_id))
-    }
-
-    /// After a deletion: makes the database drop what it still keeps of the deleted rows (see
-    /// each backend; SQLite does it as part of the deletion). `rewrite` is
-    /// [`ConsoleSettings::rewrite_tables_after_deletion`](crate::ConsoleSettings).
-    pub(crate) async fn reclaim(&self, rewrite: bool) -> Result<()> {
+    /// After a deletion: makes the database drop what it still keeps of the deleted rows.
+    /// `rewrite` is [`ConsoleSettings::rewrite_tables_after_deletion`](crate::ConsoleSettings).
+    /// On SQLite the intake's writer truncates the WAL (`Storage::scrub_after_deletion`).
+    pub(crate) async fn reclaim(&self, storage: &Storage, rewrite: bool) -> Result<()> {
         match self {
-            ConsoleStore::Sqlite(_) => Ok(()),
+            // A scrub a reader kept from finishing is retried by the storage itself.
+            ConsoleStore::Sqlite(_) => storage.scrub_after_deletion().await.map(|_| ()),
             ConsoleStore::Postgres(p) => p.reclaim(rewrite).await,
         }
     }

@@ -559,31 +559,6 @@ impl PgConsole {
             .collect())
     }
 
-    /// Empties the content of `ids` (whose cases are already marked), in `tx`.
-    async fn empty_content(
-        tx: &deadpool_postgres::Transaction<'_>,
-        ids: &[String],
-        action: &str,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        tx.execute(
-            "UPDATE referrals SET referral_json = ''::bytea WHERE referral_id = ANY($1)",
-            &[&ids],
-        )
-        .await?;
-        tx.execute(
-            "UPDATE console_events SET detail = NULL WHERE referral_id = ANY($1) AND detail IS NOT NULL",
-            &[&ids],
-        )
-        .await?;
-        tx.execute(
-            "INSERT INTO console_audit (at, action, referral_id) SELECT $1, $2, unnest($3::text[])",
-            &[&now, &action, &ids],
-        )
-        .await?;
-        Ok(())
-    }
-
     pub(crate) async fn delete_closed_content(&self, after: chrono::Duration) -> Result<usize> {
         let now = millis(Utc::now())?;
         let cutoff = now - after;
@@ -604,32 +579,13 @@ impl PgConsole {
             .iter()
             .map(|r| r.get(0))
             .collect();
-        if !ids.is_empty() {
-            Self::empty_content(&tx, &ids, "content_deleted_retention", now).await?;
+        for id in &ids {
+            // The one deletion path: the referral, its addenda and its events' details.
+            crate::storage::delete_content_pg(&tx, id, now, crate::addenda::Deletion::Retention)
+                .await?;
         }
         tx.commit().await?;
         Ok(ids.len())
-    }
-
-    pub(crate) async fn delete_content(&self, referral_id: String) -> Result<()> {
-        let now = millis(Utc::now())?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        tx.execute(
-            "UPDATE console_cases SET content_deleted_at = COALESCE(content_deleted_at, $2), withdrawn = true
-              WHERE referral_id = $1",
-            &[&referral_id, &now],
-        )
-        .await?;
-        Self::empty_content(
-            &tx,
-            std::slice::from_ref(&referral_id),
-            "content_deleted_consent_withdrawn",
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Clears the old row versions a deletion left: PostgreSQL's MVCC keeps the row as it was
@@ -647,7 +603,7 @@ impl PgConsole {
         let client = self.client().await?;
         if !rewrite {
             client
-                .batch_execute("VACUUM referrals, console_events")
+                .batch_execute("VACUUM referrals, addenda, console_events")
                 .await?;
             return Ok(());
         }
@@ -658,7 +614,7 @@ impl PgConsole {
         }
         client.batch_execute("SET lock_timeout = '2s'").await?;
         let done = client
-            .batch_execute("VACUUM FULL referrals, console_events")
+            .batch_execute("VACUUM FULL referrals, addenda, console_events")
             .await;
         client.batch_execute("RESET lock_timeout").await?;
         done?;

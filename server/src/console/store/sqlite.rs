@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Account, AdvisorInfo, QueueRow, SessionRow};
+use crate::addenda::Deletion;
 use crate::db::{format_time, parse_time};
 use crate::error::{Result, ServerError};
 
@@ -513,9 +514,10 @@ impl SqliteConsole {
         .await
     }
 
-    /// Deletes the content of referrals closed at least `after` ago (retention): the sealed
-    /// referral is emptied and the sealed details of its events are dropped, in one
-    /// transaction; ids, times and statuses stay. Returns how many referrals lost their content.
+    /// Deletes the content of referrals closed at least `after` ago (retention) in one
+    /// transaction, through the one deletion path (`addenda::delete_content`); ids, times and
+    /// statuses stay. Returns how many referrals lost their content. The WAL is scrubbed
+    /// afterwards by the intake's writer (`Console::reclaim`).
     pub(crate) async fn delete_closed_content(&self, after: chrono::Duration) -> Result<usize> {
         self.run(move |conn| {
             let cutoff = format_time(Utc::now() - after);
@@ -534,44 +536,11 @@ impl SqliteConsole {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             for id in &ids {
-                tx.execute("UPDATE referrals SET referral_json = X'' WHERE referral_id = ?1", [id])?;
-                tx.execute("UPDATE console_events SET detail = NULL WHERE referral_id = ?1", [id])?;
-                tx.execute(
-                    "UPDATE console_cases SET content_deleted_at = ?2 WHERE referral_id = ?1",
-                    params![id, now],
-                )?;
-                tx.execute(
-                    "INSERT INTO console_audit (at, action, referral_id) VALUES (?1, 'content_deleted_retention', ?2)",
-                    params![now, id],
-                )?;
+                // The one deletion path: the referral, its addenda and its events' details.
+                crate::addenda::delete_content(&tx, id, &now, Deletion::Retention)?;
             }
             tx.commit()?;
-            if !ids.is_empty() {
-                reclaim(conn);
-            }
             Ok(ids.len())
-        })
-        .await
-    }
-
-    /// Deletes one referral's content now (consent withdrawn): as retention does, at once.
-    pub(crate) async fn delete_content(&self, referral_id: String) -> Result<()> {
-        self.run(move |conn| {
-            let now = format_time(Utc::now());
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute("UPDATE referrals SET referral_json = X'' WHERE referral_id = ?1", [&referral_id])?;
-            tx.execute("UPDATE console_events SET detail = NULL WHERE referral_id = ?1", [&referral_id])?;
-            tx.execute(
-                "UPDATE console_cases SET content_deleted_at = ?2, withdrawn = 1 WHERE referral_id = ?1",
-                params![referral_id, now],
-            )?;
-            tx.execute(
-                "INSERT INTO console_audit (at, action, referral_id) VALUES (?1, 'content_deleted_consent_withdrawn', ?2)",
-                params![now, referral_id],
-            )?;
-            tx.commit()?;
-            reclaim(conn);
-            Ok(())
         })
         .await
     }
@@ -703,13 +672,6 @@ fn queue_rows(conn: &Connection) -> Result<Vec<QueueRow>> {
     Ok(out)
 }
 
-/// Moves the zeroed pages into the database file and empties the WAL, which still holds the
-/// pages as they were before the deletion. Best effort: a reader holding an old snapshot makes
-/// it stop short, and the next checkpoint finishes it.
-fn reclaim(conn: &Connection) {
-    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-}
-
 fn open_connection(dir: &Path) -> Result<Connection> {
     let mut conn = Connection::open(crate::db::db_path(dir))?;
     conn.busy_timeout(Duration::from_secs(10))?;
@@ -718,6 +680,8 @@ fn open_connection(dir: &Path) -> Result<Connection> {
     // What this connection deletes (retention, withdrawal) is overwritten with zeros in the
     // file, not only unlinked from the b-tree.
     conn.pragma_update(None, "secure_delete", true)?;
+    // As the intake's writer (`db::open`): a reset WAL is truncated.
+    conn.pragma_update(None, "journal_size_limit", 0)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     tx.commit()?;
