@@ -628,26 +628,26 @@ impl PgConsole {
         Ok(())
     }
 
-    /// Waits until no other session of this database holds a snapshot older than now (the
-    /// deletion committed before), so that a rewrite may drop the deleted rows. `false` after
-    /// 5 s. A transaction id taken now marks "now"; a snapshot whose `xmin` is not after it
-    /// may still see the deleted rows.
+    /// Waits until no session holds a snapshot older than now, and no transaction that began
+    /// before now is still running (the deletion committed before), so that a rewrite may drop
+    /// the deleted rows. `false` after 5 s. A transaction id taken now marks "now". A snapshot
+    /// whose `xmin` is not after it may still see the deleted rows; so may a transaction that
+    /// is between two statements, which has no snapshot in `pg_stat_activity` but holds back
+    /// what vacuum may remove: the oldest running transaction is the `xmin` of a fresh snapshot.
     async fn older_snapshots_gone(client: &deadpool_postgres::Object) -> Result<bool> {
-        let now: String = client
-            .query_one(
-                "SELECT (pg_current_xact_id()::text::bigint % 4294967296)::text",
-                &[],
-            )
+        let now: i64 = client
+            .query_one("SELECT pg_current_xact_id()::text::bigint", &[])
             .await?
             .get(0);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         loop {
             let older: i64 = client
                 .query_one(
-                    "SELECT COUNT(*) FROM pg_stat_activity
-                      WHERE datname = current_database() AND pid <> pg_backend_pid()
-                        AND backend_xmin IS NOT NULL
-                        AND age(backend_xmin) >= age($1::text::xid)",
+                    "SELECT (SELECT COUNT(*) FROM pg_stat_activity
+                              WHERE datname = current_database() AND pid <> pg_backend_pid()
+                                AND backend_xmin IS NOT NULL
+                                AND age(backend_xmin) >= age(($1::bigint % 4294967296)::text::xid))
+                          + (txid_snapshot_xmin(txid_current_snapshot()) <= $1)::int",
                     &[&now],
                 )
                 .await?
