@@ -647,6 +647,30 @@ const CANARY_REFERENCE: &str = "CANARYCR-4455/26";
 
 /// Sends the referral with items to follow and the crime reference after it; the referral id
 /// and slices of the sealed referral and the sealed information, as the database holds them.
+/// Closes `id` from the console, then waits (10 s at most) until the retention sweep has
+/// deleted its content and, on PostgreSQL, rewritten the tables after it (both audited).
+async fn close_and_wait_for_retention(h: &Harness, browser: &mut Browser, csrf: &str, id: &str) {
+    browser
+        .post(
+            &format!("/console/referrals/{id}/action"),
+            &[("csrf", csrf), ("kind", "closed"), ("detail", "moved away")],
+        )
+        .await;
+    let rewritten = matches!(database_for(h.dir.path()), Database::Postgres(_));
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
+            .await
+            .unwrap();
+        let has = |action: &str| audit.iter().any(|e| e.action == action);
+        if has("content_deleted_retention") && (!rewritten || has("deleted_content_rewritten_out"))
+        {
+            return;
+        }
+    }
+    panic!("retention did not run (or the tables were not rewritten)");
+}
+
 async fn referral_with_information(h: &Harness) -> (String, Vec<Vec<u8>>) {
     let (id, _) = h.sent_referral().await;
     let addendum = new_id();
@@ -794,34 +818,7 @@ async fn retention_deletes_the_addenda_content_too_and_later_information_gets_co
     browser.sign_in(EMAIL, &key, now() + 30).await;
     let (_, page, _) = browser.get(&format!("/console/referrals/{id}")).await;
     let csrf = field(&page, "csrf");
-    browser
-        .post(
-            &format!("/console/referrals/{id}/action"),
-            &[
-                ("csrf", &csrf),
-                ("kind", "closed"),
-                ("detail", "moved away"),
-            ],
-        )
-        .await;
-    let rewritten = matches!(database_for(h.dir.path()), Database::Postgres(_));
-    let mut done = false;
-    for _ in 0..100 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
-            .await
-            .unwrap();
-        let has = |action: &str| audit.iter().any(|e| e.action == action);
-        if has("content_deleted_retention") && (!rewritten || has("deleted_content_rewritten_out"))
-        {
-            done = true;
-            break;
-        }
-    }
-    assert!(
-        done,
-        "retention did not run (or the tables were not rewritten)"
-    );
+    close_and_wait_for_retention(&h, &mut browser, &csrf, &id).await;
 
     // The information is gone with the referral; ids, times and statuses stay.
     let addenda = read_addenda(h.dir.path(), &id).unwrap();
@@ -1058,35 +1055,8 @@ async fn retention_leaves_ids_times_and_statuses_and_the_deleted_ciphertext_leav
         "the check can see the ciphertext before deletion"
     );
 
-    browser
-        .post(
-            &format!("/console/referrals/{gone}/action"),
-            &[
-                ("csrf", &csrf),
-                ("kind", "closed"),
-                ("detail", "moved away"),
-            ],
-        )
-        .await;
     // Retention runs, and (on PostgreSQL) the tables are rewritten after it.
-    let rewritten = matches!(database_for(h.dir.path()), Database::Postgres(_));
-    let mut done = false;
-    for _ in 0..100 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let audit = audit_log(h.dir.path(), &database_for(h.dir.path()), 50)
-            .await
-            .unwrap();
-        let has = |action: &str| audit.iter().any(|e| e.action == action);
-        if has("content_deleted_retention") && (!rewritten || has("deleted_content_rewritten_out"))
-        {
-            done = true;
-            break;
-        }
-    }
-    assert!(
-        done,
-        "retention did not run (or the tables were not rewritten)"
-    );
+    close_and_wait_for_retention(&h, &mut browser, &csrf, &gone).await;
 
     // Ids, times and statuses stay; the referral left open keeps its content.
     let after = h.server.storage().status_history(&gone).await.unwrap();
