@@ -86,8 +86,9 @@ pub(crate) fn render(segments: &[Segment]) -> String {
     s
 }
 
-/// The template of a concrete path: every index becomes `[]`.
-pub(crate) fn template(path: &str) -> String {
+/// The template of a concrete path: every index becomes `[]` (`children[1].name` is
+/// `children[].name`, the path the form definition names the field by).
+pub fn template(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     let mut in_index = false;
     for c in path.chars() {

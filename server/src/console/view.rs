@@ -187,7 +187,7 @@ pub(crate) fn groups(referral: &Value, zone: Tz) -> Vec<Group> {
     let rest: Vec<Row> = rest
         .into_iter()
         .filter(|(path, _)| {
-            let template = template(path);
+            let template = weprotect_core::form::path_template(path);
             !NOT_FIELDS.iter().any(|p| covers(p, &template))
                 && !shown_paths.iter().any(|p| covers(p, &template))
         })
@@ -213,27 +213,6 @@ fn covers(shown: &str, template: &str) -> bool {
         || template
             .strip_prefix(shown)
             .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-}
-
-/// `children[1].name` as its template `children[].name`.
-fn template(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut in_index = false;
-    for c in path.chars() {
-        match c {
-            '[' => {
-                in_index = true;
-                out.push('[');
-            }
-            ']' => {
-                in_index = false;
-                out.push(']');
-            }
-            _ if in_index => {}
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The items the officer marked to follow: the field's label on the form, and the reason.

@@ -41,7 +41,9 @@ use weprotect_core::crypto::{self, CryptoError};
 use weprotect_core::validation::{Rules, read_referral};
 use zeroize::Zeroizing;
 
-use super::referrals::{DEVICE_CLOCK_TOLERANCE, IDEMPOTENT_REPLAYED, wire};
+use super::referrals::{
+    DEVICE_CLOCK_TOLERANCE, IDEMPOTENT_REPLAYED, UNKNOWN_KEY, bad_request, wire,
+};
 use super::{App, AppState, Device, LoggedReferralId};
 use crate::addenda::{
     CheckedAddendum, Known, PendingAddendum, RecordedAddendum, Target, content_aad,
@@ -52,10 +54,6 @@ use crate::limits::BudgetHold;
 use crate::records;
 use crate::serve::ConnectionKill;
 use crate::storage::Scrub;
-
-const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, code, message)
-}
 
 const KEY_MISSING: ApiError = bad_request(
     "idempotency_key.missing",
@@ -92,10 +90,6 @@ const CONTENT_DELETED: ApiError = ApiError::new(
 const MALFORMED: ApiError = bad_request(
     "envelope.malformed",
     "The body is not a sealed addendum envelope.",
-);
-const UNKNOWN_KEY: ApiError = bad_request(
-    "envelope.unknown_key",
-    "The envelope is sealed to a key this service does not hold; fetch the current service configuration.",
 );
 const UNDECRYPTABLE: ApiError = bad_request(
     "envelope.undecryptable",

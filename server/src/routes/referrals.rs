@@ -52,7 +52,7 @@ const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// (ages, "date in the future"), which are at most one day more lenient around midnight.
 pub(crate) const DEVICE_CLOCK_TOLERANCE: TimeDelta = TimeDelta::hours(1);
 
-const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
+pub(crate) const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, code, message)
 }
 
@@ -82,7 +82,7 @@ const MALFORMED: ApiError = bad_request(
     "envelope.malformed",
     "The body is not a sealed referral envelope.",
 );
-const UNKNOWN_KEY: ApiError = bad_request(
+pub(crate) const UNKNOWN_KEY: ApiError = bad_request(
     "envelope.unknown_key",
     "The envelope is sealed to a key this service does not hold; fetch the current service configuration.",
 );
