@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::form::parse_concrete_path;
+use crate::form::{parse_concrete_path, path_under as under};
 use crate::model::{Referral, ToFollowItem};
 use crate::validation::{Problem, ProblemKind, Rules, validate_draft_with};
 
@@ -117,12 +117,6 @@ pub fn apply_information(
 /// Whether `path` is a to-follow item's path or a field inside one.
 fn to_follow_covers(to_follow: &[ToFollowItem], path: &str) -> bool {
     to_follow.iter().any(|item| under(path, &item.path))
-}
-
-/// Whether `path` is `parent` or inside it (`parent.x`, `parent[0]`).
-pub(crate) fn under(path: &str, parent: &str) -> bool {
-    path.strip_prefix(parent)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Writes `value` at `path`, creating objects and list items on the way (a to-follow item

@@ -18,8 +18,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::check::{put, under};
+use super::check::put;
 use crate::config::ServiceConfig;
+use crate::form::path_under as under;
 use crate::form::{DraftEditor, FieldState, FormError, FormValue};
 use crate::model::{Referral, ToFollowItem};
 use crate::store::{QueuedAddendum, Store};

@@ -36,7 +36,7 @@ pub use definition::{
 };
 pub use editor::{DraftEditor, MAX_INPUT_BYTES};
 pub use error::FormError;
-pub use path::template as path_template;
+pub use path::{template as path_template, under as path_under};
 pub use snapshot::{FieldState, FormSnapshot, SetOutcome};
 pub use value::FormValue;
 

@@ -86,6 +86,13 @@ pub(crate) fn render(segments: &[Segment]) -> String {
     s
 }
 
+/// Whether `path` is `parent` or inside it (`parent.x`, `parent[0]`), never a sibling that
+/// only shares its start (`parent_other`).
+pub fn under(path: &str, parent: &str) -> bool {
+    path.strip_prefix(parent)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
 /// The template of a concrete path: every index becomes `[]` (`children[1].name` is
 /// `children[].name`, the path the form definition names the field by).
 pub fn template(path: &str) -> String {
@@ -198,6 +205,15 @@ pub(crate) fn is_set(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_under_itself_its_parts_and_items_never_a_sibling_sharing_its_start() {
+        assert!(under("victim.address", "victim.address"));
+        assert!(under("victim.address.postcode", "victim.address"));
+        assert!(under("children[1].name", "children"));
+        assert!(!under("victim.address_known", "victim.address"));
+        assert!(!under("victim", "victim.address"));
+    }
 
     #[test]
     fn paths_parse_render_and_template() {

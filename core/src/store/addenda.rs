@@ -120,11 +120,9 @@ impl Store {
             check_information_alone(&items, &information, now).map_err(StoreError::Invalid)?;
             let (given, remaining): (Vec<ToFollowItem>, Vec<ToFollowItem>) =
                 items.into_iter().partition(|item| {
-                    information.keys().any(|path| {
-                        path.strip_prefix(item.path.as_str()).is_some_and(|rest| {
-                            rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')
-                        })
-                    })
+                    information
+                        .keys()
+                        .any(|path| crate::form::path_under(path, &item.path))
                 });
             let queued = insert(
                 &tx,

@@ -209,10 +209,7 @@ pub(crate) fn groups(referral: &Value, zone: Tz) -> Vec<Group> {
 /// Whether the field at `shown` showed the leaf at `template` (itself, a part of it, or an
 /// item of it).
 fn covers(shown: &str, template: &str) -> bool {
-    template == shown
-        || template
-            .strip_prefix(shown)
-            .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+    weprotect_core::form::path_under(template, shown)
 }
 
 /// The items the officer marked to follow: the field's label on the form, and the reason.

@@ -25,12 +25,11 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use weprotect_core::DocumentError;
@@ -41,10 +40,8 @@ use weprotect_core::crypto::{self, CryptoError};
 use weprotect_core::validation::{Rules, read_referral};
 use zeroize::Zeroizing;
 
-use super::referrals::{
-    DEVICE_CLOCK_TOLERANCE, IDEMPOTENT_REPLAYED, UNKNOWN_KEY, bad_request, wire,
-};
-use super::{App, AppState, Device, LoggedReferralId};
+use super::referrals::{DEVICE_CLOCK_TOLERANCE, UNKNOWN_KEY, bad_request, receipt_response, wire};
+use super::{App, AppState, Device};
 use crate::addenda::{
     CheckedAddendum, Known, PendingAddendum, RecordedAddendum, Target, content_aad,
 };
@@ -177,19 +174,7 @@ pub(crate) async fn submit(
         kill.fire();
         std::future::pending::<()>().await;
     }
-    let location = format!("/v1/referrals/{referral_id}/status");
-    let mut response = (status, Json(receipt)).into_response();
-    let headers = response.headers_mut();
-    if let Ok(location) = HeaderValue::from_str(&location) {
-        headers.insert(header::LOCATION, location);
-    }
-    if replayed {
-        headers.insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-    }
-    response
-        .extensions_mut()
-        .insert(LoggedReferralId(referral_id));
-    Ok(response)
+    Ok(receipt_response(status, receipt, referral_id, replayed))
 }
 
 /// Fetches an unknown key id from the database if needed, then opens and checks the

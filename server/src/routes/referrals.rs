@@ -168,6 +168,18 @@ pub(crate) async fn submit(
         std::future::pending::<()>().await;
     }
 
+    Ok(receipt_response(status, receipt, referral_id, replayed))
+}
+
+/// A receipt's answer (a referral's or an addendum's): `201`, or `200` with
+/// `Idempotent-Replayed` for a replay, `Location` of the referral's status, and the referral
+/// id for the request log.
+pub(crate) fn receipt_response(
+    status: StatusCode,
+    receipt: impl serde::Serialize,
+    referral_id: String,
+    replayed: bool,
+) -> Response {
     let location = format!("/v1/referrals/{referral_id}/status");
     let mut response = (status, Json(receipt)).into_response();
     let headers = response.headers_mut();
@@ -180,7 +192,7 @@ pub(crate) async fn submit(
     response
         .extensions_mut()
         .insert(LoggedReferralId(referral_id));
-    Ok(response)
+    response
 }
 
 /// Runs the checks of a new referral (key, open, validation) on the blocking pool, for an
